@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Request } from 'express';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import { AccessGuard } from './auth/access.guard.js';
+import { AuthController } from './auth/auth.controller.js';
+import { AuthService } from './auth/auth.service.js';
+import { JWT_SECRET } from './auth/jwt-secret.js';
+import { Tokens } from './auth/tokens.js';
+import { CONFIG, type Config } from './config/config.js';
+import { ContactsController } from './contacts/contacts.controller.js';
+import { ContactsService } from './contacts/contacts.service.js';
+import { dataSourceOptions } from './database/data-source.js';
+import { DevicesController } from './devices/devices.controller.js';
+import { DevicesService } from './devices/devices.service.js';
+import { DocsController } from './docs/docs.controller.js';
+import { HealthController } from './health/health.controller.js';
+import { jsonBody } from './http/json-body.js';
+import { RateLimits } from './http/rate-limits.js';
+import { UsersController } from './users/users.controller.js';
+import { UsersService } from './users/users.service.js';
+
+export interface AppDeps {
+  config: Config;
+  databaseUrl: string;
+  jwtSecret: string;
+  logger: Logger;
+}
+
+/** A request id the client sent is kept if it looks like one; otherwise a new UUID. */
+const REQUEST_ID = /^[\w-]{8,64}$/;
+
+/** Prefixed and unprefixed paths alike; named once so every middleware runs once per request. */
+const EVERY_ROUTE = { path: '{*path}', method: RequestMethod.ALL };
+
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot({ config, databaseUrl, jwtSecret, logger }: AppDeps): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        LoggerModule.forRoot({
+          forRoutes: [EVERY_ROUTE],
+          pinoHttp: {
+            logger,
+            genReqId: (req, res) => {
+              const sent = req.headers['x-request-id'];
+              const id = typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID();
+              res.setHeader('X-Request-Id', id);
+              return id;
+            },
+            serializers: {
+              req: (req: Request & { raw?: Request }) => ({
+                id: req.id,
+                method: req.method,
+                path: (req.raw ?? req).path,
+              }),
+              res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+            },
+          },
+        }),
+        TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)),
+      ],
+      controllers: [
+        AuthController,
+        DevicesController,
+        UsersController,
+        ContactsController,
+        HealthController,
+        DocsController,
+      ],
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: JWT_SECRET, useValue: jwtSecret },
+        { provide: APP_GUARD, useClass: AccessGuard },
+        Tokens,
+        RateLimits,
+        AuthService,
+        DevicesService,
+        UsersService,
+        ContactsService,
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(jsonBody).forRoutes(EVERY_ROUTE);
+  }
+}

