@@ -8,6 +8,6 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 90_000,
-    reporters: ['default'],
+    reporters: ['default', './tests/support/summary-reporter.ts'],
   },
 });

@@ -56,5 +56,7 @@ export async function register(
 }
 
 export async function login(baseUrl: string, username: string, password = PASSWORD): Promise<HttpResult<AuthResponse>> {
-  return call<AuthResponse>(baseUrl, 'POST', '/auth/login', { body: { username, password, device: { name: 'Another device' } } });
+  return call<AuthResponse>(baseUrl, 'POST', '/auth/login', {
+    body: { username, password, device: { name: 'Another device' } },
+  });
 }

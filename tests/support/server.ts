@@ -38,7 +38,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function waitForHealth(baseUrl: string, timeoutMs: number, alive: () => boolean = () => true): Promise<void> {
+export async function waitForHealth(
+  baseUrl: string,
+  timeoutMs: number,
+  alive: () => boolean = () => true,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!alive()) throw new Error('the server process exited before it became healthy');
@@ -52,7 +56,10 @@ export async function waitForHealth(baseUrl: string, timeoutMs: number, alive: (
 }
 
 /** Starts the built server (`apps/server/dist/main.js`) as a real process. */
-export async function startServer(env: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<ServerProcess> {
+export async function startServer(
+  env: Record<string, string>,
+  options: { timeoutMs?: number } = {},
+): Promise<ServerProcess> {
   const port = Number(env.PORT ?? (await freePort()));
   const dataDir = env.DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'parley-server-')));
   const ownsDataDir = env.DATA_DIR === undefined;
@@ -63,7 +70,14 @@ export async function startServer(env: Record<string, string>, options: { timeou
 
   const launch = async () => {
     child = spawn(process.execPath, [SERVER_MAIN], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        ...env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.on('data', (chunk) => (output += chunk));

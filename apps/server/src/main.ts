@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { API_PREFIX, HEALTH_ROUTE } from '@parley/shared';
-import express from 'express';
+import { API_PREFIX, type ErrorBody, HEALTH_ROUTE } from '@parley/shared';
+import express, { type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
@@ -45,6 +45,12 @@ async function main(): Promise<void> {
   app.setGlobalPrefix(API_PREFIX, { exclude: [HEALTH_ROUTE.path, `${DOCS_PATH}{*path}`, DOCS_PATH] });
   app.useGlobalFilters(new ErrorFilter(logger));
 
+  await app.init();
+  // Nest answers unknown paths under the API prefix; this answers everything else the same way.
+  app.use((req: Request, res: Response) => {
+    const body: ErrorBody = { error: { code: 'NOT_FOUND', message: `No route ${req.method} ${req.path}` } };
+    res.status(404).json(body);
+  });
   await app.listen(config.PORT, config.HOST);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;

@@ -43,7 +43,9 @@ describe('register and login', () => {
 
     const devices = await call(url, 'GET', '/devices', { token: second.body.accessToken });
     expect(devices.status).toBe(200);
-    expect(devices.body.items.map((d: { id: string }) => d.id).sort()).toEqual([alice.deviceId, second.body.deviceId].sort());
+    expect(devices.body.items.map((d: { id: string }) => d.id).sort()).toEqual(
+      [alice.deviceId, second.body.deviceId].sort(),
+    );
     expect(devices.body.items.find((d: { current: boolean }) => d.current).id).toBe(second.body.deviceId);
   });
 
@@ -94,7 +96,11 @@ describe('refresh tokens', () => {
     const reuse = await call(url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } });
     expectError(reuse, 401, 'SESSION_REVOKED');
     // The whole device session is gone: its newest refresh token and its access tokens too.
-    expectError(await call(url, 'POST', '/auth/refresh', { body: { refreshToken: rotated.body.refreshToken } }), 401, 'INVALID_REFRESH_TOKEN');
+    expectError(
+      await call(url, 'POST', '/auth/refresh', { body: { refreshToken: rotated.body.refreshToken } }),
+      401,
+      'INVALID_REFRESH_TOKEN',
+    );
     expectError(await call(url, 'GET', '/users/me', { token: rotated.body.accessToken }), 401, 'SESSION_REVOKED');
     // Other devices of the account are untouched.
     expect((await call(url, 'GET', '/users/me', { token: other.body.accessToken })).status).toBe(200);
@@ -110,7 +116,11 @@ describe('refresh tokens', () => {
   });
 
   it('rejects an unknown refresh token', async () => {
-    expectError(await call(url, 'POST', '/auth/refresh', { body: { refreshToken: 'x'.repeat(43) } }), 401, 'INVALID_REFRESH_TOKEN');
+    expectError(
+      await call(url, 'POST', '/auth/refresh', { body: { refreshToken: 'x'.repeat(43) } }),
+      401,
+      'INVALID_REFRESH_TOKEN',
+    );
   });
 });
 
@@ -121,7 +131,11 @@ describe('logout and devices', () => {
     const out = await call(url, 'POST', '/auth/logout', { token: alice.accessToken });
     expect(out.status).toBe(204);
     expectError(await call(url, 'GET', '/users/me', { token: alice.accessToken }), 401, 'SESSION_REVOKED');
-    expectError(await call(url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } }), 401, 'INVALID_REFRESH_TOKEN');
+    expectError(
+      await call(url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } }),
+      401,
+      'INVALID_REFRESH_TOKEN',
+    );
     const devices = await call(url, 'GET', '/devices', { token: other.body.accessToken });
     expect(devices.body.items.map((d: { id: string }) => d.id)).toEqual([other.body.deviceId]);
   });
@@ -156,7 +170,12 @@ describe('logout and devices', () => {
 });
 
 describe('validation', () => {
-  const valid = () => ({ username: uniqueName('valid'), password: PASSWORD, displayName: 'Valid', device: { name: 'x' } });
+  const valid = () => ({
+    username: uniqueName('valid'),
+    password: PASSWORD,
+    displayName: 'Valid',
+    device: { name: 'x' },
+  });
   const cases: [string, (b: ReturnType<typeof valid>) => unknown, string][] = [
     ['username too short', (b) => ({ ...b, username: 'ab' }), 'username'],
     ['username too long', (b) => ({ ...b, username: 'a'.repeat(33) }), 'username'],

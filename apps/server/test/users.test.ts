@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../../tests/support/database.js';
+import { call, expectError, register, uniqueName } from '../../../tests/support/http.js';
+import { RELAXED_LIMITS, type ServerProcess, startServer } from '../../../tests/support/server.js';
+import { userSearchSql } from '../dist/users/user-search.js';
+
+let db: TestDatabase;
+let server: ServerProcess;
+let url: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  server = await startServer({ DATABASE_URL: db.url, ...RELAXED_LIMITS });
+  url = server.baseUrl;
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await db?.drop();
+});
+
+const search = (token: string, query: Record<string, string | number>) =>
+  call(
+    url,
+    'GET',
+    `/users/search?${new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]))}`,
+    {
+      token,
+    },
+  );
+
+describe('profile', () => {
+  it('changes my display name', async () => {
+    const alice = await register(url);
+    const res = await call(url, 'PATCH', '/users/me', {
+      token: alice.accessToken,
+      body: { displayName: ' Алиса Ёлкина ' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.displayName).toBe('Алиса Ёлкина');
+    expect((await call(url, 'GET', '/users/me', { token: alice.accessToken })).body.displayName).toBe('Алиса Ёлкина');
+  });
+});
+
+describe('user search', () => {
+  // One tag per run keeps this file's users apart from those of other tests.
+  const tag = `q${Date.now().toString(36).slice(-5)}`;
+  let caller: Awaited<ReturnType<typeof register>>;
+
+  beforeAll(async () => {
+    caller = await register(url, `${tag}_caller`, `${tag} Caller`);
+    await register(url, `zz_${tag}_infix`, 'Infix Match');
+    await register(url, `${tag}_bob`, 'Bob');
+    await register(url, `x_${uniqueName('n')}`, `Павел ${tag.toUpperCase()}ов`); // word prefix of the display name
+    await register(url, `${tag}_anna`, 'Anna');
+    await register(url, `y_${uniqueName('n')}`, `${tag.toUpperCase()}ИНА`); // display name prefix, other case
+  });
+
+  it('matches username or display name case-insensitively, prefix matches first, never the caller', async () => {
+    const res = await search(caller.accessToken, { q: tag.toUpperCase() });
+    expect(res.status).toBe(200);
+    const names = res.body.items.map((u: { username: string }) => u.username);
+    expect(names).toHaveLength(5);
+    expect(names).not.toContain(caller.user.username);
+    // Prefix matches (ordered by username), then the infix match.
+    expect(names.at(-1)).toBe(`zz_${tag}_infix`);
+    expect(names.slice(0, 4)).toEqual([...names.slice(0, 4)].sort());
+  });
+
+  it('finds Cyrillic display names whatever the case', async () => {
+    const res = await search(caller.accessToken, { q: `${tag}ина` });
+    expect(res.body.items.map((u: { displayName: string }) => u.displayName)).toEqual([`${tag.toUpperCase()}ИНА`]);
+  });
+
+  it('pages with a cursor: every match once, in order, then a null cursor', async () => {
+    const all = (await search(caller.accessToken, { q: tag, limit: 50 })).body.items;
+    const paged: unknown[] = [];
+    let cursor: string | null | undefined;
+    do {
+      const res = await search(caller.accessToken, { q: tag, limit: 2, ...(cursor ? { cursor } : {}) });
+      expect(res.status).toBe(200);
+      expect(res.body.items.length).toBeLessThanOrEqual(2);
+      paged.push(...res.body.items);
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(all);
+  });
+
+  it('treats LIKE wildcards in the query literally', async () => {
+    const res = await search(caller.accessToken, { q: '%' });
+    expect(res.status).toBe(200);
+    expect(res.body.items).toEqual([]);
+  });
+
+  it('rejects a bad query, limit or cursor with 400', async () => {
+    expectError(await search(caller.accessToken, { q: '' }), 400, 'VALIDATION_FAILED');
+    expectError(await search(caller.accessToken, { q: 'x'.repeat(65) }), 400, 'VALIDATION_FAILED');
+    expectError(await search(caller.accessToken, { q: 'a', limit: 0 }), 400, 'VALIDATION_FAILED');
+    expectError(await search(caller.accessToken, { q: 'a', limit: 51 }), 400, 'VALIDATION_FAILED');
+    expectError(await search(caller.accessToken, { q: 'a', limit: 'ten' }), 400, 'VALIDATION_FAILED');
+    expectError(await search(caller.accessToken, { q: 'a', cursor: 'not-a-cursor' }), 400, 'VALIDATION_FAILED');
+  });
+
+  it('is served by the trigram indexes, not a sequential scan, at 100k users', async () => {
+    await db.query(`
+      INSERT INTO users (username, display_name, display_name_key, password_hash)
+      SELECT 'bulk_' || i, 'Bulk User ' || i, 'bulk user ' || i, 'x' FROM generate_series(1, 100000) AS i`);
+    await db.query('ANALYZE users');
+    for (const q of ['bulk_4242', 'user 777', tag]) {
+      const { text, params } = userSearchSql(caller.user.id, { q, limit: 20 });
+      const plan = (await db.query(`EXPLAIN ${text}`, params)).map((r) => r['QUERY PLAN']).join('\n');
+      expect(plan, plan).not.toMatch(/Seq Scan on users/);
+      expect(plan).toMatch(/users_(username|display_name)_trgm/);
+    }
+    const res = await search(caller.accessToken, { q: 'bulk_4242' });
+    expect(res.body.items.map((u: { username: string }) => u.username)).toEqual([
+      'bulk_4242',
+      ...Array.from({ length: 10 }, (_, i) => `bulk_4242${i}`),
+    ]);
+  });
+});
