@@ -8,6 +8,7 @@ export interface HttpResult<T = unknown> {
 }
 
 /** A raw HTTP call: what a client on the wire sees, statuses and headers included. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read raw, possibly malformed answers field by field
 export async function call<T = any>(
   baseUrl: string,
   method: string,

@@ -8,9 +8,10 @@ type In<S> = S extends z.ZodType ? z.input<S> : never;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 /** What a call takes: the route's body, query and path parameters, each only where it has one. */
-export type CallInput<K extends RouteName> = (Routes[K] extends { body: infer B } ? { body: In<B> } : {}) &
-  (Routes[K] extends { query: infer Q } ? { query: In<Q> } : {}) &
-  (Routes[K] extends { params: infer P } ? { params: In<P> } : {}) & { accessToken?: string };
+type Nothing = Record<never, never>;
+export type CallInput<K extends RouteName> = (Routes[K] extends { body: infer B } ? { body: In<B> } : Nothing) &
+  (Routes[K] extends { query: infer Q } ? { query: In<Q> } : Nothing) &
+  (Routes[K] extends { params: infer P } ? { params: In<P> } : Nothing) & { accessToken?: string };
 
 export type CallOutput<K extends RouteName> = Routes[K] extends { response: infer R } ? Out<R> : undefined;
 
