@@ -17,9 +17,18 @@ import { dataSourceOptions } from './database/data-source.js';
 import { DevicesController } from './devices/devices.controller.js';
 import { DevicesService } from './devices/devices.service.js';
 import { DocsController } from './docs/docs.controller.js';
+import { EphemeralService } from './gateway/ephemeral.service.js';
+import { Gateway } from './gateway/gateway.js';
+import { PresenceService } from './gateway/presence.service.js';
+import { Realtime } from './gateway/realtime.js';
 import { HealthController } from './health/health.controller.js';
 import { jsonBody } from './http/json-body.js';
 import { RateLimits } from './http/rate-limits.js';
+import { KeysController } from './keys/keys.controller.js';
+import { KeysService } from './keys/keys.service.js';
+import { LOGGER } from './logger.js';
+import { MessagesController } from './messages/messages.controller.js';
+import { MessagesService } from './messages/messages.service.js';
 import { UsersController } from './users/users.controller.js';
 import { UsersService } from './users/users.service.js';
 
@@ -69,12 +78,15 @@ export class AppModule implements NestModule {
         DevicesController,
         UsersController,
         ContactsController,
+        KeysController,
+        MessagesController,
         HealthController,
         DocsController,
       ],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: JWT_SECRET, useValue: jwtSecret },
+        { provide: LOGGER, useValue: logger },
         { provide: APP_GUARD, useClass: AccessGuard },
         Tokens,
         RateLimits,
@@ -82,6 +94,12 @@ export class AppModule implements NestModule {
         DevicesService,
         UsersService,
         ContactsService,
+        Realtime,
+        PresenceService,
+        EphemeralService,
+        KeysService,
+        MessagesService,
+        Gateway,
       ],
     };
   }

@@ -15,3 +15,5 @@ export const REDACTED_PATHS = [
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Logger {
   return pino({ level: config.LOG_LEVEL, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
 }
+
+export const LOGGER = Symbol('LOGGER');

@@ -38,3 +38,9 @@ export const OpaqueToken = z.string().min(1).max(LIMITS.tokenLength);
 export const PageLimit = z.coerce.number().int().min(1).max(LIMITS.page.max).default(LIMITS.page.default);
 
 export const IsoDate = z.iso.datetime();
+
+/** Binary data on the wire: standard base64. */
+export const Base64 = z.base64();
+
+/** Decoded size of a valid base64 string, without decoding it. */
+export const base64Bytes = (s: string): number => (s.length / 4) * 3 - (s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0);

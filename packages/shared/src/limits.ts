@@ -11,8 +11,25 @@ export const LIMITS = {
   contacts: 5000,
   /** Opaque tokens (refresh tokens, cursors) are never longer than this. */
   tokenLength: 512,
-  /** Largest JSON body any route accepts. */
+  /** Largest JSON body of most routes. */
   jsonBodyBytes: 64 * 1024,
+  /** Largest body of a send (envelopes for every device) and largest socket message. */
+  sendBodyBytes: 2 * 1024 * 1024,
+  /** Largest ciphertext of one envelope, in bytes (before base64). */
+  envelopeBytes: 64 * 1024,
+  /** Destination devices of one send (recipient's devices and my other devices). */
+  devicesPerSend: 32,
+  /** Envelopes waiting for one device; a send that would exceed it is refused. */
+  deviceQueue: 10_000,
+  /** Envelopes pushed to a device per page while it drains its queue. */
+  drainPage: 100,
+  /** One-time prekeys per upload, and the most a device may hold. */
+  preKeysPerUpload: 200,
+  preKeysPerDevice: 1_000,
+  /** Below this many one-time prekeys the device is told to upload more. */
+  preKeyLowWater: 20,
+  /** Message ids in one read-receipt call. */
+  receiptsPerCall: 200,
 } as const;
 
 /** `a-z 0-9 _ .`; input may use capitals, usernames are stored and compared lowercased. */

@@ -11,6 +11,16 @@ import {
 } from './auth.js';
 import { HealthResponse } from './health.js';
 import {
+  AddPreKeysRequest,
+  PreKeyCount,
+  ReplaceSignedPreKeyRequest,
+  UploadKeysRequest,
+  UserBundles,
+  UserIdParams,
+} from './keys.js';
+import { LIMITS } from './limits.js';
+import { SendMessageRequest, SendMessageResponse } from './messages.js';
+import {
   AddContactRequest,
   Contact,
   ContactList,
@@ -21,7 +31,7 @@ import {
   UserSearchQuery,
 } from './users.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RouteDef {
   method: HttpMethod;
@@ -33,6 +43,8 @@ export interface RouteDef {
   /** Whether a bearer access token is required. */
   auth: boolean;
   body?: z.ZodType;
+  /** Body size limit when it is not LIMITS.jsonBodyBytes. */
+  maxBodyBytes?: number;
   query?: z.ZodType;
   params?: z.ZodType;
   response?: z.ZodType;
@@ -144,6 +156,57 @@ export const ROUTES = {
     status: 204,
     auth: true,
     params: ContactParams,
+  },
+  uploadKeys: {
+    method: 'PUT',
+    path: '/keys',
+    summary: "Upload this device's identity key, signed prekey and one-time prekeys",
+    status: 204,
+    auth: true,
+    body: UploadKeysRequest,
+  },
+  replaceSignedPreKey: {
+    method: 'PUT',
+    path: '/keys/signed',
+    summary: 'Rotate the signed prekey',
+    status: 204,
+    auth: true,
+    body: ReplaceSignedPreKeyRequest,
+  },
+  addPreKeys: {
+    method: 'POST',
+    path: '/keys/prekeys',
+    summary: 'Top up one-time prekeys',
+    status: 204,
+    auth: true,
+    body: AddPreKeysRequest,
+  },
+  preKeyCount: {
+    method: 'GET',
+    path: '/keys/count',
+    summary: 'How many one-time prekeys this device has left',
+    status: 200,
+    auth: true,
+    response: PreKeyCount,
+  },
+  getBundles: {
+    method: 'GET',
+    path: '/keys/:userId',
+    summary: 'Prekey bundles for every device of a user (each one-time prekey handed out once)',
+    status: 200,
+    auth: true,
+    params: UserIdParams,
+    response: UserBundles,
+  },
+  sendMessage: {
+    method: 'POST',
+    path: '/messages',
+    summary: 'Send one envelope per destination device (also a socket event)',
+    status: 200,
+    auth: true,
+    body: SendMessageRequest,
+    maxBodyBytes: LIMITS.sendBodyBytes,
+    response: SendMessageResponse,
   },
 } as const satisfies Record<string, RouteDef>;
 

@@ -25,11 +25,20 @@ export type UserPage = z.infer<typeof UserPage>;
 export const UpdateMeRequest = z.strictObject({ displayName: DisplayName });
 export type UpdateMeRequest = z.input<typeof UpdateMeRequest>;
 
+export const Presence = z.object({
+  online: z.boolean(),
+  /** When the last device went offline; null while online or never seen. */
+  lastSeenAt: IsoDate.nullable(),
+});
+export type Presence = z.infer<typeof Presence>;
+
 export const Contact = z.object({
   userId: Uuid,
   username: z.string(),
   displayName: z.string(),
   addedAt: IsoDate,
+  /** Null unless the contact has me in their contacts too: presence is theirs to share. */
+  presence: Presence.nullable(),
 });
 export type Contact = z.infer<typeof Contact>;
 

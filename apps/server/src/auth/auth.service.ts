@@ -4,6 +4,7 @@ import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import type { z } from 'zod';
 import { DeviceEntity, RefreshTokenEntity, UserEntity } from '../database/entities.js';
 import { DevicesService } from '../devices/devices.service.js';
+import { Realtime } from '../gateway/realtime.js';
 import { AppError } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
 import { toUser } from '../users/users.service.js';
@@ -22,6 +23,7 @@ export class AuthService {
     private readonly tokens: Tokens,
     private readonly devices: DevicesService,
     private readonly limits: RateLimits,
+    private readonly realtime: Realtime,
   ) {}
 
   async register(input: Register, ip: string): Promise<AuthResponse> {
@@ -68,7 +70,8 @@ export class AuthService {
    */
   async refresh(refreshToken: string, ip: string): Promise<TokenPair> {
     await this.limits.consume('refreshPerIp', ip);
-    const outcome = await this.db.transaction(async (tx) => {
+    type Outcome = { pair: TokenPair } | { error: AppError; revokedDevice?: string };
+    const outcome = await this.db.transaction(async (tx): Promise<Outcome> => {
       const row = await tx
         .getRepository(RefreshTokenEntity)
         .createQueryBuilder('t')
@@ -90,8 +93,9 @@ export class AuthService {
       await tx.update(RefreshTokenEntity, { id: row.id }, { rotatedAt: new Date() });
       return { pair: await this.issuePair(tx, device.userId, device.id) };
     });
-    if ('error' in outcome) throw outcome.error;
-    return outcome.pair;
+    if ('pair' in outcome) return outcome.pair;
+    if (outcome.revokedDevice) this.realtime.endDeviceSession(outcome.revokedDevice, 'revoked');
+    throw outcome.error;
   }
 
   private async signIn(tx: EntityManager, user: UserEntity, deviceName: string): Promise<AuthResponse> {

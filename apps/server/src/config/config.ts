@@ -42,6 +42,9 @@ const EnvSchema = z.object({
   RATE_LIMIT_REGISTER_PER_IP: RateLimit.default({ points: 10, seconds: 3600 }),
   RATE_LIMIT_REFRESH_PER_IP: RateLimit.default({ points: 60, seconds: 60 }),
   RATE_LIMIT_SEARCH_PER_USER: RateLimit.default({ points: 60, seconds: 60 }),
+  RATE_LIMIT_KEYS_PER_TARGET: RateLimit.default({ points: 30, seconds: 600 }),
+  RATE_LIMIT_SEND_PER_DEVICE: RateLimit.default({ points: 600, seconds: 60 }),
+  RATE_LIMIT_EPHEMERAL_PER_DEVICE: RateLimit.default({ points: 1200, seconds: 60 }),
 });
 
 export type Config = Omit<z.output<typeof EnvSchema>, 'DATA_DIR'> & { DATA_DIR: string };

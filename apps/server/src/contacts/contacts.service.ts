@@ -1,21 +1,26 @@
 import { Injectable } from '@nestjs/common';
-import { type AddContactRequest, type Contact, LIMITS } from '@parley/shared';
+import { type AddContactRequest, type Contact, LIMITS, type Presence } from '@parley/shared';
 import { DataSource } from 'typeorm';
 import type { z } from 'zod';
 import { ContactEntity, UserEntity } from '../database/entities.js';
+import { PresenceService } from '../gateway/presence.service.js';
 import { AppError } from '../http/app-error.js';
 
-const toContact = (c: ContactEntity & { contact: UserEntity }): Contact => ({
+const toContact = (c: ContactEntity & { contact: UserEntity }, presence: Presence | null): Contact => ({
   userId: c.contactId,
   username: c.contact.username,
   displayName: c.contact.displayName,
   addedAt: c.createdAt.toISOString(),
+  presence,
 });
 
 /** A personal address book: only its owner reads or changes it. */
 @Injectable()
 export class ContactsService {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly presence: PresenceService,
+  ) {}
 
   async list(ownerId: string, q?: string): Promise<Contact[]> {
     const query = this.db
@@ -29,11 +34,18 @@ export class ContactsService {
       const pattern = `%${q.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
       query.andWhere('(u.username LIKE :pattern OR u.displayNameKey LIKE :pattern)', { pattern });
     }
-    const rows = await query.getMany();
-    return rows.map((row) => toContact(row as ContactEntity & { contact: UserEntity }));
+    const rows = (await query.getMany()) as (ContactEntity & { contact: UserEntity })[];
+    const presence = await this.presence.visibleTo(
+      ownerId,
+      rows.map((r) => r.contactId),
+    );
+    return rows.map((row) => toContact(row, presence.get(row.contactId) ?? null));
   }
 
-  /** Adding someone already in the book answers the existing entry. */
+  /**
+   * Adding someone already in the book answers the existing entry. Adding someone shares my
+   * presence with them from now on.
+   */
   async add(ownerId: string, input: z.output<typeof AddContactRequest>): Promise<Contact> {
     const users = this.db.getRepository(UserEntity);
     const target =
@@ -42,20 +54,28 @@ export class ContactsService {
         : await users.findOneBy({ username: input.username });
     if (!target) throw new AppError('USER_NOT_FOUND', 'No such user');
     if (target.id === ownerId) throw new AppError('CANNOT_ADD_SELF', 'You cannot add yourself as a contact');
-    return this.db.transaction(async (tx) => {
+    const { contact, added } = await this.db.transaction(async (tx) => {
       // Serialises concurrent adds of one owner, so the limit holds.
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`contacts:${ownerId}`]);
       const existing = await tx.findOneBy(ContactEntity, { ownerId, contactId: target.id });
-      if (existing) return toContact({ ...existing, contact: target });
+      if (existing) return { contact: { ...existing, contact: target }, added: false };
       if ((await tx.countBy(ContactEntity, { ownerId })) >= LIMITS.contacts) {
         throw new AppError('CONTACT_LIMIT_REACHED', `An address book holds at most ${LIMITS.contacts} contacts`);
       }
       const saved = await tx.save(tx.create(ContactEntity, { ownerId, contactId: target.id }));
-      return toContact({ ...saved, contact: target });
+      return { contact: { ...saved, contact: target }, added: true };
     });
+    const visible = (await this.presence.visibleTo(ownerId, [target.id])).get(target.id) ?? null;
+    if (added) {
+      const mine = (await this.presence.visibleTo(target.id, [ownerId])).get(ownerId);
+      if (mine) await this.presence.announce(ownerId, mine, [target.id]);
+    }
+    return toContact(contact, visible);
   }
 
+  /** Removing someone stops sharing my presence with them; they see me as offline. */
   async remove(ownerId: string, contactId: string): Promise<void> {
-    await this.db.getRepository(ContactEntity).delete({ ownerId, contactId });
+    const { affected } = await this.db.getRepository(ContactEntity).delete({ ownerId, contactId });
+    if (affected) await this.presence.announce(ownerId, { online: false, lastSeenAt: null }, [contactId]);
   }
 }

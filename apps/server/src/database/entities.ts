@@ -29,6 +29,10 @@ export class UserEntity {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+
+  /** When the user's last device went offline. */
+  @Column({ name: 'last_seen_at', type: 'timestamptz', nullable: true })
+  lastSeenAt!: Date | null;
 }
 
 @Entity('devices')
@@ -54,6 +58,33 @@ export class DeviceEntity {
 
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;
+
+  @Column({ name: 'registration_id', type: 'integer', nullable: true })
+  registrationId!: number | null;
+
+  @Column({ name: 'identity_key', type: 'bytea', nullable: true })
+  identityKey!: Buffer | null;
+
+  @Column({ name: 'signed_prekey_id', type: 'integer', nullable: true })
+  signedPreKeyId!: number | null;
+
+  @Column({ name: 'signed_prekey', type: 'bytea', nullable: true })
+  signedPreKey!: Buffer | null;
+
+  @Column({ name: 'signed_prekey_signature', type: 'bytea', nullable: true })
+  signedPreKeySignature!: Buffer | null;
+}
+
+@Entity('one_time_prekeys')
+export class OneTimePreKeyEntity {
+  @PrimaryColumn({ name: 'device_id', type: 'uuid' })
+  deviceId!: string;
+
+  @PrimaryColumn({ name: 'key_id', type: 'integer' })
+  keyId!: number;
+
+  @Column({ name: 'public_key', type: 'bytea' })
+  publicKey!: Buffer;
 }
 
 /** One row per refresh token ever issued to a device; only the SHA-256 of the token is kept. */
@@ -95,4 +126,4 @@ export class ContactEntity {
   createdAt!: Date;
 }
 
-export const ENTITIES = [UserEntity, DeviceEntity, RefreshTokenEntity, ContactEntity];
+export const ENTITIES = [UserEntity, DeviceEntity, OneTimePreKeyEntity, RefreshTokenEntity, ContactEntity];

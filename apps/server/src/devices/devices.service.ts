@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Device } from '@parley/shared';
 import { DataSource, type EntityManager, IsNull } from 'typeorm';
 import { DeviceEntity, RefreshTokenEntity } from '../database/entities.js';
+import { Realtime } from '../gateway/realtime.js';
 import { AppError } from '../http/app-error.js';
 
 /** How stale `last_seen_at` may get before a request refreshes it (saves a write per request). */
@@ -9,7 +10,10 @@ const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 @Injectable()
 export class DevicesService {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly realtime: Realtime,
+  ) {}
 
   /** Throws unless the device exists, belongs to the user and is not revoked. */
   async assertActive(userId: string, deviceId: string): Promise<void> {
@@ -41,9 +45,13 @@ export class DevicesService {
       if (!device) throw new AppError('DEVICE_NOT_FOUND', 'No such device');
       await this.revoke(tx, deviceId);
     });
+    this.realtime.endDeviceSession(deviceId, 'revoked');
   }
 
-  /** Ends a device's session: no access token or refresh token of it works any more. */
+  /**
+   * Ends a device's session: no access token or refresh token of it works any more. Inside the
+   * caller's transaction; the caller closes its sockets (`Realtime.endDeviceSession`) after commit.
+   */
   async revoke(tx: EntityManager, deviceId: string): Promise<void> {
     await tx.update(DeviceEntity, { id: deviceId, revokedAt: IsNull() }, { revokedAt: new Date() });
     await tx.delete(RefreshTokenEntity, { deviceId });

@@ -1,16 +1,24 @@
-import { LIMITS } from '@parley/shared';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import { API_PREFIX, LIMITS, ROUTES } from '@parley/shared';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { AppError } from './app-error.js';
 
-const parseJson = express.json({ limit: LIMITS.jsonBodyBytes, strict: true, type: 'application/json' });
+const parser = (limit: number) => express.json({ limit, strict: true, type: 'application/json' });
+const defaultParser = parser(LIMITS.jsonBodyBytes);
+
+/** Routes with a larger body limit, by "METHOD /full/path" (only parameterless paths need it). */
+const largeBodyParsers = new Map<string, RequestHandler>(
+  Object.values(ROUTES)
+    .filter((route) => 'maxBodyBytes' in route)
+    .map((route) => [`${route.method} ${API_PREFIX}${route.path}`, parser(route.maxBodyBytes)]),
+);
 
 /** body-parser failures, which are the client's fault, as our error codes. */
-function bodyParserError(error: { type?: string; message?: string }): AppError {
+function bodyParserError(error: { type?: string; message?: string; limit?: number }): AppError {
   switch (error.type) {
     case 'entity.parse.failed':
       return new AppError('INVALID_JSON', 'The body is not valid JSON');
     case 'entity.too.large':
-      return new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${LIMITS.jsonBodyBytes} bytes`);
+      return new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${error.limit} bytes`);
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new AppError('UNSUPPORTED_MEDIA_TYPE', error.message ?? 'Unsupported encoding');
@@ -20,8 +28,8 @@ function bodyParserError(error: { type?: string; message?: string }): AppError {
 }
 
 /**
- * Parses JSON bodies (size-limited). A request that carries a body must say it is JSON;
- * anything else is a 415, not a guess.
+ * Parses JSON bodies (size-limited per route). A request that carries a body must say it is
+ * JSON; anything else is a 415, not a guess.
  */
 export function jsonBody(req: Request, res: Response, next: NextFunction): void {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
@@ -29,5 +37,6 @@ export function jsonBody(req: Request, res: Response, next: NextFunction): void 
     next(new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json'));
     return;
   }
-  parseJson(req, res, (error?: unknown) => next(error ? bodyParserError(error as { type?: string }) : undefined));
+  const parse = largeBodyParsers.get(`${req.method} ${req.path}`) ?? defaultParser;
+  parse(req, res, (error?: unknown) => next(error ? bodyParserError(error as { type?: string }) : undefined));
 }

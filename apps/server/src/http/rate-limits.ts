@@ -3,7 +3,15 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { CONFIG, type Config, type RateLimit } from '../config/config.js';
 import { AppError } from './app-error.js';
 
-export type LimitName = 'loginPerIp' | 'loginPerUsername' | 'registerPerIp' | 'refreshPerIp' | 'searchPerUser';
+export type LimitName =
+  | 'loginPerIp'
+  | 'loginPerUsername'
+  | 'registerPerIp'
+  | 'refreshPerIp'
+  | 'searchPerUser'
+  | 'keysPerTarget'
+  | 'sendPerDevice'
+  | 'ephemeralPerDevice';
 
 /** Leaky-bucket style limits per action and key; exceeding one is a 429 with Retry-After. */
 @Injectable()
@@ -19,6 +27,9 @@ export class RateLimits {
       registerPerIp: make(config.RATE_LIMIT_REGISTER_PER_IP, 'register-ip'),
       refreshPerIp: make(config.RATE_LIMIT_REFRESH_PER_IP, 'refresh-ip'),
       searchPerUser: make(config.RATE_LIMIT_SEARCH_PER_USER, 'search-user'),
+      keysPerTarget: make(config.RATE_LIMIT_KEYS_PER_TARGET, 'keys-target'),
+      sendPerDevice: make(config.RATE_LIMIT_SEND_PER_DEVICE, 'send-device'),
+      ephemeralPerDevice: make(config.RATE_LIMIT_EPHEMERAL_PER_DEVICE, 'ephemeral-device'),
     };
   }
 

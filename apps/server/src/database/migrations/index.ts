@@ -1,4 +1,5 @@
 import { Accounts1764000000000 } from './1764000000000-accounts.js';
+import { Messaging1764100000000 } from './1764100000000-messaging.js';
 
 /** Every migration, in order. Listed explicitly so the build, not a glob, decides what runs. */
-export const MIGRATIONS = [Accounts1764000000000];
+export const MIGRATIONS = [Accounts1764000000000, Messaging1764100000000];

@@ -1,0 +1,253 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import {
+  type Ack,
+  CLIENT_EVENTS,
+  EnvelopeBatchAck,
+  type ErrorCode,
+  LIMITS,
+  ReadReceiptsRequest,
+  SERVER_EVENTS,
+  SendMessageRequest,
+  SignalRequest,
+  SOCKET_PATH,
+  type SocketError,
+  TypingRequest,
+  toFieldIssues,
+} from '@parley/shared';
+import type { Logger } from 'pino';
+import type { Server, Socket } from 'socket.io';
+import type { z } from 'zod';
+import { Tokens } from '../auth/tokens.js';
+import { DevicesService } from '../devices/devices.service.js';
+import { AppError } from '../http/app-error.js';
+import type { Caller } from '../http/route.js';
+import { LOGGER } from '../logger.js';
+import { MessagesService } from '../messages/messages.service.js';
+import { EphemeralService } from './ephemeral.service.js';
+import { PresenceService } from './presence.service.js';
+import { deviceRoom, type QueuePump, Realtime, userRoom } from './realtime.js';
+
+/** How long a device has to acknowledge a page of its queue before delivery pauses. */
+const ACK_TIMEOUT_MS = 30_000;
+const KNOWN_EVENTS = new Set<string>(Object.values(CLIENT_EVENTS));
+
+function toSocketError(error: unknown): SocketError | undefined {
+  if (error instanceof AppError) {
+    return {
+      code: error.code,
+      message: error.message,
+      ...(error.details === undefined ? {} : { details: error.details }),
+    };
+  }
+  return undefined;
+}
+
+/** Delivers one connected device's queue, in order, a page at a time; one run at a time. */
+class DeliveryLoop {
+  private running = false;
+  private again = false;
+  private drainedOnce = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly caller: Caller,
+    private readonly messages: MessagesService,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  wake(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    void this.run()
+      .catch(this.onError)
+      .finally(() => {
+        this.running = false;
+      });
+  }
+
+  private async run(): Promise<void> {
+    do {
+      this.again = false;
+      while (this.socket.connected) {
+        const page = await this.messages.queuePage(this.caller.deviceId);
+        if (page.length === 0) break;
+        let answer: unknown;
+        try {
+          answer = await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck(SERVER_EVENTS.envelopes, { envelopes: page });
+        } catch {
+          return; // no answer: what was not acked stays queued for the next wake or connection
+        }
+        const parsed = EnvelopeBatchAck.safeParse(answer);
+        const acked = parsed.success ? parsed.data.ids : [];
+        await this.messages.ack(this.caller, acked);
+        if (acked.length < page.length) return; // the device kept some back: do not spin on them
+      }
+      if (!this.drainedOnce && this.socket.connected) {
+        this.drainedOnce = true;
+        this.socket.emit(SERVER_EVENTS.queueEmpty, {});
+      }
+    } while (this.again && this.socket.connected);
+  }
+}
+
+/**
+ * The Socket.IO gateway: authenticates the handshake, keeps one connection per device, delivers
+ * queues, and validates every client event against the shared schemas, answering each with an
+ * acknowledgement (or an `app:error` event when the client gave no callback).
+ */
+@Injectable()
+@WebSocketGateway({
+  path: SOCKET_PATH,
+  transports: ['websocket'],
+  perMessageDeflate: false,
+  maxHttpBufferSize: LIMITS.sendBodyBytes,
+  serveClient: false,
+})
+export class Gateway
+  implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, QueuePump, OnApplicationShutdown
+{
+  private readonly loops = new Map<string, DeliveryLoop>();
+
+  constructor(
+    private readonly tokens: Tokens,
+    private readonly devices: DevicesService,
+    private readonly messages: MessagesService,
+    private readonly presence: PresenceService,
+    private readonly ephemeral: EphemeralService,
+    @Inject(Realtime) private readonly realtime: Realtime,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  afterInit(server: Server): void {
+    this.realtime.attach(server, this);
+    // Guards do not run on connections: authenticate in the handshake middleware.
+    server.use((socket, next) => {
+      this.authenticate(socket).then(
+        (caller) => {
+          socket.data = caller;
+          next();
+        },
+        (error: unknown) => {
+          const refused = toSocketError(error) ?? {
+            code: 'INTERNAL' as const,
+            message: 'The connection could not be set up',
+          };
+          const err = new Error(refused.message) as Error & { data: { code: string } };
+          err.data = { code: refused.code };
+          next(err);
+        },
+      );
+    });
+  }
+
+  async handleConnection(socket: Socket): Promise<void> {
+    const caller = socket.data as Caller;
+    // One live connection per device: a new one replaces the old.
+    const previous = (await socket.nsp.in(deviceRoom(caller.deviceId)).fetchSockets()).filter(
+      (s) => s.id !== socket.id,
+    );
+    for (const old of previous) {
+      old.emit(SERVER_EVENTS.sessionEnded, { reason: 'replaced' });
+      old.disconnect(true);
+    }
+    const wasOnline = (await socket.nsp.in(userRoom(caller.userId)).fetchSockets()).length > 0;
+    await socket.join([userRoom(caller.userId), deviceRoom(caller.deviceId)]);
+    this.register(socket, caller);
+    const loop = new DeliveryLoop(socket, caller, this.messages, (error) =>
+      this.log.error({ err: error }, 'delivery failed'),
+    );
+    this.loops.set(caller.deviceId, loop);
+    socket.once('disconnect', () => {
+      if (this.loops.get(caller.deviceId) === loop) this.loops.delete(caller.deviceId);
+    });
+    loop.wake();
+    if (!wasOnline) await this.presence.announce(caller.userId, { online: true, lastSeenAt: null });
+  }
+
+  async handleDisconnect(socket: Socket): Promise<void> {
+    const caller = socket.data as Caller | undefined;
+    if (!caller?.userId) return;
+    const stillOnline = (await socket.nsp.in(userRoom(caller.userId)).fetchSockets()).length > 0;
+    if (!stillOnline) await this.presence.wentOffline(caller.userId);
+  }
+
+  wakeLocal(deviceIds: readonly string[]): void {
+    for (const id of deviceIds) this.loops.get(id)?.wake();
+  }
+
+  onApplicationShutdown(): void {
+    this.loops.clear();
+  }
+
+  private async authenticate(socket: Socket): Promise<Caller> {
+    const token: unknown = socket.handshake.auth?.token;
+    if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
+      throw new AppError('UNAUTHENTICATED', 'Connect with auth: { token: <access token> }');
+    }
+    const claims = await this.tokens.verifyAccess(token);
+    await this.devices.assertActive(claims.userId, claims.deviceId);
+    return claims;
+  }
+
+  private register(socket: Socket, caller: Caller): void {
+    this.on(socket, CLIENT_EVENTS.send, SendMessageRequest, (input) => this.messages.send(caller, input));
+    this.on(socket, CLIENT_EVENTS.read, ReadReceiptsRequest, async (input) => ({
+      accepted: await this.messages.markRead(caller, input),
+    }));
+    this.on(socket, CLIENT_EVENTS.typing, TypingRequest, async (input) => {
+      await this.ephemeral.typing(caller, input);
+      return {};
+    });
+    this.on(socket, CLIENT_EVENTS.signal, SignalRequest, (input) => this.ephemeral.signal(caller, input));
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (KNOWN_EVENTS.has(event)) return;
+      this.reply(socket, event, args.at(-1), {
+        ok: false,
+        error: { code: 'UNKNOWN_EVENT', message: `No such event: ${String(event).slice(0, 64)}` },
+      });
+    });
+  }
+
+  /** Binds a client event: validate, run, answer. Nothing a client sends can crash the server. */
+  private on<S extends z.ZodType, R>(
+    socket: Socket,
+    event: string,
+    schema: S,
+    run: (input: z.output<S>) => Promise<R>,
+  ): void {
+    socket.on(event, async (...args: unknown[]) => {
+      const callback = args.at(-1);
+      const payload = typeof callback === 'function' && args.length === 1 ? undefined : args[0];
+      let result: Ack<R>;
+      try {
+        const parsed = schema.safeParse(payload);
+        if (!parsed.success) {
+          throw new AppError('VALIDATION_FAILED', `Invalid ${event} payload`, { issues: toFieldIssues(parsed.error) });
+        }
+        result = { ok: true, data: await run(parsed.data) };
+      } catch (error) {
+        const known = toSocketError(error);
+        if (!known) this.log.error({ err: error, event }, 'socket handler failed');
+        result = {
+          ok: false,
+          error: known ?? { code: 'INTERNAL' satisfies ErrorCode, message: 'Something went wrong on our side' },
+        };
+      }
+      this.reply(socket, event, callback, result);
+    });
+  }
+
+  private reply(socket: Socket, event: string, callback: unknown, result: Ack<unknown>): void {
+    if (typeof callback === 'function') callback(result);
+    else if (!result.ok) socket.emit(SERVER_EVENTS.error, { event, ...result.error });
+  }
+}
