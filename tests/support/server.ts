@@ -24,8 +24,10 @@ export interface ServerProcess {
   port: number;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
-  /** Graceful stop (SIGTERM), or any signal; resolves with the exit code once the process is gone. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Graceful stop (SIGTERM) and clean-up; resolves with the exit code once the process is gone. */
+  stop(): Promise<number | null>;
+  /** Kills the process (SIGKILL unless told otherwise), keeping its data for `restart`. */
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
   /** Starts the same server again (same port, database and data directory). */
   restart(): Promise<void>;
 }
@@ -106,8 +108,9 @@ export async function startServer(
     baseUrl,
     port,
     output: () => output,
-    stop: async (signal) => {
-      const code = await stop(signal);
+    kill: (signal = 'SIGKILL') => stop(signal),
+    stop: async () => {
+      const code = await stop();
       if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
       return code;
     },

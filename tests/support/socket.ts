@@ -14,12 +14,12 @@ export interface TestClient {
 
 /**
  * A raw socket.io-client connection as a device. Envelope pages are acked once recorded
- * (`autoAck: false` keeps them unacknowledged).
+ * (`autoAck: false` keeps them unacknowledged; `ackIds` chooses what to ack).
  */
 export function connectClient(
   baseUrl: string,
   token: string,
-  options: { autoAck?: boolean } = {},
+  options: { autoAck?: boolean; ackIds?: (page: Envelope[]) => string[] } = {},
 ): Promise<TestClient> {
   const socket = io(baseUrl, {
     path: SOCKET_PATH,
@@ -36,7 +36,7 @@ export function connectClient(
   });
   socket.on(SERVER_EVENTS.envelopes, (batch: { envelopes: Envelope[] }, ack: (a: unknown) => void) => {
     envelopes.push(...batch.envelopes);
-    if (options.autoAck !== false) ack({ ids: batch.envelopes.map((e) => e.id) });
+    if (options.autoAck !== false) ack({ ids: options.ackIds?.(batch.envelopes) ?? batch.envelopes.map((e) => e.id) });
   });
   const client: TestClient = {
     socket,

@@ -151,6 +151,14 @@ export class Gateway
 
   async handleConnection(socket: Socket): Promise<void> {
     const caller = socket.data as Caller;
+    // Handlers first, synchronously: a client may emit as soon as it is connected.
+    this.register(socket, caller);
+    const loop = new DeliveryLoop(socket, caller, this.messages, (error) =>
+      this.log.error({ err: error }, 'delivery failed'),
+    );
+    socket.once('disconnect', () => {
+      if (this.loops.get(caller.deviceId) === loop) this.loops.delete(caller.deviceId);
+    });
     // One live connection per device: a new one replaces the old.
     const previous = (await socket.nsp.in(deviceRoom(caller.deviceId)).fetchSockets()).filter(
       (s) => s.id !== socket.id,
@@ -160,15 +168,9 @@ export class Gateway
       old.disconnect(true);
     }
     const wasOnline = (await socket.nsp.in(userRoom(caller.userId)).fetchSockets()).length > 0;
+    if (!socket.connected) return;
     await socket.join([userRoom(caller.userId), deviceRoom(caller.deviceId)]);
-    this.register(socket, caller);
-    const loop = new DeliveryLoop(socket, caller, this.messages, (error) =>
-      this.log.error({ err: error }, 'delivery failed'),
-    );
     this.loops.set(caller.deviceId, loop);
-    socket.once('disconnect', () => {
-      if (this.loops.get(caller.deviceId) === loop) this.loops.delete(caller.deviceId);
-    });
     loop.wake();
     if (!wasOnline) await this.presence.announce(caller.userId, { online: true, lastSeenAt: null });
   }
