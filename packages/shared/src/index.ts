@@ -1,4 +1,5 @@
 export * from './auth.js';
+export * from './client-api.js';
 export * from './errors.js';
 export * from './fields.js';
 export * from './health.js';

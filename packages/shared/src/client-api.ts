@@ -1,0 +1,178 @@
+import { z } from 'zod';
+import type { Device, User } from './auth.js';
+import { IsoDate, Uuid } from './fields.js';
+import type { SignalResult } from './socket.js';
+import type { Contact, Presence, UserPage } from './users.js';
+
+/**
+ * The client API: the one interface the UI uses, implemented by the desktop core and reached
+ * through Electron IPC or the browser host's bridge. Both adapters are generated from
+ * `CLIENT_API_METHODS` and `CLIENT_API_EVENTS`, so adding a method here is the only step.
+ */
+
+/** What travels inside the Signal encryption: the server never sees it. */
+export const MessageContent = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('text'),
+    text: z.string().min(1).max(8_000),
+    sentAt: IsoDate,
+    /** The conversation's peer, for copies synced to the sender's own other devices. */
+    to: Uuid,
+  }),
+]);
+export type MessageContent = z.infer<typeof MessageContent>;
+
+/** An ephemeral payload (call signalling), encrypted end to end like a message, never stored. */
+export const SignalContent = z.object({ kind: z.literal('signal'), payload: z.unknown() });
+export type SignalContent = z.infer<typeof SignalContent>;
+
+export type MessageStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
+export const STATUS_ORDER: Record<MessageStatus, number> = { failed: -1, pending: 0, sent: 1, delivered: 2, read: 3 };
+
+export interface LocalMessage {
+  id: string;
+  /** The other user of the conversation. */
+  peerUserId: string;
+  senderUserId: string;
+  direction: 'in' | 'out';
+  text: string;
+  status: MessageStatus;
+  /** When the sender wrote it (sender's clock). */
+  sentAt: string;
+  /** When the server accepted it; null while pending. */
+  serverTimestamp: string | null;
+  /** Incoming only: when this device read it. */
+  readAt: string | null;
+}
+
+export interface ConversationSummary {
+  peer: Pick<User, 'id' | 'username' | 'displayName'>;
+  lastMessage: LocalMessage | null;
+  unreadCount: number;
+  updatedAt: string;
+}
+
+export interface HistoryPage {
+  /** Oldest first. */
+  messages: LocalMessage[];
+  /** Pass as `before` for the page of older messages; null when there are none. */
+  before: string | null;
+}
+
+export interface SearchHit {
+  message: LocalMessage;
+  /** The matching text with matches wrapped in `[` `]`. */
+  snippet: string;
+}
+
+export interface SessionInfo {
+  user: User;
+  deviceId: string;
+  serverUrl: string;
+}
+
+export type ConnectionState = 'offline' | 'connecting' | 'online';
+
+export interface IdentityChange {
+  userId: string;
+  deviceId: string;
+  /** `key_changed`: a known device now has another key (sending stops until accepted). */
+  kind: 'key_changed' | 'device_added';
+  at: string;
+}
+
+export interface SafetyNumber {
+  userId: string;
+  /** 60 digits in 12 groups of 5, the same on both sides when no one is in the middle. */
+  digits: string;
+  /** An unaccepted key change is pending for this contact. */
+  changed: boolean;
+}
+
+export interface ClientApi {
+  register(input: { username: string; password: string; displayName: string; deviceName: string }): Promise<SessionInfo>;
+  login(input: { username: string; password: string; deviceName: string }): Promise<SessionInfo>;
+  /** Restores the last session from the keychain; null when there is none. */
+  restoreSession(): Promise<SessionInfo | null>;
+  logout(): Promise<void>;
+  session(): Promise<SessionInfo | null>;
+  updateProfile(input: { displayName: string }): Promise<User>;
+  devices(): Promise<Device[]>;
+  revokeDevice(deviceId: string): Promise<void>;
+  contacts(): Promise<Contact[]>;
+  addContact(input: { userId: string } | { username: string }): Promise<Contact>;
+  removeContact(userId: string): Promise<void>;
+  searchUsers(query: string, cursor?: string): Promise<UserPage>;
+  conversations(): Promise<ConversationSummary[]>;
+  history(peerUserId: string, before?: string, limit?: number): Promise<HistoryPage>;
+  searchMessages(query: string, limit?: number): Promise<SearchHit[]>;
+  sendText(peerUserId: string, text: string): Promise<LocalMessage>;
+  markRead(peerUserId: string): Promise<void>;
+  setTyping(peerUserId: string, typing: boolean): Promise<void>;
+  safetyNumber(peerUserId: string): Promise<SafetyNumber>;
+  acceptIdentity(peerUserId: string): Promise<void>;
+  sendSignal(peerUserId: string, payload: unknown): Promise<SignalResult>;
+  connectionState(): Promise<ConnectionState>;
+}
+
+export interface ClientEvents {
+  message: LocalMessage;
+  status: { messageId: string; peerUserId: string; status: MessageStatus };
+  /** Incoming messages of a conversation were read (here or on another of my devices). */
+  read: { peerUserId: string; unreadCount: number };
+  presence: Presence & { userId: string };
+  typing: { userId: string; typing: boolean };
+  identity: IdentityChange;
+  connection: { state: ConnectionState };
+  signal: { fromUserId: string; fromDeviceId: string; payload: unknown };
+  /** This device was signed out (logout here, or revoked elsewhere). */
+  signedOut: { reason: 'logout' | 'revoked' };
+}
+
+export const CLIENT_API_METHODS = [
+  'register',
+  'login',
+  'restoreSession',
+  'logout',
+  'session',
+  'updateProfile',
+  'devices',
+  'revokeDevice',
+  'contacts',
+  'addContact',
+  'removeContact',
+  'searchUsers',
+  'conversations',
+  'history',
+  'searchMessages',
+  'sendText',
+  'markRead',
+  'setTyping',
+  'safetyNumber',
+  'acceptIdentity',
+  'sendSignal',
+  'connectionState',
+] as const satisfies readonly (keyof ClientApi)[];
+
+export const CLIENT_API_EVENTS = [
+  'message',
+  'status',
+  'read',
+  'presence',
+  'typing',
+  'identity',
+  'connection',
+  'signal',
+  'signedOut',
+] as const satisfies readonly (keyof ClientEvents)[];
+
+/** Failures the core reports beyond the server's codes. */
+export const CLIENT_ERROR_CODES = [
+  'KEYCHAIN_UNAVAILABLE',
+  'NOT_SIGNED_IN',
+  'ALREADY_SIGNED_IN',
+  'NETWORK',
+  'IDENTITY_UNTRUSTED',
+  'LOCAL_STORE_LOCKED',
+] as const;
+export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
