@@ -90,7 +90,12 @@ export interface SafetyNumber {
 }
 
 export interface ClientApi {
-  register(input: { username: string; password: string; displayName: string; deviceName: string }): Promise<SessionInfo>;
+  register(input: {
+    username: string;
+    password: string;
+    displayName: string;
+    deviceName: string;
+  }): Promise<SessionInfo>;
   login(input: { username: string; password: string; deviceName: string }): Promise<SessionInfo>;
   /** Restores the last session from the keychain; null when there is none. */
   restoreSession(): Promise<SessionInfo | null>;
