@@ -181,3 +181,16 @@ export const CLIENT_ERROR_CODES = [
   'LOCAL_STORE_LOCKED',
 ] as const;
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
+
+/** What the renderer gets as `window.parley`: the API plus event subscription. */
+export interface ClientBridge extends ClientApi {
+  /** Subscribes to a core event; returns the function that unsubscribes. */
+  on<E extends keyof ClientEvents>(event: E, listener: (payload: ClientEvents[E]) => void): () => void;
+}
+
+/** The error a bridged call rejects with: a stable code the UI can translate, and a message. */
+export interface ClientError {
+  code: ClientErrorCode | import('./errors.js').ErrorCode;
+  message: string;
+  details?: unknown;
+}
