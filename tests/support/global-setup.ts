@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { startTestKeyring, waitForKeyring } from './keyring.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -31,6 +32,18 @@ async function reachable(url: string): Promise<boolean> {
  * embedded PostgreSQL started for this run (so a machine without PostgreSQL still runs them).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Every test process (and what it spawns) talks to a private keyring, never the user's own.
+  const keyring = startTestKeyring();
+  Object.assign(process.env, keyring.env);
+  await waitForKeyring(keyring.env);
+  const stopDatabase = await provideDatabase(project);
+  return async () => {
+    await stopDatabase();
+    keyring.stop();
+  };
+}
+
+async function provideDatabase(project: TestProject): Promise<() => Promise<void>> {
   const given = process.env.TEST_DATABASE_URL;
   if (given) {
     if (!(await reachable(given))) throw new Error(`TEST_DATABASE_URL is set but PostgreSQL does not answer there`);

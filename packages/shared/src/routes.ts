@@ -131,6 +131,15 @@ export const ROUTES = {
     query: UserSearchQuery,
     response: UserPage,
   },
+  getUser: {
+    method: 'GET',
+    path: '/users/:userId',
+    summary: 'A user by id (public profile)',
+    status: 200,
+    auth: true,
+    params: UserIdParams,
+    response: User,
+  },
   listContacts: {
     method: 'GET',
     path: '/contacts',

@@ -1,4 +1,4 @@
-import { Body, Controller, Query } from '@nestjs/common';
+import { Body, Controller, Param, Query } from '@nestjs/common';
 import { ROUTES, type User, type UserPage } from '@parley/shared';
 import type { z } from 'zod';
 import { type Caller, CurrentCaller, Route } from '../http/route.js';
@@ -28,5 +28,11 @@ export class UsersController {
     @Query(valid(ROUTES.searchUsers.query)) query: z.output<typeof ROUTES.searchUsers.query>,
   ): Promise<UserPage> {
     return this.users.search(caller.userId, query);
+  }
+
+  // Declared after /users/me and /users/search, so neither is taken for an id.
+  @Route(ROUTES.getUser)
+  user(@Param(valid(ROUTES.getUser.params)) params: z.output<typeof ROUTES.getUser.params>): Promise<User> {
+    return this.users.get(params.userId);
   }
 }

@@ -1,0 +1,500 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type AuthResponse,
+  type ClientApi,
+  type ClientBridge,
+  type ClientEvents,
+  type Contact,
+  type ConversationSummary,
+  type HistoryPage,
+  LIMITS,
+  type LocalMessage,
+  type SafetyNumber,
+  type SearchHit,
+  type SessionInfo,
+  type SignalResult,
+  type User,
+  type UserPage,
+} from '@parley/shared';
+import { CoreError } from './errors.js';
+import { Messaging } from './messaging.js';
+import { createApiClient } from './net/api-client.js';
+import { Connection } from './net/connection.js';
+import { ServerSession, toCoreError } from './net/server-session.js';
+import { Outbox } from './outbox.js';
+import { KeychainSecretStore, keychainAccount, type SecretStore } from './secrets.js';
+import { PREKEY_BATCH, SIGNED_PREKEY_MAX_AGE_MS, SignalService } from './signal/signal-service.js';
+import { openDatabase } from './store/database.js';
+import { LocalStore } from './store/local-store.js';
+
+export interface CoreOptions {
+  /** Where this installation keeps its (encrypted) data. */
+  dataDir: string;
+  /** The Parley server, e.g. http://127.0.0.1:3000. */
+  serverUrl: string;
+  secrets?: SecretStore;
+}
+
+/** Not secret: which account this data directory belongs to. The secrets are in the keychain. */
+interface Profile {
+  serverUrl: string;
+  user: User;
+  deviceId: string;
+}
+
+/** Everything that exists while signed in. */
+interface Active {
+  profile: Profile;
+  store: LocalStore;
+  signal: SignalService;
+  session: ServerSession;
+  messaging: Messaging;
+  connection: Connection;
+  outbox: Outbox;
+  typingTimers: Map<string, NodeJS.Timeout>;
+}
+
+/** How long a "typing" lasts without a new one. */
+const TYPING_TTL_MS = 8_000;
+const HISTORY_PAGE = 50;
+
+/**
+ * The client engine behind the UI: one account per data directory, its secrets in the OS
+ * keychain, its data in an encrypted SQLite store, messages end-to-end encrypted with Signal,
+ * sent through a persistent outbox and received idempotently. Plain Node: never imports Electron.
+ */
+export class ParleyCore implements ClientBridge {
+  private readonly emitter = new EventEmitter();
+  private readonly secrets: SecretStore;
+  private active: Active | null = null;
+
+  constructor(private readonly options: CoreOptions) {
+    this.secrets = options.secrets ?? new KeychainSecretStore();
+    this.emitter.setMaxListeners(100);
+  }
+
+  on<E extends keyof ClientEvents>(event: E, listener: (payload: ClientEvents[E]) => void): () => void {
+    this.emitter.on(event, listener);
+    return () => this.emitter.off(event, listener);
+  }
+
+  private emit<E extends keyof ClientEvents>(event: E, payload: ClientEvents[E]): void {
+    this.emitter.emit(event, payload);
+  }
+
+  // Session -----------------------------------------------------------------------------------
+
+  async register(input: Parameters<ClientApi['register']>[0]): Promise<SessionInfo> {
+    return this.signIn(() =>
+      createApiClient(this.options.serverUrl)('register', {
+        body: {
+          username: input.username,
+          password: input.password,
+          displayName: input.displayName,
+          device: { name: input.deviceName },
+        },
+      }),
+    );
+  }
+
+  async login(input: Parameters<ClientApi['login']>[0]): Promise<SessionInfo> {
+    return this.signIn(() =>
+      createApiClient(this.options.serverUrl)('login', {
+        body: { username: input.username, password: input.password, device: { name: input.deviceName } },
+      }),
+    );
+  }
+
+  async restoreSession(): Promise<SessionInfo | null> {
+    if (this.active) return this.info(this.active);
+    const profile = await this.readProfile();
+    if (!profile) return null;
+    const secrets = await this.secrets.get(keychainAccount(profile.serverUrl, profile.user.id));
+    if (!secrets) return null;
+    const active = this.activate(profile, Buffer.from(secrets.databaseKey, 'base64'), secrets.refreshToken);
+    this.start(active);
+    return this.info(active);
+  }
+
+  async session(): Promise<SessionInfo | null> {
+    return this.active ? this.info(this.active) : null;
+  }
+
+  async logout(): Promise<void> {
+    const active = this.require();
+    await active.session.call('logout', {}).catch(() => {}); // offline: the device stays listed until revoked elsewhere
+    await this.teardown('logout');
+  }
+
+  /** Stops everything and closes the store, keeping the session for the next start. */
+  async close(): Promise<void> {
+    const active = this.active;
+    if (!active) return;
+    this.active = null;
+    await this.stop(active);
+  }
+
+  // Account -----------------------------------------------------------------------------------
+
+  async updateProfile(input: { displayName: string }): Promise<User> {
+    const active = this.require();
+    const user = await active.session.call('updateMe', { body: input });
+    active.profile.user = user;
+    await this.writeProfile(active.profile);
+    return user;
+  }
+
+  async devices() {
+    return (await this.require().session.call('listDevices', {})).items;
+  }
+
+  async revokeDevice(deviceId: string): Promise<void> {
+    await this.require().session.call('revokeDevice', { params: { id: deviceId } });
+  }
+
+  // People ------------------------------------------------------------------------------------
+
+  async contacts(): Promise<Contact[]> {
+    const active = this.require();
+    try {
+      const { items } = await active.session.call('listContacts', { query: {} });
+      active.store.replaceContacts(items);
+      return items;
+    } catch (error) {
+      if ((error as CoreError).code === 'NETWORK') return active.store.contacts();
+      throw error;
+    }
+  }
+
+  async addContact(input: { userId: string } | { username: string }): Promise<Contact> {
+    const active = this.require();
+    const contact = await active.session.call('addContact', { body: input });
+    active.store.saveContact(contact);
+    return contact;
+  }
+
+  async removeContact(userId: string): Promise<void> {
+    const active = this.require();
+    await active.session.call('removeContact', { params: { userId } });
+    active.store.removeContact(userId);
+  }
+
+  async searchUsers(query: string, cursor?: string): Promise<UserPage> {
+    return this.require().session.call('searchUsers', { query: { q: query, ...(cursor ? { cursor } : {}) } });
+  }
+
+  // Conversations -----------------------------------------------------------------------------
+
+  async conversations(): Promise<ConversationSummary[]> {
+    return this.require().store.conversations();
+  }
+
+  async history(peerUserId: string, before?: string, limit = HISTORY_PAGE): Promise<HistoryPage> {
+    return this.require().store.history(peerUserId, before, Math.min(Math.max(1, limit), 500));
+  }
+
+  async searchMessages(query: string, limit = 50): Promise<SearchHit[]> {
+    return this.require().store.search(query, Math.min(Math.max(1, limit), 200));
+  }
+
+  async sendText(peerUserId: string, text: string): Promise<LocalMessage> {
+    const active = this.require();
+    const body = text.trim();
+    if (!body) throw new CoreError('VALIDATION_FAILED', 'A message cannot be empty');
+    if (body.length > 8_000) throw new CoreError('VALIDATION_FAILED', 'A message can be at most 8,000 characters');
+    if (active.signal.hasUnacceptedChange(peerUserId)) {
+      throw new CoreError(
+        'IDENTITY_UNTRUSTED',
+        'The safety number with this contact has changed; review it before sending',
+      );
+    }
+    const now = new Date();
+    const message: LocalMessage = {
+      id: active.messaging.newMessageId(),
+      peerUserId,
+      senderUserId: active.profile.user.id,
+      direction: 'out',
+      text: body,
+      status: 'pending',
+      sentAt: now.toISOString(),
+      serverTimestamp: null,
+      readAt: null,
+    };
+    // Written with its outbox job in one transaction: once this returns, it will be sent.
+    active.store.db.transaction(() => {
+      active.store.insertMessage(message, now.getTime());
+      active.store.enqueue('message', peerUserId, message.id, {});
+    })();
+    this.emit('message', message);
+    active.outbox.kick();
+    return message;
+  }
+
+  async markRead(peerUserId: string): Promise<void> {
+    const active = this.require();
+    const ids = active.store.markRead(peerUserId);
+    if (ids.length === 0) return;
+    for (let i = 0; i < ids.length; i += LIMITS.receiptsPerCall) {
+      const receipts = ids
+        .slice(i, i + LIMITS.receiptsPerCall)
+        .map((messageId) => ({ messageId, senderUserId: peerUserId }));
+      active.store.enqueue('read', peerUserId, null, { receipts });
+    }
+    this.emit('read', { peerUserId, unreadCount: 0 });
+    active.outbox.kick();
+  }
+
+  async setTyping(peerUserId: string, typing: boolean): Promise<void> {
+    this.require().connection.typing({ toUserId: peerUserId, state: typing ? 'started' : 'stopped' });
+  }
+
+  async safetyNumber(peerUserId: string): Promise<SafetyNumber> {
+    const active = this.require();
+    if (active.signal.knownDevices(peerUserId).length === 0)
+      await active.messaging.openSessions(peerUserId).catch(() => {});
+    return {
+      userId: peerUserId,
+      digits: await active.signal.safetyNumber(active.profile.user.id, peerUserId),
+      changed: active.signal.hasUnacceptedChange(peerUserId),
+    };
+  }
+
+  async acceptIdentity(peerUserId: string): Promise<void> {
+    const active = this.require();
+    active.signal.acceptChanges(peerUserId);
+    active.store.expediteJobs();
+    active.outbox.kick();
+  }
+
+  async sendSignal(peerUserId: string, payload: unknown): Promise<SignalResult> {
+    const active = this.require();
+    const plaintext = new TextEncoder().encode(JSON.stringify({ kind: 'signal', payload }));
+    const envelopes = await active.messaging.encryptFor(peerUserId, plaintext, false);
+    return active.connection.signal({
+      toUserId: peerUserId,
+      envelopes: envelopes.map(({ deviceId, type, content }) => ({ deviceId, type, content })),
+    });
+  }
+
+  async connectionState() {
+    return this.active?.connection.state ?? 'offline';
+  }
+
+  // Internals ---------------------------------------------------------------------------------
+
+  private require(): Active {
+    if (!this.active) throw new CoreError('NOT_SIGNED_IN', 'Sign in first');
+    return this.active;
+  }
+
+  private info(active: Active): SessionInfo {
+    return { user: active.profile.user, deviceId: active.profile.deviceId, serverUrl: active.profile.serverUrl };
+  }
+
+  private async signIn(authenticate: () => Promise<AuthResponse>): Promise<SessionInfo> {
+    if (this.active) throw new CoreError('ALREADY_SIGNED_IN', 'Already signed in on this device');
+    // Reach the keychain before the server: without it nothing can be kept safe.
+    await this.secrets.get('parley-keychain-probe');
+    let auth: AuthResponse;
+    try {
+      auth = await authenticate();
+    } catch (error) {
+      throw toCoreError(error);
+    }
+    const profile: Profile = { serverUrl: this.options.serverUrl, user: auth.user, deviceId: auth.deviceId };
+    const databaseKey = randomBytes(32);
+    await rm(this.databasePath(), { force: true });
+    await this.secrets.set(keychainAccount(profile.serverUrl, profile.user.id), {
+      refreshToken: auth.refreshToken,
+      databaseKey: databaseKey.toString('base64'),
+    });
+    await this.writeProfile(profile);
+    const active = this.activate(profile, databaseKey, auth.refreshToken, auth);
+    active.store.upsertUser(auth.user);
+    // A new device: its Signal keys are made here and uploaded before it goes online.
+    const keys = await active.signal.createDeviceKeys();
+    active.store.setValue('keysUploaded', '0');
+    await active.session
+      .call('uploadKeys', { body: keys })
+      .then(() => active.store.setValue('keysUploaded', '1'))
+      .catch(() => {}); // offline: retried when the connection comes up
+    this.start(active);
+    return this.info(active);
+  }
+
+  private activate(profile: Profile, databaseKey: Buffer, refreshToken: string, initial?: AuthResponse): Active {
+    const store = new LocalStore(openDatabase(this.databasePath(), databaseKey));
+    const signal = new SignalService(store.db, (change) => this.emit('identity', change));
+    const account = keychainAccount(profile.serverUrl, profile.user.id);
+    const session = new ServerSession(
+      createApiClient(profile.serverUrl),
+      refreshToken,
+      {
+        persistRefreshToken: (token) =>
+          this.secrets.set(account, { refreshToken: token, databaseKey: databaseKey.toString('base64') }),
+        revoked: () => void this.teardown('revoked'),
+      },
+      initial,
+    );
+    const messaging = new Messaging({ userId: profile.user.id }, store, signal, session, {
+      message: (m) => this.emit('message', m),
+      status: (m) => this.emit('status', { messageId: m.id, peerUserId: m.peerUserId, status: m.status }),
+      read: (peerUserId) => this.emit('read', { peerUserId, unreadCount: store.unreadCount(peerUserId) }),
+      unknownUser: (userId) => void this.learnUser(userId),
+    });
+    const typingTimers = new Map<string, NodeJS.Timeout>();
+    const connection = new Connection(profile.serverUrl, session, {
+      state: (state) => {
+        this.emit('connection', { state });
+      },
+      connected: () => {
+        void this.maintainKeys();
+        store.expediteJobs();
+        this.active?.outbox.kick();
+      },
+      envelopes: async (batch) => {
+        const done: string[] = [];
+        for (const envelope of batch.envelopes) {
+          await messaging.receive(envelope);
+          done.push(envelope.id);
+        }
+        return done;
+      },
+      presence: ({ userId, online, lastSeenAt }) => {
+        store.setPresence(userId, { online, lastSeenAt });
+        this.emit('presence', { userId, online, lastSeenAt });
+      },
+      typing: ({ fromUserId, state }) => {
+        clearTimeout(typingTimers.get(fromUserId));
+        const typing = state === 'started';
+        if (typing) {
+          const timer = setTimeout(() => this.emit('typing', { userId: fromUserId, typing: false }), TYPING_TTL_MS);
+          timer.unref?.();
+          typingTimers.set(fromUserId, timer);
+        }
+        this.emit('typing', { userId: fromUserId, typing });
+      },
+      signal: (event) => {
+        void messaging.openSignal(event.fromUserId, event.fromDeviceId, event.type, event.content).then((payload) => {
+          if (payload !== null)
+            this.emit('signal', { fromUserId: event.fromUserId, fromDeviceId: event.fromDeviceId, payload });
+        });
+      },
+      keysLow: () => void this.maintainKeys(),
+      sessionEnded: (reason) => {
+        if (reason === 'revoked') void this.teardown('revoked');
+      },
+    });
+    const outbox = new Outbox(
+      store,
+      messaging,
+      {
+        send: (request) =>
+          connection.connected ? connection.send(request) : session.call('sendMessage', { body: request }),
+        sendReadReceipts: (request) => connection.sendReadReceipts(request),
+      },
+      (messageId) => {
+        const m = store.message(messageId);
+        if (m) this.emit('status', { messageId, peerUserId: m.peerUserId, status: m.status });
+      },
+    );
+    this.active = { profile, store, signal, session, messaging, connection, outbox, typingTimers };
+    return this.active;
+  }
+
+  private start(active: Active): void {
+    active.connection.open();
+    active.outbox.kick();
+  }
+
+  private async stop(active: Active): Promise<void> {
+    active.connection.close();
+    await active.outbox.stop();
+    for (const timer of active.typingTimers.values()) clearTimeout(timer);
+    active.store.db.close();
+  }
+
+  /** Signs this device out for good: its keys, store and keychain entry are deleted. */
+  private async teardown(reason: 'logout' | 'revoked'): Promise<void> {
+    const active = this.active;
+    if (!active) return;
+    this.active = null;
+    await this.stop(active);
+    await this.secrets.delete(keychainAccount(active.profile.serverUrl, active.profile.user.id)).catch(() => {});
+    await rm(this.databasePath(), { force: true });
+    await rm(`${this.databasePath()}-wal`, { force: true });
+    await rm(`${this.databasePath()}-shm`, { force: true });
+    await rm(this.profilePath(), { force: true });
+    this.emit('signedOut', { reason });
+  }
+
+  /** Keys upload (if it failed at sign-in), one-time prekey top-up, signed prekey rotation. */
+  private async maintainKeys(): Promise<void> {
+    const active = this.active;
+    if (!active) return;
+    try {
+      if (active.store.getValue('keysUploaded') !== '1') {
+        // The first upload never reached the server: send the same identity with fresh prekeys.
+        const identity = await active.store.db.prepare("SELECT value FROM kv WHERE key = 'identityKeyPair'").get();
+        if (identity) {
+          const registrationId = Number(active.store.getValue('registrationId'));
+          await active.session.call('uploadKeys', {
+            body: {
+              registrationId,
+              identityKey: JSON.parse((identity as { value: string }).value).pub,
+              signedPreKey: await active.signal.newSignedPreKey(),
+              preKeys: await active.signal.newPreKeys(PREKEY_BATCH),
+            },
+          });
+          active.store.setValue('keysUploaded', '1');
+        }
+        return;
+      }
+      const { count } = await active.session.call('preKeyCount', {});
+      if (count < LIMITS.preKeyLowWater) {
+        await active.session.call('addPreKeys', { body: { preKeys: await active.signal.newPreKeys(PREKEY_BATCH) } });
+      }
+      if (active.signal.signedPreKeyAge() > SIGNED_PREKEY_MAX_AGE_MS) {
+        await active.session.call('replaceSignedPreKey', {
+          body: { signedPreKey: await active.signal.newSignedPreKey() },
+        });
+      }
+    } catch (error) {
+      console.warn(`parley: key maintenance failed: ${(error as Error).message}`);
+    }
+  }
+
+  private async learnUser(userId: string): Promise<void> {
+    const active = this.active;
+    if (!active) return;
+    try {
+      active.store.upsertUser(await active.session.call('getUser', { params: { userId } }));
+    } catch {
+      // Offline: the conversation shows the id until the next message brings us online.
+    }
+  }
+
+  private databasePath(): string {
+    return join(this.options.dataDir, 'parley.db');
+  }
+
+  private profilePath(): string {
+    return join(this.options.dataDir, 'profile.json');
+  }
+
+  private async readProfile(): Promise<Profile | null> {
+    try {
+      return JSON.parse(await readFile(this.profilePath(), 'utf8')) as Profile;
+    } catch {
+      return null;
+    }
+  }
+
+  private async writeProfile(profile: Profile): Promise<void> {
+    await mkdir(this.options.dataDir, { recursive: true, mode: 0o700 });
+    await writeFile(this.profilePath(), JSON.stringify(profile, null, 2), { mode: 0o600 });
+  }
+}

@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type DeviceRef,
+  type Envelope,
+  type LocalMessage,
+  MessageContent,
+  type OutgoingEnvelope,
+  type SendMessageRequest,
+  type SendMessageResponse,
+  SignalContent,
+} from '@parley/shared';
+import { CoreError } from './errors.js';
+import type { ServerSession } from './net/server-session.js';
+import type { SignalService } from './signal/signal-service.js';
+import type { LocalStore } from './store/local-store.js';
+
+/** Attempts to repair a stale device list before a send is retried later. */
+const DEVICE_REPAIRS = 3;
+
+export interface Transport {
+  /** Sends over the live socket when connected, else over REST. */
+  send(request: SendMessageRequest): Promise<SendMessageResponse>;
+}
+
+export interface MessagingEvents {
+  message(message: LocalMessage): void;
+  status(message: LocalMessage): void;
+  read(peerUserId: string): void;
+  unknownUser(userId: string): void;
+}
+
+const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+
+/**
+ * Turning messages into envelopes and envelopes back into messages: device lists, sessions,
+ * stale-device repair, sync copies for my other devices, receipts.
+ */
+export class Messaging {
+  constructor(
+    private readonly me: { userId: string },
+    private readonly store: LocalStore,
+    private readonly signal: SignalService,
+    private readonly session: ServerSession,
+    private readonly events: MessagingEvents,
+  ) {}
+
+  /** Encrypts and sends a stored outgoing message; repairs the device list when the server says it is stale. */
+  async deliver(message: LocalMessage, transport: Transport): Promise<SendMessageResponse> {
+    if (this.signal.hasUnacceptedChange(message.peerUserId)) {
+      throw new CoreError('IDENTITY_UNTRUSTED', 'The safety number with this contact has changed');
+    }
+    const content: MessageContent = {
+      kind: 'text',
+      text: message.text,
+      sentAt: message.sentAt,
+      to: message.peerUserId,
+    };
+    for (let attempt = 0; ; attempt++) {
+      const envelopes = await this.encryptFor(message.peerUserId, encode(content), true);
+      try {
+        return await transport.send({ messageId: message.id, recipientUserId: message.peerUserId, envelopes });
+      } catch (error) {
+        if (!(error instanceof CoreError) || attempt >= DEVICE_REPAIRS) throw error;
+        if (error.code === 'MISMATCHED_DEVICES') {
+          const details = error.details as { missingDevices: DeviceRef[]; extraDevices: DeviceRef[] };
+          for (const extra of details.extraDevices) this.signal.forgetDevice(extra.deviceId);
+          for (const userId of new Set(details.missingDevices.map((d) => d.userId))) await this.openSessions(userId);
+        } else if (error.code === 'STALE_DEVICES') {
+          const details = error.details as { staleDevices: DeviceRef[] };
+          for (const stale of details.staleDevices) this.signal.forgetDevice(stale.deviceId);
+          for (const userId of new Set(details.staleDevices.map((d) => d.userId))) await this.openSessions(userId);
+        } else {
+          throw error;
+        }
+      }
+    }
+  }
+
+  /** Envelopes of one plaintext for every device of the peer and, if asked, my other devices. */
+  async encryptFor(peerUserId: string, plaintext: Uint8Array, includeMyDevices: boolean): Promise<OutgoingEnvelope[]> {
+    const users = includeMyDevices && peerUserId !== this.me.userId ? [peerUserId, this.me.userId] : [peerUserId];
+    const envelopes: OutgoingEnvelope[] = [];
+    for (const userId of users) {
+      // First contact with a user: learn their devices and open sessions.
+      if (userId !== this.me.userId && this.signal.knownDevices(userId).length === 0) await this.openSessions(userId);
+      for (const device of this.signal.knownDevices(userId)) {
+        if (!(await this.signal.hasSession(device))) await this.openSessions(userId);
+        if (!(await this.signal.hasSession(device))) continue; // no bundle for it any more: the server will say
+        const registrationId = this.registrationIdOf(device);
+        envelopes.push({ deviceId: device, registrationId, ...(await this.signal.encrypt(device, plaintext)) });
+      }
+    }
+    return envelopes;
+  }
+
+  /** Fetches a user's bundles and opens a session with each device we have none with. */
+  async openSessions(userId: string): Promise<void> {
+    const { devices } = await this.session.call('getBundles', { params: { userId } });
+    for (const bundle of devices) {
+      if (this.signal.knownDevices(userId).includes(bundle.deviceId) && (await this.signal.hasSession(bundle.deviceId)))
+        continue;
+      await this.signal.processBundle(userId, bundle);
+    }
+  }
+
+  /**
+   * Processes one envelope of my queue. Returns when it is safe to ack: the message and the
+   * session state it advanced are stored, or it was a duplicate, or it can never be decrypted.
+   */
+  async receive(envelope: Envelope): Promise<void> {
+    if (envelope.kind === 'delivered' || envelope.kind === 'read') {
+      this.receipt(envelope);
+      return;
+    }
+    if (this.store.hasMessage(envelope.messageId) || !envelope.type || !envelope.content) return;
+    const fromMe = envelope.senderUserId === this.me.userId;
+    let stored: LocalMessage | null = null;
+    try {
+      stored = await this.signal.decrypt(
+        envelope.senderUserId,
+        envelope.senderDeviceId,
+        { type: envelope.type, content: envelope.content },
+        (plaintext) => {
+          const content = MessageContent.parse(JSON.parse(new TextDecoder().decode(plaintext)));
+          const message: LocalMessage = {
+            id: envelope.messageId,
+            peerUserId: fromMe ? content.to : envelope.senderUserId,
+            senderUserId: envelope.senderUserId,
+            direction: fromMe ? 'out' : 'in',
+            text: content.text,
+            status: fromMe ? 'sent' : 'delivered',
+            sentAt: content.sentAt,
+            serverTimestamp: envelope.serverTimestamp,
+            readAt: null,
+          };
+          return this.store.insertMessage(message, Date.parse(envelope.serverTimestamp)) ? message : null;
+        },
+      );
+    } catch (error) {
+      // Undecryptable or malformed: acking is right (it can never succeed); say so in the log.
+      console.warn(
+        `parley: dropped envelope ${envelope.id} from device ${envelope.senderDeviceId}: ${(error as Error).message}`,
+      );
+      return;
+    }
+    if (stored) {
+      if (!this.knowsUser(stored.peerUserId)) this.events.unknownUser(stored.peerUserId);
+      this.events.message(stored);
+    }
+  }
+
+  /** Decrypts an ephemeral signal; null when it cannot be read. */
+  async openSignal(
+    fromUserId: string,
+    fromDeviceId: string,
+    type: Envelope['type'],
+    content: string,
+  ): Promise<unknown | null> {
+    if (!type) return null;
+    try {
+      return await this.signal.decrypt(fromUserId, fromDeviceId, { type, content }, (plaintext) => {
+        return SignalContent.parse(JSON.parse(new TextDecoder().decode(plaintext))).payload;
+      });
+    } catch {
+      return null;
+    }
+  }
+
+  newMessageId(): string {
+    return randomUUID();
+  }
+
+  private receipt(envelope: Envelope): void {
+    if (envelope.kind === 'read' && envelope.senderUserId === this.me.userId) {
+      // I read this message on another device.
+      const message = this.store.message(envelope.messageId);
+      if (message?.direction === 'in' && this.store.markRead(message.peerUserId, [message.id]).length > 0) {
+        this.events.read(message.peerUserId);
+      }
+      return;
+    }
+    const updated = this.store.advanceStatus(envelope.messageId, envelope.kind === 'read' ? 'read' : 'delivered');
+    if (updated) this.events.status(updated);
+  }
+
+  private registrationIdOf(deviceId: string): number {
+    const row = this.store.db.prepare('SELECT registration_id FROM peer_devices WHERE device_id = ?').get(deviceId) as
+      | { registration_id: number }
+      | undefined;
+    return row?.registration_id ?? 0;
+  }
+
+  private knowsUser(userId: string): boolean {
+    return !!this.store.db.prepare('SELECT 1 FROM users WHERE id = ?').get(userId);
+  }
+}

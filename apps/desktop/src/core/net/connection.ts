@@ -1,0 +1,156 @@
+import {
+  type Ack,
+  CLIENT_EVENTS,
+  type ConnectionState,
+  type EnvelopeBatch,
+  type PresenceEvent,
+  type ReadReceiptsRequest,
+  SERVER_EVENTS,
+  type SendMessageRequest,
+  type SendMessageResponse,
+  type SignalEvent,
+  type SignalRequest,
+  type SignalResult,
+  SOCKET_PATH,
+  type TypingEvent,
+  type TypingRequest,
+} from '@parley/shared';
+import { io, type Socket } from 'socket.io-client';
+import { CoreError } from '../errors.js';
+import type { ServerSession } from './server-session.js';
+
+const REQUEST_TIMEOUT_MS = 15_000;
+
+export interface ConnectionHandlers {
+  state(state: ConnectionState): void;
+  /** Process a page of my queue; resolve with the ids stored safely (they get acked). */
+  envelopes(batch: EnvelopeBatch): Promise<string[]>;
+  presence(event: PresenceEvent): void;
+  typing(event: TypingEvent): void;
+  signal(event: SignalEvent): void;
+  keysLow(): void;
+  sessionEnded(reason: string): void;
+  connected(): void;
+}
+
+/**
+ * The live link to the gateway: authenticates with a fresh access token at every (re)connect,
+ * reconnects with backoff (socket.io's, 1 s doubling to 30 s, randomised), and refreshes the
+ * token when the handshake says it expired.
+ */
+export class Connection {
+  private readonly socket: Socket;
+  private current: ConnectionState = 'connecting';
+
+  constructor(
+    serverUrl: string,
+    session: ServerSession,
+    private readonly handlers: ConnectionHandlers,
+  ) {
+    this.socket = io(serverUrl, {
+      path: SOCKET_PATH,
+      transports: ['websocket'],
+      autoConnect: false,
+      reconnectionDelay: 1_000,
+      reconnectionDelayMax: 30_000,
+      randomizationFactor: 0.5,
+      auth: (cb) => {
+        session.token().then(
+          (token) => cb({ token }),
+          () => cb({ token: '' }),
+        );
+      },
+    });
+    const s = this.socket;
+    s.on('connect', () => {
+      this.setState('online');
+      handlers.connected();
+    });
+    s.on('disconnect', (reason) => {
+      this.setState(reason === 'io client disconnect' ? 'offline' : 'connecting');
+    });
+    s.on('connect_error', (error: Error & { data?: { code?: string } }) => {
+      const code = error.data?.code;
+      if (code === 'SESSION_REVOKED') {
+        handlers.sessionEnded('revoked');
+        return;
+      }
+      this.setState('connecting');
+      // A refused handshake is not retried by socket.io: refresh the token and try again.
+      if (code === 'TOKEN_EXPIRED' || code === 'UNAUTHENTICATED') {
+        session.refresh().then(
+          () => setTimeout(() => s.connect(), 500),
+          () => setTimeout(() => s.connect(), 5_000),
+        );
+      } else if (!s.active) {
+        setTimeout(() => s.connect(), 5_000);
+      }
+    });
+    s.on(SERVER_EVENTS.envelopes, (batch: EnvelopeBatch, ack: (answer: { ids: string[] }) => void) => {
+      handlers.envelopes(batch).then(
+        (ids) => ack({ ids }),
+        () => ack({ ids: [] }),
+      );
+    });
+    s.on(SERVER_EVENTS.presence, (e: PresenceEvent) => handlers.presence(e));
+    s.on(SERVER_EVENTS.typing, (e: TypingEvent) => handlers.typing(e));
+    s.on(SERVER_EVENTS.signal, (e: SignalEvent) => handlers.signal(e));
+    s.on(SERVER_EVENTS.keysLow, () => handlers.keysLow());
+    s.on(SERVER_EVENTS.sessionEnded, (e: { reason: string }) => handlers.sessionEnded(e.reason));
+  }
+
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  open(): void {
+    this.setState('connecting');
+    this.socket.connect();
+  }
+
+  close(): void {
+    this.socket.disconnect();
+    this.setState('offline');
+  }
+
+  send(request: SendMessageRequest): Promise<SendMessageResponse> {
+    return this.request(CLIENT_EVENTS.send, request);
+  }
+
+  async sendReadReceipts(request: ReadReceiptsRequest): Promise<void> {
+    await this.request(CLIENT_EVENTS.read, request);
+  }
+
+  typing(request: TypingRequest): void {
+    if (this.socket.connected) this.socket.emit(CLIENT_EVENTS.typing, request, () => {});
+  }
+
+  signal(request: SignalRequest): Promise<SignalResult> {
+    return this.request(CLIENT_EVENTS.signal, request);
+  }
+
+  private async request<T>(event: string, payload: unknown): Promise<T> {
+    if (!this.socket.connected) throw new CoreError('NETWORK', 'Not connected to the server');
+    let answer: Ack<T>;
+    try {
+      answer = await this.socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck(event, payload);
+    } catch {
+      throw new CoreError('NETWORK', 'The server did not answer in time');
+    }
+    if (!answer.ok) {
+      const code = answer.error.code === 'UNKNOWN_EVENT' ? 'INTERNAL' : answer.error.code;
+      throw new CoreError(code, answer.error.message, answer.error.details);
+    }
+    return answer.data;
+  }
+
+  private setState(state: ConnectionState): void {
+    if (state === this.current) return;
+    this.current = state;
+    this.handlers.state(state);
+  }
+}

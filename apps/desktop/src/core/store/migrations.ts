@@ -1,0 +1,97 @@
+/**
+ * Numbered schema migrations of the local store, applied in order inside one transaction each;
+ * `PRAGMA user_version` records how far a database has come.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: account, people, conversations, messages with full-text search, outbox, Signal state.
+  `
+  CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    is_contact INTEGER NOT NULL DEFAULT 0,
+    added_at TEXT,
+    -- Presence as last heard; null when the user does not share it with me.
+    online INTEGER,
+    last_seen_at TEXT
+  ) STRICT;
+
+  CREATE TABLE conversations (
+    peer_user_id TEXT PRIMARY KEY,
+    last_message_id TEXT,
+    unread_count INTEGER NOT NULL DEFAULT 0,
+    updated_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX conversations_updated ON conversations (updated_at DESC);
+
+  CREATE TABLE messages (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    peer_user_id TEXT NOT NULL,
+    sender_user_id TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    text TEXT NOT NULL,
+    status TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    server_ts TEXT,
+    -- Conversation order: the server's timestamp once known (the same on every device), else local time.
+    sort_ts INTEGER NOT NULL,
+    read_at TEXT
+  ) STRICT;
+  CREATE INDEX messages_history ON messages (peer_user_id, sort_ts, seq);
+  CREATE INDEX messages_unread ON messages (peer_user_id) WHERE direction = 'in' AND read_at IS NULL;
+
+  CREATE VIRTUAL TABLE messages_fts USING fts5(
+    text, content = 'messages', content_rowid = 'seq', tokenize = 'unicode61 remove_diacritics 2'
+  );
+  CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, text) VALUES (new.seq, new.text);
+  END;
+  CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+  END;
+
+  -- Work that must reach the server, surviving restarts: messages to send, read receipts.
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('message', 'read')),
+    peer_user_id TEXT NOT NULL,
+    message_id TEXT,
+    payload TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error TEXT
+  ) STRICT;
+
+  CREATE TABLE signal_prekeys (key_id INTEGER PRIMARY KEY, public_key BLOB NOT NULL, private_key BLOB NOT NULL) STRICT;
+  CREATE TABLE signal_signed_prekeys (
+    key_id INTEGER PRIMARY KEY,
+    public_key BLOB NOT NULL,
+    private_key BLOB NOT NULL,
+    signature BLOB NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE TABLE signal_sessions (address TEXT PRIMARY KEY, record TEXT NOT NULL) STRICT;
+  -- The identity key each device of each user has shown us (trust on first use).
+  CREATE TABLE peer_devices (
+    device_id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    identity_key BLOB NOT NULL,
+    registration_id INTEGER NOT NULL,
+    first_seen_at TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX peer_devices_user ON peer_devices (user_id);
+  CREATE TABLE identity_changes (
+    id INTEGER PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('key_changed', 'device_added')),
+    -- For key_changed: the key the device now shows, trusted only once the user accepts it.
+    new_identity_key BLOB,
+    at TEXT NOT NULL,
+    accepted INTEGER NOT NULL DEFAULT 0
+  ) STRICT;
+  `,
+];

@@ -1,0 +1,67 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A private, unlocked gnome-keyring on a private D-Bus session bus for the test run, so keychain
+ * code is tested against a real Secret Service without touching the developer's own keychain.
+ * Returns the environment to hand to test processes and a function that stops it all.
+ */
+export function startTestKeyring(): { env: Record<string, string>; stop: () => void } {
+  for (const tool of ['dbus-daemon', 'gnome-keyring-daemon']) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    } catch {
+      throw new Error(
+        `${tool} is missing: the keychain tests need gnome-keyring and dbus (apt-get install gnome-keyring dbus libsecret-1-dev)`,
+      );
+    }
+  }
+  const home = mkdtempSync(join(tmpdir(), 'parley-keyring-'));
+  const address = execFileSync('dbus-daemon', ['--session', '--fork', '--print-address=1', '--print-pid=1'], {
+    encoding: 'utf8',
+  }).split('\n');
+  const busAddress = address[0]?.trim() ?? '';
+  const busPid = Number(address[1]);
+  const env = { DBUS_SESSION_BUS_ADDRESS: busAddress };
+  // Creates and unlocks a login keyring with this password; the daemon leaves when the bus does.
+  execFileSync('gnome-keyring-daemon', ['--unlock', '--components=secrets'], {
+    env: { ...process.env, ...env, HOME: home, XDG_RUNTIME_DIR: home },
+    input: 'test-keyring-password',
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  return {
+    env,
+    stop: () => {
+      try {
+        process.kill(busPid);
+      } catch {}
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until the keyring answers on the bus (it takes a moment to register its name). */
+export async function waitForKeyring(env: Record<string, string>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      execFileSync(
+        'dbus-send',
+        [
+          '--session',
+          '--print-reply',
+          '--dest=org.freedesktop.secrets',
+          '/org/freedesktop/secrets',
+          'org.freedesktop.DBus.Peer.Ping',
+        ],
+        { env: { ...process.env, ...env }, stdio: 'ignore' },
+      );
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error('the test keyring did not come up');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
