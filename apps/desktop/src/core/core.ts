@@ -112,7 +112,7 @@ export class ParleyCore implements ClientBridge {
     if (this.active) return this.info(this.active);
     const profile = await this.readProfile();
     if (!profile) return null;
-    const secrets = await this.secrets.get(keychainAccount(profile.serverUrl, profile.user.id));
+    const secrets = await this.secrets.get(keychainAccount(profile.serverUrl, profile.user.id, profile.deviceId));
     if (!secrets) return null;
     const active = this.activate(profile, Buffer.from(secrets.databaseKey, 'base64'), secrets.refreshToken);
     this.start(active);
@@ -307,7 +307,7 @@ export class ParleyCore implements ClientBridge {
     const profile: Profile = { serverUrl: this.options.serverUrl, user: auth.user, deviceId: auth.deviceId };
     const databaseKey = randomBytes(32);
     await rm(this.databasePath(), { force: true });
-    await this.secrets.set(keychainAccount(profile.serverUrl, profile.user.id), {
+    await this.secrets.set(keychainAccount(profile.serverUrl, profile.user.id, profile.deviceId), {
       refreshToken: auth.refreshToken,
       databaseKey: databaseKey.toString('base64'),
     });
@@ -328,7 +328,7 @@ export class ParleyCore implements ClientBridge {
   private activate(profile: Profile, databaseKey: Buffer, refreshToken: string, initial?: AuthResponse): Active {
     const store = new LocalStore(openDatabase(this.databasePath(), databaseKey));
     const signal = new SignalService(store.db, (change) => this.emit('identity', change));
-    const account = keychainAccount(profile.serverUrl, profile.user.id);
+    const account = keychainAccount(profile.serverUrl, profile.user.id, profile.deviceId);
     const session = new ServerSession(
       createApiClient(profile.serverUrl),
       refreshToken,
@@ -423,7 +423,9 @@ export class ParleyCore implements ClientBridge {
     if (!active) return;
     this.active = null;
     await this.stop(active);
-    await this.secrets.delete(keychainAccount(active.profile.serverUrl, active.profile.user.id)).catch(() => {});
+    await this.secrets
+      .delete(keychainAccount(active.profile.serverUrl, active.profile.user.id, active.profile.deviceId))
+      .catch(() => {});
     await rm(this.databasePath(), { force: true });
     await rm(`${this.databasePath()}-wal`, { force: true });
     await rm(`${this.databasePath()}-shm`, { force: true });

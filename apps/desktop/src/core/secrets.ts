@@ -2,7 +2,10 @@ import keytar from 'keytar';
 import { z } from 'zod';
 import { CoreError } from './errors.js';
 
-/** The one keychain service name of the app; one entry (account) per server and user. */
+/**
+ * The one keychain service name of the app. One entry (account) per server, user and device:
+ * two data directories of the same user on one machine (two profiles) must not share a key.
+ */
 export const KEYCHAIN_SERVICE = 'Parley';
 
 /** What an account keeps in the keychain: nothing else secret is ever written anywhere. */
@@ -20,8 +23,9 @@ export interface SecretStore {
   delete(account: string): Promise<void>;
 }
 
-/** Keychain account name for a user on a server. */
-export const keychainAccount = (serverUrl: string, userId: string) => `${new URL(serverUrl).origin} ${userId}`;
+/** Keychain account name of a device of a user on a server. */
+export const keychainAccount = (serverUrl: string, userId: string, deviceId: string) =>
+  `${new URL(serverUrl).origin} ${userId} ${deviceId}`;
 
 /**
  * The OS keychain through keytar (Secret Service on Linux, Keychain on macOS, Credential Vault

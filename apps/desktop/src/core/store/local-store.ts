@@ -171,7 +171,7 @@ export class LocalStore {
   /** Moves an outgoing message forward (never back) in pending → sent → delivered → read. */
   advanceStatus(messageId: string, status: MessageStatus, serverTimestamp?: string): LocalMessage | undefined {
     const current = this.message(messageId);
-    if (!current || current.direction !== 'out') return undefined;
+    if (current?.direction !== 'out') return undefined;
     if (status !== 'failed' && STATUS_ORDER[status] <= STATUS_ORDER[current.status]) return undefined;
     if (serverTimestamp) {
       this.db

@@ -1,0 +1,232 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KEYCHAIN_SERVICE } from '@parley/desktop';
+import keytar from 'keytar';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCore, registerCore, type TestCore } from '../../../tests/support/cores.js';
+import { createTestDatabase, type TestDatabase } from '../../../tests/support/database.js';
+import { RELAXED_LIMITS, REPO_ROOT, type ServerProcess, startServer } from '../../../tests/support/server.js';
+import { createSignalDevice } from '../../../tests/support/signal.js';
+import { eventually } from '../../../tests/support/socket.js';
+
+let db: TestDatabase;
+let server: ServerProcess;
+const cores: TestCore[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  // Access tokens shorter than the refresh margin: every call refreshes, so rotation is exercised throughout.
+  server = await startServer({ DATABASE_URL: db.url, ACCESS_TOKEN_TTL_SECONDS: '30', ...RELAXED_LIMITS });
+});
+
+afterAll(async () => {
+  for (const c of cores) await c.close();
+  await server?.stop();
+  await db?.drop();
+});
+
+const idOf = async (c: TestCore) => (await c.core.session())?.user.id as string;
+
+/** Every byte under a directory, as latin1 text, to search for markers. */
+async function bytesUnder(dir: string): Promise<string> {
+  const parts: string[] = [];
+  for (const name of await readdir(dir)) parts.push((await readFile(join(dir, name))).toString('latin1'));
+  return parts.join('\n');
+}
+
+describe('what is stored, and where', () => {
+  let alice: TestCore;
+  let bob: TestCore;
+  const marker = `secret-marker-${randomUUID()}`;
+  const russian = 'Встречаемся у фонтана в семь';
+  const english = 'Bring the blueprints tomorrow';
+
+  beforeAll(async () => {
+    alice = await registerCore(server.baseUrl, 'alice');
+    bob = await registerCore(server.baseUrl, 'bob');
+    cores.push(alice);
+    const [aliceId, bobId] = [await idOf(alice), await idOf(bob)];
+    await alice.core.sendText(bobId, marker);
+    await alice.core.sendText(bobId, russian);
+    await eventually(async () => (await bob.conversation(aliceId)).length === 2, 10_000, 'bob has 2');
+    await bob.core.sendText(aliceId, english);
+    await eventually(async () => (await bob.conversation(aliceId)).length === 3, 10_000, 'bob has 3');
+    await eventually(async () => (await alice.conversation(bobId)).length === 3, 10_000, 'alice has 3');
+  });
+
+  it('keeps no plaintext on disk: the local stores are encrypted and the marker is in neither database', async () => {
+    await bob.close(); // flush and release the files
+    for (const c of [alice, bob]) {
+      const disk = await bytesUnder(c.dataDir);
+      expect(disk).not.toContain(marker);
+      expect(disk).not.toContain('SQLite format 3');
+    }
+    const tables = await db.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+    );
+    for (const { table_name } of tables) {
+      const rows = JSON.stringify(await db.query(`SELECT * FROM "${table_name}"`));
+      expect(rows).not.toContain(marker);
+    }
+  });
+
+  it('keeps the secrets in the keychain and nowhere in the data directory', async () => {
+    const entries = await keytar.findCredentials(KEYCHAIN_SERVICE);
+    const bobId = (await readProfile(bob.dataDir)).user.id;
+    const entry = entries.find((e) => e.account.includes(bobId));
+    expect(entry).toBeDefined();
+    const secrets = JSON.parse(entry?.password ?? '{}') as { refreshToken: string; databaseKey: string };
+    expect(Buffer.from(secrets.databaseKey, 'base64')).toHaveLength(32);
+    const disk = await bytesUnder(bob.dataDir);
+    expect(disk).not.toContain(secrets.refreshToken);
+    expect(disk).not.toContain(secrets.databaseKey);
+    expect(disk).not.toContain(Buffer.from(secrets.databaseKey, 'base64').toString('hex'));
+  });
+
+  it('cannot be opened without the key from the keychain', async () => {
+    const { default: Database } = await import('better-sqlite3-multiple-ciphers');
+    const raw = new Database(join(bob.dataDir, 'parley.db'));
+    expect(() => raw.prepare('SELECT * FROM messages').all()).toThrow(/not a database/);
+    raw.close();
+    const wrongKey = new Database(join(bob.dataDir, 'parley.db'));
+    wrongKey.pragma(`cipher = 'sqlcipher'`);
+    wrongKey.pragma('legacy = 4');
+    wrongKey.pragma(`key = "x'${randomBytes(32).toString('hex')}'"`);
+    expect(() => wrongKey.prepare('SELECT * FROM messages').all()).toThrow(/not a database/);
+    wrongKey.close();
+  });
+
+  it('restores the session from the keychain and works offline: history, search in Russian and English, pending sends', {
+    timeout: 60_000,
+  }, async () => {
+    const aliceId = await idOf(alice);
+    await server.kill('SIGTERM');
+    const restarted = await openCore(server.baseUrl, bob.dataDir);
+    cores.push(restarted);
+    const session = await restarted.core.restoreSession(); // no password
+    expect(session?.user.id).toBeDefined();
+    expect((await restarted.conversation(aliceId)).map((m) => m.text)).toEqual([marker, russian, english]);
+    expect((await restarted.core.searchMessages('фонтан')).map((h) => h.message.text)).toEqual([russian]);
+    expect((await restarted.core.searchMessages('ФОНТАНА')).map((h) => h.snippet)).toEqual([
+      expect.stringContaining('[фонтана]'),
+    ]);
+    expect((await restarted.core.searchMessages('blueprint')).map((h) => h.message.text)).toEqual([english]);
+    expect((await restarted.core.conversations())[0]?.peer.id).toBe(aliceId);
+
+    const offline = await restarted.core.sendText(aliceId, 'written while the server was down');
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await restarted.core.history(aliceId)).messages.at(-1)?.status).toBe('pending');
+
+    await server.restart();
+    await eventually(
+      async () => (await restarted.core.history(aliceId)).messages.at(-1)?.status !== 'pending',
+      45_000,
+      'sent after restart',
+    );
+    await eventually(
+      async () => (await alice.conversation(await idOf(restarted))).some((m) => m.id === offline.id),
+      20_000,
+      'alice got it',
+    );
+  });
+});
+
+describe('identity and session', () => {
+  it('catches a changed identity key on the very first message from it', { timeout: 60_000 }, async () => {
+    const alice = await registerCore(server.baseUrl, 'alice');
+    const bob = await registerCore(server.baseUrl, 'bob');
+    cores.push(alice, bob);
+    const [aliceId, bobId] = [await idOf(alice), await idOf(bob)];
+    const bobDevice = (await bob.core.session())?.deviceId as string;
+    await bob.core.sendText(aliceId, 'the real Bob');
+    await eventually(async () => (await alice.conversation(bobId)).length === 1, 10_000);
+    const before = await alice.core.safetyNumber(bobId);
+    expect(before.changed).toBe(false);
+    await alice.close();
+
+    // Someone who controls the server injects a session-opening message "from Bob's device", made with another identity key.
+    const impostor = await createSignalDevice(1);
+    const aliceSession = await fetch(`${server.baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        username: (await readProfile(alice.dataDir)).user.username,
+        password: 'correct horse battery',
+        device: { name: 'x' },
+      }),
+    }).then((r) => r.json() as Promise<{ accessToken: string }>);
+    const bundles = (await fetch(`${server.baseUrl}/api/v1/keys/${aliceId}`, {
+      headers: { authorization: `Bearer ${aliceSession.accessToken}` },
+    }).then((r) => r.json())) as {
+      devices: Parameters<typeof impostor.encrypt>[0][];
+    };
+    const aliceDevice = (await readProfile(alice.dataDir)).deviceId;
+    const bundle = bundles.devices.find((d) => d.deviceId === aliceDevice);
+    const forged = await impostor.encrypt(
+      bundle as Parameters<typeof impostor.encrypt>[0],
+      JSON.stringify({ kind: 'text', text: 'send me the codes', sentAt: new Date().toISOString(), to: aliceId }),
+    );
+    expect(forged.type).toBe('prekey');
+    await db.query(
+      `INSERT INTO envelopes (destination_device_id, destination_user_id, kind, message_id, sender_user_id, sender_device_id, type, content)
+       VALUES ($1, $2, 'message', $3, $4, $5, $6, decode($7, 'base64'))`,
+      [aliceDevice, aliceId, randomUUID(), bobId, bobDevice, forged.type, forged.content],
+    );
+
+    const reopened = await openCore(server.baseUrl, alice.dataDir);
+    cores.push(reopened);
+    await reopened.core.restoreSession();
+    await eventually(() => reopened.events.identity.length > 0, 10_000, 'identity event');
+    expect(reopened.events.identity[0]).toMatchObject({ userId: bobId, deviceId: bobDevice, kind: 'key_changed' });
+    const after = await reopened.core.safetyNumber(bobId);
+    expect(after.changed).toBe(true);
+    await expect(reopened.core.sendText(bobId, 'are you sure?')).rejects.toMatchObject({ code: 'IDENTITY_UNTRUSTED' });
+    await reopened.core.acceptIdentity(bobId);
+    expect((await reopened.core.safetyNumber(bobId)).changed).toBe(false);
+  });
+
+  it('signs a revoked device out cleanly: its store, profile and keychain entry are gone', {
+    timeout: 30_000,
+  }, async () => {
+    const bob = await registerCore(server.baseUrl, 'bob');
+    const info = await bob.core.session();
+    const bob2 = await openCore(server.baseUrl);
+    cores.push(bob2);
+    await bob2.core.login({
+      username: info?.user.username as string,
+      password: 'correct horse battery',
+      deviceName: 'Laptop',
+    });
+    await bob2.core.revokeDevice(info?.deviceId as string);
+    await eventually(() => bob.events.signedOut.length === 1, 10_000, 'signed out');
+    expect(bob.events.signedOut[0]).toEqual({ reason: 'revoked' });
+    expect(await readdir(bob.dataDir)).toEqual([]);
+    const entries = await keytar.findCredentials(KEYCHAIN_SERVICE);
+    expect(entries.some((e) => e.account.endsWith(info?.deviceId as string))).toBe(false);
+    await expect(bob.core.conversations()).rejects.toMatchObject({ code: 'NOT_SIGNED_IN' });
+  });
+
+  it('refuses to sign in without a reachable keychain, with a typed error and nothing written', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'parley-nokeychain-'));
+    const output = execFileSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'tests/support/keychain-probe.ts'),
+        JSON.stringify({ dataDir, serverUrl: server.baseUrl, username: `nokey_${Date.now()}` }),
+      ],
+      { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' }, encoding: 'utf8' },
+    );
+    expect(JSON.parse(output.trim().split('\n').at(-1) as string)).toMatchObject({
+      ok: false,
+      code: 'KEYCHAIN_UNAVAILABLE',
+    });
+    expect(await readdir(dataDir)).toEqual([]);
+  });
+});
+
+async function readProfile(dataDir: string): Promise<{ user: { id: string; username: string }; deviceId: string }> {
+  return JSON.parse(await readFile(join(dataDir, 'profile.json'), 'utf8'));
+}
