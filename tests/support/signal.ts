@@ -18,10 +18,13 @@ const buf = (base64: string): ArrayBuffer => {
 /** Protocol state of one test device, kept in memory (a test's stand-in for the client's store). */
 class MemoryStore implements StorageType {
   private readonly data = new Map<string, unknown>();
-  constructor(
-    private readonly identity: KeyPairType,
-    private readonly registrationId: number,
-  ) {}
+  // Plain fields, not parameter properties, so Node can run this file without a build step.
+  private readonly identity: KeyPairType;
+  private readonly registrationId: number;
+  constructor(identity: KeyPairType, registrationId: number) {
+    this.identity = identity;
+    this.registrationId = registrationId;
+  }
   getIdentityKeyPair = async () => this.identity;
   getLocalRegistrationId = async () => this.registrationId;
   isTrustedIdentity = async (id: string, key: ArrayBuffer, _direction: Direction) => {

@@ -31,7 +31,7 @@ export function openDatabase(path: string, key: Buffer): Db {
   return db;
 }
 
-function migrate(db: Db): void {
+export function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   for (let version = current; version < MIGRATIONS.length; version++) {
     db.transaction(() => {

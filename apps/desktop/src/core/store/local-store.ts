@@ -9,7 +9,10 @@ import {
   STATUS_ORDER,
   type User,
 } from '@parley/shared';
+import type Database from 'better-sqlite3-multiple-ciphers';
 import type { Db } from './database.js';
+
+type Statement = Database.Statement<unknown[]>;
 
 interface MessageRow {
   seq: number;
@@ -59,50 +62,61 @@ export function ftsQuery(input: string): string | null {
  * (better-sqlite3); every multi-row change is one transaction.
  */
 export class LocalStore {
+  private readonly statements = new Map<string, Statement>();
+
   constructor(readonly db: Db) {}
 
+  /** A prepared statement, compiled once per store (preparing is most of a small query's cost). */
+  private sql(text: string): Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
   getValue(key: string): string | undefined {
-    return (this.db.prepare('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    return (this.sql('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   }
 
   setValue(key: string, value: string): void {
-    this.db.prepare('INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)').run(key, value);
+    this.sql('INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)').run(key, value);
   }
 
   // People ------------------------------------------------------------------------------------
 
   upsertUser(user: Pick<User, 'id' | 'username' | 'displayName'>): void {
-    this.db
-      .prepare(
-        `INSERT INTO users (id, username, display_name) VALUES (?, ?, ?)
+    this.sql(
+      `INSERT INTO users (id, username, display_name) VALUES (?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET username = excluded.username, display_name = excluded.display_name`,
-      )
-      .run(user.id, user.username, user.displayName);
+    ).run(user.id, user.username, user.displayName);
   }
 
   /** Replaces the cached address book with the server's. */
   replaceContacts(contacts: Contact[]): void {
     this.db.transaction(() => {
-      this.db.prepare('UPDATE users SET is_contact = 0').run();
+      this.sql('UPDATE users SET is_contact = 0').run();
       for (const c of contacts) this.saveContact(c);
     })();
   }
 
   saveContact(c: Contact): void {
     this.upsertUser({ id: c.userId, username: c.username, displayName: c.displayName });
-    this.db
-      .prepare('UPDATE users SET is_contact = 1, added_at = ?, online = ?, last_seen_at = ? WHERE id = ?')
-      .run(c.addedAt, c.presence ? Number(c.presence.online) : null, c.presence?.lastSeenAt ?? null, c.userId);
+    this.sql('UPDATE users SET is_contact = 1, added_at = ?, online = ?, last_seen_at = ? WHERE id = ?').run(
+      c.addedAt,
+      c.presence ? Number(c.presence.online) : null,
+      c.presence?.lastSeenAt ?? null,
+      c.userId,
+    );
   }
 
   removeContact(userId: string): void {
-    this.db.prepare('UPDATE users SET is_contact = 0 WHERE id = ?').run(userId);
+    this.sql('UPDATE users SET is_contact = 0 WHERE id = ?').run(userId);
   }
 
   contacts(): Contact[] {
-    const rows = this.db
-      .prepare('SELECT * FROM users WHERE is_contact = 1 ORDER BY lower(display_name), username')
-      .all() as {
+    const rows = this.sql('SELECT * FROM users WHERE is_contact = 1 ORDER BY lower(display_name), username').all() as {
       id: string;
       username: string;
       display_name: string;
@@ -120,51 +134,49 @@ export class LocalStore {
   }
 
   setPresence(userId: string, presence: Presence): void {
-    this.db
-      .prepare('UPDATE users SET online = ?, last_seen_at = ? WHERE id = ?')
-      .run(Number(presence.online), presence.lastSeenAt, userId);
+    this.sql('UPDATE users SET online = ?, last_seen_at = ? WHERE id = ?').run(
+      Number(presence.online),
+      presence.lastSeenAt,
+      userId,
+    );
   }
 
   // Messages ----------------------------------------------------------------------------------
 
   hasMessage(id: string): boolean {
-    return !!this.db.prepare('SELECT 1 FROM messages WHERE id = ?').get(id);
+    return !!this.sql('SELECT 1 FROM messages WHERE id = ?').get(id);
   }
 
   message(id: string): LocalMessage | undefined {
-    const row = this.db.prepare('SELECT * FROM messages WHERE id = ?').get(id) as MessageRow | undefined;
+    const row = this.sql('SELECT * FROM messages WHERE id = ?').get(id) as MessageRow | undefined;
     return row && toMessage(row);
   }
 
   /** Stores a message (idempotent by id) and brings its conversation up to date. Returns false if it was known. */
   insertMessage(m: LocalMessage, sortTs: number): boolean {
-    const inserted = this.db
-      .prepare(
-        `INSERT INTO messages (id, peer_user_id, sender_user_id, direction, text, status, sent_at, server_ts, sort_ts, read_at)
+    const inserted = this.sql(
+      `INSERT INTO messages (id, peer_user_id, sender_user_id, direction, text, status, sent_at, server_ts, sort_ts, read_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-      )
-      .run(
-        m.id,
-        m.peerUserId,
-        m.senderUserId,
-        m.direction,
-        m.text,
-        m.status,
-        m.sentAt,
-        m.serverTimestamp,
-        sortTs,
-        m.readAt,
-      );
+    ).run(
+      m.id,
+      m.peerUserId,
+      m.senderUserId,
+      m.direction,
+      m.text,
+      m.status,
+      m.sentAt,
+      m.serverTimestamp,
+      sortTs,
+      m.readAt,
+    );
     if (inserted.changes === 0) return false;
-    this.db
-      .prepare(
-        `INSERT INTO conversations (peer_user_id, last_message_id, unread_count, updated_at) VALUES (?, ?, ?, ?)
+    this.sql(
+      `INSERT INTO conversations (peer_user_id, last_message_id, unread_count, updated_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (peer_user_id) DO UPDATE SET
            last_message_id = CASE WHEN excluded.updated_at >= updated_at THEN excluded.last_message_id ELSE last_message_id END,
            unread_count = unread_count + excluded.unread_count,
            updated_at = max(updated_at, excluded.updated_at)`,
-      )
-      .run(m.peerUserId, m.id, m.direction === 'in' && !m.readAt ? 1 : 0, sortTs);
+    ).run(m.peerUserId, m.id, m.direction === 'in' && !m.readAt ? 1 : 0, sortTs);
     return true;
   }
 
@@ -174,11 +186,14 @@ export class LocalStore {
     if (current?.direction !== 'out') return undefined;
     if (status !== 'failed' && STATUS_ORDER[status] <= STATUS_ORDER[current.status]) return undefined;
     if (serverTimestamp) {
-      this.db
-        .prepare('UPDATE messages SET status = ?, server_ts = ?, sort_ts = ? WHERE id = ?')
-        .run(status, serverTimestamp, Date.parse(serverTimestamp), messageId);
+      this.sql('UPDATE messages SET status = ?, server_ts = ?, sort_ts = ? WHERE id = ?').run(
+        status,
+        serverTimestamp,
+        Date.parse(serverTimestamp),
+        messageId,
+      );
     } else {
-      this.db.prepare('UPDATE messages SET status = ? WHERE id = ?').run(status, messageId);
+      this.sql('UPDATE messages SET status = ? WHERE id = ?').run(status, messageId);
     }
     return { ...current, status, serverTimestamp: serverTimestamp ?? current.serverTimestamp };
   }
@@ -188,20 +203,18 @@ export class LocalStore {
     const now = new Date().toISOString();
     return this.db.transaction(() => {
       const unread = (
-        this.db
-          .prepare("SELECT id FROM messages WHERE peer_user_id = ? AND direction = 'in' AND read_at IS NULL")
-          .all(peerUserId) as { id: string }[]
+        this.sql("SELECT id FROM messages WHERE peer_user_id = ? AND direction = 'in' AND read_at IS NULL").all(
+          peerUserId,
+        ) as { id: string }[]
       )
         .map((r) => r.id)
         .filter((id) => !onlyIds || onlyIds.includes(id));
-      const update = this.db.prepare('UPDATE messages SET read_at = ? WHERE id = ?');
+      const update = this.sql('UPDATE messages SET read_at = ? WHERE id = ?');
       for (const id of unread) update.run(now, id);
-      this.db
-        .prepare(
-          `UPDATE conversations SET unread_count = (SELECT count(*) FROM messages
+      this.sql(
+        `UPDATE conversations SET unread_count = (SELECT count(*) FROM messages
              WHERE peer_user_id = ? AND direction = 'in' AND read_at IS NULL) WHERE peer_user_id = ?`,
-        )
-        .run(peerUserId, peerUserId);
+      ).run(peerUserId, peerUserId);
       return unread;
     })();
   }
@@ -209,7 +222,7 @@ export class LocalStore {
   unreadCount(peerUserId: string): number {
     return (
       (
-        this.db.prepare('SELECT unread_count FROM conversations WHERE peer_user_id = ?').get(peerUserId) as
+        this.sql('SELECT unread_count FROM conversations WHERE peer_user_id = ?').get(peerUserId) as
           | { unread_count: number }
           | undefined
       )?.unread_count ?? 0
@@ -217,15 +230,13 @@ export class LocalStore {
   }
 
   conversations(): ConversationSummary[] {
-    const rows = this.db
-      .prepare(
-        `SELECT c.peer_user_id, c.unread_count, c.updated_at, u.username, u.display_name, m.*
+    const rows = this.sql(
+      `SELECT c.peer_user_id, c.unread_count, c.updated_at, u.username, u.display_name, m.*
          FROM conversations c
          LEFT JOIN users u ON u.id = c.peer_user_id
          LEFT JOIN messages m ON m.id = c.last_message_id
          ORDER BY c.updated_at DESC`,
-      )
-      .all() as (MessageRow & {
+    ).all() as (MessageRow & {
       unread_count: number;
       updated_at: number;
       username: string | null;
@@ -242,12 +253,10 @@ export class LocalStore {
   /** A page of a conversation, newest `limit` before the cursor, returned oldest first. */
   history(peerUserId: string, before: string | undefined, limit: number): HistoryPage {
     const [sortTs, seq] = before ? before.split(':').map(Number) : [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM messages WHERE peer_user_id = ? AND (sort_ts, seq) < (?, ?)
+    const rows = this.sql(
+      `SELECT * FROM messages WHERE peer_user_id = ? AND (sort_ts, seq) < (?, ?)
          ORDER BY sort_ts DESC, seq DESC LIMIT ?`,
-      )
-      .all(peerUserId, sortTs, seq, limit + 1) as MessageRow[];
+    ).all(peerUserId, sortTs, seq, limit + 1) as MessageRow[];
     const page = rows.slice(0, limit).reverse();
     const oldest = page[0];
     return {
@@ -259,27 +268,26 @@ export class LocalStore {
   search(query: string, limit: number): SearchHit[] {
     const match = ftsQuery(query);
     if (!match) return [];
-    const rows = this.db
-      .prepare(
-        `SELECT m.*, snippet(messages_fts, 0, '[', ']', '…', 12) AS snippet
+    const rows = this.sql(
+      // Newest first by local arrival (the FTS rowid), which FTS5 streams without sorting every match.
+      `SELECT m.*, snippet(messages_fts, 0, '[', ']', '…', 12) AS snippet
          FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
-         WHERE messages_fts MATCH ? ORDER BY m.sort_ts DESC LIMIT ?`,
-      )
-      .all(match, limit) as (MessageRow & { snippet: string })[];
+         WHERE messages_fts MATCH ? ORDER BY messages_fts.rowid DESC LIMIT ?`,
+    ).all(match, limit) as (MessageRow & { snippet: string })[];
     return rows.map((r) => ({ message: toMessage(r), snippet: r.snippet }));
   }
 
   // Outbox ------------------------------------------------------------------------------------
 
   enqueue(kind: OutboxJob['kind'], peerUserId: string, messageId: string | null, payload: unknown): void {
-    this.db
-      .prepare('INSERT INTO outbox (kind, peer_user_id, message_id, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?)')
-      .run(kind, peerUserId, messageId, JSON.stringify(payload), Date.now());
+    this.sql(
+      'INSERT INTO outbox (kind, peer_user_id, message_id, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
+    ).run(kind, peerUserId, messageId, JSON.stringify(payload), Date.now());
   }
 
   /** Jobs due now, oldest first. */
   dueJobs(now: number): OutboxJob[] {
-    const rows = this.db.prepare('SELECT * FROM outbox WHERE next_attempt_at <= ? ORDER BY id').all(now) as {
+    const rows = this.sql('SELECT * FROM outbox WHERE next_attempt_at <= ? ORDER BY id').all(now) as {
       id: number;
       kind: OutboxJob['kind'];
       peer_user_id: string;
@@ -300,21 +308,24 @@ export class LocalStore {
   }
 
   nextJobAt(): number | null {
-    return (this.db.prepare('SELECT min(next_attempt_at) AS at FROM outbox').get() as { at: number | null }).at;
+    return (this.sql('SELECT min(next_attempt_at) AS at FROM outbox').get() as { at: number | null }).at;
   }
 
   completeJob(id: number): void {
-    this.db.prepare('DELETE FROM outbox WHERE id = ?').run(id);
+    this.sql('DELETE FROM outbox WHERE id = ?').run(id);
   }
 
   retryJob(id: number, attempts: number, nextAttemptAt: number, error: string): void {
-    this.db
-      .prepare('UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?')
-      .run(attempts, nextAttemptAt, error, id);
+    this.sql('UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?').run(
+      attempts,
+      nextAttemptAt,
+      error,
+      id,
+    );
   }
 
   /** Makes every waiting job due now (e.g. when the connection comes back). */
   expediteJobs(): void {
-    this.db.prepare('UPDATE outbox SET next_attempt_at = min(next_attempt_at, ?)').run(Date.now());
+    this.sql('UPDATE outbox SET next_attempt_at = min(next_attempt_at, ?)').run(Date.now());
   }
 }
