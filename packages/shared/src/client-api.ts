@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Device, User } from './auth.js';
 import { IsoDate, Uuid } from './fields.js';
+import { LIMITS } from './limits.js';
 import type { SignalResult } from './socket.js';
 import type { Contact, Presence, UserPage } from './users.js';
 
@@ -134,30 +135,38 @@ export interface ClientEvents {
   signedOut: { reason: 'logout' | 'revoked' };
 }
 
-export const CLIENT_API_METHODS = [
-  'register',
-  'login',
-  'restoreSession',
-  'logout',
-  'session',
-  'updateProfile',
-  'devices',
-  'revokeDevice',
-  'contacts',
-  'addContact',
-  'removeContact',
-  'searchUsers',
-  'conversations',
-  'history',
-  'searchMessages',
-  'sendText',
-  'markRead',
-  'setTyping',
-  'safetyNumber',
-  'acceptIdentity',
-  'sendSignal',
-  'connectionState',
-] as const satisfies readonly (keyof ClientApi)[];
+/**
+ * The arguments of every API method, validated where a call crosses a process boundary (IPC,
+ * the host's socket): a renderer bug or a hostile page gets VALIDATION_FAILED, not a crash.
+ */
+const Text = z.string().max(LIMITS.jsonBodyBytes);
+const Id = Uuid;
+export const CLIENT_API_ARGS = {
+  register: z.tuple([z.strictObject({ username: Text, password: Text, displayName: Text, deviceName: Text })]),
+  login: z.tuple([z.strictObject({ username: Text, password: Text, deviceName: Text })]),
+  restoreSession: z.tuple([]),
+  logout: z.tuple([]),
+  session: z.tuple([]),
+  updateProfile: z.tuple([z.strictObject({ displayName: Text })]),
+  devices: z.tuple([]),
+  revokeDevice: z.tuple([Id]),
+  contacts: z.tuple([]),
+  addContact: z.tuple([z.union([z.strictObject({ userId: Id }), z.strictObject({ username: Text })])]),
+  removeContact: z.tuple([Id]),
+  searchUsers: z.tuple([Text, Text.optional()]),
+  conversations: z.tuple([]),
+  history: z.tuple([Id, Text.optional(), z.number().int().min(1).max(500).optional()]),
+  searchMessages: z.tuple([Text, z.number().int().min(1).max(200).optional()]),
+  sendText: z.tuple([Id, z.string().max(8_000 * 4)]),
+  markRead: z.tuple([Id]),
+  setTyping: z.tuple([Id, z.boolean()]),
+  safetyNumber: z.tuple([Id]),
+  acceptIdentity: z.tuple([Id]),
+  sendSignal: z.tuple([Id, z.unknown()]),
+  connectionState: z.tuple([]),
+} as const satisfies { [K in keyof ClientApi]: z.ZodType<Parameters<ClientApi[K]>> };
+
+export const CLIENT_API_METHODS = Object.keys(CLIENT_API_ARGS) as (keyof ClientApi)[];
 
 export const CLIENT_API_EVENTS = [
   'message',

@@ -1,0 +1,157 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { Server } from 'socket.io';
+import { BRIDGE_CALL, BRIDGE_EVENT, forwardEvents, serveCall } from '../bridge/bridge.js';
+import { ParleyCore } from '../core/index.js';
+
+export interface HostOptions {
+  dataDir: string;
+  serverUrl: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** The built renderer (index.html and assets). */
+  rendererDir: string;
+}
+
+export interface RunningHost {
+  /** The URL to open, with the per-run secret. */
+  url: string;
+  origin: string;
+  core: ParleyCore;
+  close(): Promise<void>;
+}
+
+export const BRIDGE_PATH = '/bridge';
+const COOKIE = 'parley_host';
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+  '.ico': 'image/x-icon',
+};
+
+/** The same policy as the Electron window: our own files, our own bridge, media for calls. */
+function securityHeaders(origin: string): Record<string, string> {
+  const ws = origin.replace(/^http/, 'ws');
+  return {
+    'Content-Security-Policy': [
+      "default-src 'self'",
+      "script-src 'self'",
+      "style-src 'self'",
+      `connect-src 'self' ${ws}`,
+      "img-src 'self' data: blob:",
+      "media-src 'self' blob: mediastream:",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "frame-ancestors 'none'",
+      "form-action 'none'",
+    ].join('; '),
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cache-Control': 'no-store',
+  };
+}
+
+function cookieOf(req: IncomingMessage): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === COOKIE) return value.join('=');
+  }
+  return undefined;
+}
+
+const same = (a: string | undefined, b: string) =>
+  !!a && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+/**
+ * The browser host: runs the core in Node and serves the renderer to a browser on 127.0.0.1,
+ * guarded by a per-run secret (given once in the URL, then an HttpOnly SameSite=Strict cookie),
+ * with the core's API on a Socket.IO bridge that only this origin, with that cookie, can open.
+ */
+export async function startHost(options: HostOptions): Promise<RunningHost> {
+  const secret = randomBytes(32).toString('base64url');
+  const core = new ParleyCore({ dataDir: options.dataDir, serverUrl: options.serverUrl });
+  const root = resolve(options.rendererDir);
+  let origin = '';
+
+  const http = createServer((req, res) => {
+    void serve(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', origin);
+    const headers = securityHeaders(origin);
+    if (url.searchParams.has('key')) {
+      if (!same(url.searchParams.get('key') ?? undefined, secret)) {
+        res.writeHead(403, headers).end('Wrong key');
+        return;
+      }
+      res
+        .writeHead(303, {
+          ...headers,
+          Location: '/',
+          'Set-Cookie': `${COOKIE}=${secret}; HttpOnly; SameSite=Strict; Path=/`,
+        })
+        .end();
+      return;
+    }
+    if (!same(cookieOf(req), secret)) {
+      res
+        .writeHead(403, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' })
+        .end('Open the address the Parley host printed.');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, headers).end();
+      return;
+    }
+    const path = normalize(join(root, decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname)));
+    if (path !== root && !path.startsWith(root + sep)) {
+      res.writeHead(404, headers).end();
+      return;
+    }
+    const file = (await stat(path).catch(() => null))?.isFile() ? path : join(root, 'index.html');
+    const body = await readFile(file);
+    res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
+  }
+
+  const io = new Server(http, {
+    path: BRIDGE_PATH,
+    transports: ['websocket'],
+    serveClient: false,
+    maxHttpBufferSize: 8 * 1024 * 1024,
+    // Only our page: the right origin and the secret cookie.
+    allowRequest: (req, callback) => callback(null, req.headers.origin === origin && same(cookieOf(req), secret)),
+  });
+  io.on('connection', (socket) => {
+    socket.on(BRIDGE_CALL, async (method: unknown, args: unknown, ack: unknown) => {
+      if (typeof ack !== 'function') return;
+      ack(await serveCall(core, method, args, (error, name) => console.error(`parley host: ${name} failed`, error)));
+    });
+  });
+  const stopEvents = forwardEvents(core, (event, payload) => io.emit(BRIDGE_EVENT, event, payload));
+
+  await new Promise<void>((ok) => http.listen(options.port, '127.0.0.1', ok));
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  origin = `http://127.0.0.1:${port}`;
+  return {
+    url: `${origin}/?key=${secret}`,
+    origin,
+    core,
+    async close() {
+      stopEvents();
+      await core.close();
+      await new Promise<void>((ok) => io.close(() => ok()));
+    },
+  };
+}

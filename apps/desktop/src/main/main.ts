@@ -1,0 +1,133 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, session, shell, Tray } from 'electron';
+import { BRIDGE_CALL, BRIDGE_EVENT, forwardEvents, serveCall } from '../bridge/bridge.js';
+import { ParleyCore } from '../core/index.js';
+
+/**
+ * The Electron main process, kept thin: one locked-down window, the core in this process (out
+ * of the renderer), IPC generated from the shared API definition, unread badge and tray.
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+const rendererIndex = join(here, '../renderer/index.html');
+const appOrigin = pathToFileURL(join(here, '../renderer')).href;
+const serverUrl = process.env.PARLEY_SERVER_URL ?? 'http://127.0.0.1:3000';
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  `connect-src 'self'`,
+  "img-src 'self' data: blob:",
+  "media-src 'self' blob: mediastream:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'none'",
+].join('; ');
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.enableSandbox();
+  let window: BrowserWindow | null = null;
+  let tray: Tray | null = null;
+  const core = new ParleyCore({
+    dataDir: process.env.PARLEY_DATA_DIR ?? join(app.getPath('userData'), 'account'),
+    serverUrl,
+  });
+
+  const isOurs = (url: string) => url.startsWith(appOrigin);
+
+  const createWindow = () => {
+    window = new BrowserWindow({
+      width: 1100,
+      height: 760,
+      minWidth: 720,
+      minHeight: 480,
+      show: false,
+      webPreferences: {
+        preload: join(here, '../preload/preload.cjs'),
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        webSecurity: true,
+        spellcheck: true,
+      },
+    });
+    window.webContents.setWindowOpenHandler(({ url }) => {
+      // Links open in the user's browser, never inside the app.
+      if (/^https?:\/\//.test(url)) void shell.openExternal(url);
+      return { action: 'deny' };
+    });
+    window.webContents.on('will-navigate', (event, url) => {
+      if (!isOurs(url)) event.preventDefault();
+    });
+    window.once('ready-to-show', () => window?.show());
+    window.on('closed', () => {
+      window = null;
+    });
+    void window.loadFile(rendererIndex);
+  };
+
+  const updateUnread = async () => {
+    const unread = (await core.conversations().catch(() => [])).reduce((sum, c) => sum + c.unreadCount, 0);
+    app.setBadgeCount(unread);
+    tray?.setToolTip(unread > 0 ? `Parley — ${unread} unread` : 'Parley');
+    tray?.setImage(trayIcon(unread > 0));
+  };
+
+  const trayIcon = (unread: boolean) =>
+    nativeImage.createFromPath(join(here, `../../build/icons/${unread ? 'tray-unread' : 'tray'}.png`));
+
+  app.on('second-instance', () => {
+    if (window?.isMinimized()) window.restore();
+    window?.focus();
+  });
+
+  app.on('web-contents-created', (_, contents) => {
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+
+  void app.whenReady().then(() => {
+    session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+    });
+    session.defaultSession.setPermissionRequestHandler((contents, permission, callback) => {
+      // Only what the app uses: notifications, and camera/microphone for calls.
+      callback(isOurs(contents.getURL()) && ['notifications', 'media'].includes(permission));
+    });
+    ipcMain.handle(BRIDGE_CALL, (event, method: unknown, args: unknown) => {
+      if (!event.senderFrame || !isOurs(event.senderFrame.url)) {
+        return { ok: false, error: { code: 'FORBIDDEN', message: 'Not the Parley window' } };
+      }
+      return serveCall(core, method, args, (error, name) => console.error(`parley: ${name} failed`, error));
+    });
+    forwardEvents(core, (event, payload) => {
+      window?.webContents.send(BRIDGE_EVENT, event, payload);
+      if (event === 'message' || event === 'read') void updateUnread();
+    });
+    if (process.platform !== 'darwin') {
+      tray = new Tray(trayIcon(false));
+      tray.setContextMenu(
+        Menu.buildFromTemplate([
+          { label: 'Open Parley', click: () => (window ? window.show() : createWindow()) },
+          { type: 'separator' },
+          { label: 'Quit', role: 'quit' },
+        ]),
+      );
+      tray.on('click', () => (window ? window.show() : createWindow()));
+    }
+    createWindow();
+    app.on('activate', () => {
+      if (!window) createWindow();
+    });
+  });
+
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('before-quit', () => {
+    void core.close();
+  });
+}
