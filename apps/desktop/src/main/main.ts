@@ -53,6 +53,8 @@ if (!app.requestSingleInstanceLock()) {
         nodeIntegration: false,
         webSecurity: true,
         spellcheck: true,
+        // Middle-click must not open links in new windows.
+        disableBlinkFeatures: 'Auxclick',
       },
     });
     window.webContents.setWindowOpenHandler(({ url }) => {
@@ -78,7 +80,7 @@ if (!app.requestSingleInstanceLock()) {
   };
 
   const trayIcon = (unread: boolean) =>
-    nativeImage.createFromPath(join(here, `../../build/icons/${unread ? 'tray-unread' : 'tray'}.png`));
+    nativeImage.createFromPath(join(here, `../../assets/${unread ? 'tray-unread' : 'tray'}.png`));
 
   app.on('second-instance', () => {
     if (window?.isMinimized()) window.restore();
