@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHost, type RunningHost } from '@parley/desktop/host';
+import { type RunningHost, startHost } from '@parley/desktop/host';
 import { type Browser, chromium } from 'playwright-core';
 import { REPO_ROOT } from './server.js';
 
@@ -35,7 +35,12 @@ export interface TestApp extends RunningHost {
 /** A real browser host (its own data directory and keychain entries) serving the built renderer. */
 export async function startApp(serverUrl: string, dataDir?: string): Promise<TestApp> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'parley-app-')));
-  const host = await startHost({ dataDir: dir, serverUrl, port: 0, rendererDir: join(REPO_ROOT, 'apps/desktop/dist/renderer') });
+  const host = await startHost({
+    dataDir: dir,
+    serverUrl,
+    port: 0,
+    rendererDir: join(REPO_ROOT, 'apps/desktop/dist/renderer'),
+  });
   return { ...host, dataDir: dir };
 }
 

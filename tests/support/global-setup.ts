@@ -4,11 +4,14 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startTestKeyring, waitForKeyring } from './keyring.js';
+import { provideRedis } from './redis.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** A PostgreSQL URL with the right to create databases; each test file makes its own. */
     pgAdminUrl: string;
+    /** A Redis for multi-instance tests (each test file uses its own key prefix); '' when none. */
+    redisUrl: string;
   }
 }
 
@@ -37,8 +40,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   Object.assign(process.env, keyring.env);
   await waitForKeyring(keyring.env);
   const stopDatabase = await provideDatabase(project);
+  const redis = await provideRedis();
+  project.provide('redisUrl', redis.url ?? '');
   return async () => {
     await stopDatabase();
+    redis.stop();
     keyring.stop();
   };
 }

@@ -21,6 +21,7 @@ import { EphemeralService } from './gateway/ephemeral.service.js';
 import { Gateway } from './gateway/gateway.js';
 import { PresenceService } from './gateway/presence.service.js';
 import { Realtime } from './gateway/realtime.js';
+import { REDIS, type RedisClient } from './gateway/redis.js';
 import { HealthController } from './health/health.controller.js';
 import { jsonBody } from './http/json-body.js';
 import { RateLimits } from './http/rate-limits.js';
@@ -34,6 +35,7 @@ import { UsersService } from './users/users.service.js';
 
 export interface AppDeps {
   config: Config;
+  redis: RedisClient | null;
   databaseUrl: string;
   jwtSecret: string;
   logger: Logger;
@@ -47,7 +49,7 @@ const EVERY_ROUTE = { path: '{*path}', method: RequestMethod.ALL };
 
 @Module({})
 export class AppModule implements NestModule {
-  static forRoot({ config, databaseUrl, jwtSecret, logger }: AppDeps): DynamicModule {
+  static forRoot({ config, redis, databaseUrl, jwtSecret, logger }: AppDeps): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -87,6 +89,7 @@ export class AppModule implements NestModule {
         { provide: CONFIG, useValue: config },
         { provide: JWT_SECRET, useValue: jwtSecret },
         { provide: LOGGER, useValue: logger },
+        { provide: REDIS, useValue: redis },
         { provide: APP_GUARD, useClass: AccessGuard },
         Tokens,
         RateLimits,

@@ -12,6 +12,7 @@ import { loadJwtSecret } from './auth/jwt-secret.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded.js';
 import { DOCS_PATH } from './docs/docs.controller.js';
+import { connectRedis, RedisStreamsIoAdapter } from './gateway/redis.js';
 import { ErrorFilter } from './http/error-filter.js';
 import { createLogger } from './logger.js';
 
@@ -30,10 +31,12 @@ async function main(): Promise<void> {
   if (!config.DATABASE_URL) embedded = await startEmbeddedPostgres(config.DATA_DIR, logger);
   const databaseUrl = config.DATABASE_URL ?? (embedded as EmbeddedDatabase).url;
 
+  const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL) : null;
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot({ config, databaseUrl, jwtSecret: await loadJwtSecret(config), logger }),
+    AppModule.forRoot({ config, redis, databaseUrl, jwtSecret: await loadJwtSecret(config), logger }),
     { bodyParser: false, bufferLogs: true },
   );
+  if (redis) app.useWebSocketAdapter(new RedisStreamsIoAdapter(app, redis, `${config.REDIS_KEY_PREFIX}:socket.io`));
   app.useLogger(app.get(NestPinoLogger));
   app.set('trust proxy', config.TRUST_PROXY);
   app.set('query parser', 'simple');
@@ -62,6 +65,7 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     await app.close();
+    await redis?.quit();
     await embedded?.stop();
     process.exit(0);
   };

@@ -22,6 +22,14 @@ const EnvSchema = z.object({
     .optional()
     .describe('PostgreSQL URL; without it an embedded PostgreSQL runs under DATA_DIR'),
   DATA_DIR: z.string().min(1).default('.data'),
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/ })
+    .optional()
+    .describe('Redis shared by several instances: Socket.IO rooms (streams adapter) and rate limits'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]{1,64}$/)
+    .default('parley'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),

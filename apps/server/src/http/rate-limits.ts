@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { CONFIG, type Config, type RateLimit } from '../config/config.js';
+import { REDIS, type RedisClient } from '../gateway/redis.js';
 import { AppError } from './app-error.js';
 
 export type LimitName =
@@ -13,14 +14,21 @@ export type LimitName =
   | 'sendPerDevice'
   | 'ephemeralPerDevice';
 
-/** Leaky-bucket style limits per action and key; exceeding one is a 429 with Retry-After. */
+/**
+ * Limits per action and key; exceeding one is a 429 with Retry-After. Counted in Redis when
+ * instances share one (so the limit holds across them), in memory otherwise.
+ */
 @Injectable()
 export class RateLimits {
-  private readonly limiters: Record<LimitName, RateLimiterMemory>;
+  private readonly limiters: Record<LimitName, RateLimiterAbstract>;
 
-  constructor(@Inject(CONFIG) config: Config) {
-    const make = ({ points, seconds }: RateLimit, keyPrefix: string) =>
-      new RateLimiterMemory({ points, duration: seconds, keyPrefix });
+  constructor(@Inject(CONFIG) config: Config, @Inject(REDIS) redis: RedisClient | null) {
+    const make = ({ points, seconds }: RateLimit, name: string): RateLimiterAbstract => {
+      const keyPrefix = `${config.REDIS_KEY_PREFIX}:limit:${name}`;
+      return redis
+        ? new RateLimiterRedis({ storeClient: redis, useRedisPackage: true, points, duration: seconds, keyPrefix })
+        : new RateLimiterMemory({ points, duration: seconds, keyPrefix });
+    };
     this.limiters = {
       loginPerIp: make(config.RATE_LIMIT_LOGIN_PER_IP, 'login-ip'),
       loginPerUsername: make(config.RATE_LIMIT_LOGIN_PER_USERNAME, 'login-user'),
