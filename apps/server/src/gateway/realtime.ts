@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { SERVER_EVENTS } from '@parley/shared';
 import type { Server } from 'socket.io';
+import { REDIS, type RedisClient } from './redis.js';
 
 export const userRoom = (userId: string) => `user:${userId}`;
 export const deviceRoom = (deviceId: string) => `device:${deviceId}`;
@@ -22,6 +23,12 @@ const WAKE = 'parley:wake';
 export class Realtime {
   private server?: Server;
   private pump?: QueuePump;
+  /** Other instances exist only with a shared adapter; the in-memory one cannot relay to them. */
+  private readonly clustered: boolean;
+
+  constructor(@Inject(REDIS) redis: RedisClient | null) {
+    this.clustered = redis !== null;
+  }
 
   attach(server: Server, pump: QueuePump): void {
     this.server = server;
@@ -33,7 +40,7 @@ export class Realtime {
   wake(deviceIds: readonly string[]): void {
     if (deviceIds.length === 0) return;
     this.pump?.wakeLocal(deviceIds);
-    this.server?.serverSideEmit(WAKE, deviceIds);
+    if (this.clustered) this.server?.serverSideEmit(WAKE, deviceIds);
   }
 
   toUsers(userIds: readonly string[], event: string, payload: unknown): void {
