@@ -90,6 +90,8 @@ class DeliveryLoop {
         const acked = parsed.success ? parsed.data.ids : [];
         await this.messages.ack(this.caller, acked);
         if (acked.length < page.length) return; // the device kept some back: do not spin on them
+        // A short page was the end of the queue; anything newer woke us (`again`), so skip a query.
+        if (page.length < LIMITS.drainPage) break;
       }
       if (!this.drainedOnce && this.socket.connected) {
         this.drainedOnce = true;

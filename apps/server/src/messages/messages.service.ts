@@ -8,12 +8,24 @@ import {
   type SendMessageResponse,
 } from '@parley/shared';
 import { DataSource, In } from 'typeorm';
-import { DeviceEntity, UserEntity } from '../database/entities.js';
+import { DeviceEntity } from '../database/entities.js';
 import { Realtime } from '../gateway/realtime.js';
 import { AppError } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
 import type { Caller } from '../http/route.js';
-import { RECEIVING_DEVICE } from '../keys/keys.service.js';
+
+interface DestinationDevice {
+  id: string;
+  userId: string;
+  registrationId: number;
+  queued: number | string;
+}
+
+interface SendState {
+  previous: Date | null;
+  recipient_exists: boolean;
+  devices: DestinationDevice[];
+}
 
 interface EnvelopeRow {
   id: string;
@@ -50,99 +62,106 @@ export class MessagesService {
     private readonly realtime: Realtime,
   ) {}
 
+  /**
+   * Two round trips on the hot path: one query reads everything the checks need (a previous
+   * send with this id, the recipient, the destination devices and their queue lengths), one
+   * statement stores the send and all its envelopes atomically.
+   */
   async send(caller: Caller, input: SendMessageRequest): Promise<SendMessageResponse> {
     await this.limits.consume('sendPerDevice', caller.deviceId);
-    const outcome = await this.db.transaction(async (tx) => {
-      const previous = await this.previousSend(tx.query.bind(tx), caller.deviceId, input.messageId);
-      if (previous) return previous;
+    const [state]: SendState[] = await this.db.query(
+      `SELECT
+         (SELECT server_timestamp FROM sends WHERE sender_device_id = $1 AND message_id = $2) AS previous,
+         EXISTS (SELECT 1 FROM users WHERE id = $3) AS recipient_exists,
+         COALESCE((
+           SELECT json_agg(json_build_object('id', d.id, 'userId', d.user_id, 'registrationId', d.registration_id,
+             'queued', (SELECT count(*) FROM envelopes e WHERE e.destination_device_id = d.id)))
+           FROM devices d
+           WHERE d.user_id = ANY($4) AND d.revoked_at IS NULL AND d.identity_key IS NOT NULL AND d.id <> $1
+         ), '[]') AS devices`,
+      [caller.deviceId, input.messageId, input.recipientUserId, [...new Set([input.recipientUserId, caller.userId])]],
+    );
+    if (!state) throw new Error('no answer from the database');
+    if (state.previous)
+      return { messageId: input.messageId, serverTimestamp: state.previous.toISOString(), duplicate: true };
+    if (!state.recipient_exists) throw new AppError('USER_NOT_FOUND', 'No such recipient');
+    const expected = new Map(state.devices.map((d) => [d.id, d]));
+    await this.checkDevices(input, expected);
 
-      // The destination set must be exactly the recipient's receiving devices and my other ones.
-      const destinationUsers = [...new Set([input.recipientUserId, caller.userId])];
-      if (!(await tx.existsBy(UserEntity, { id: input.recipientUserId })))
-        throw new AppError('USER_NOT_FOUND', 'No such recipient');
-      const devices = await tx.find(DeviceEntity, {
-        where: { userId: In(destinationUsers), ...RECEIVING_DEVICE },
-        select: { id: true, userId: true, registrationId: true },
+    const [accepted]: { server_timestamp: Date }[] = await this.db.query(
+      `WITH accepted AS (
+         INSERT INTO sends (sender_device_id, message_id, sender_user_id, recipient_user_id) VALUES ($3, $1, $2, $4)
+         ON CONFLICT DO NOTHING RETURNING server_timestamp
+       ), stored AS (
+         INSERT INTO envelopes (destination_device_id, destination_user_id, kind, message_id, sender_user_id,
+           sender_device_id, type, content, server_timestamp)
+         SELECT e.d, e.u, 'message', $1, $2, $3, e.t, e.c, a.server_timestamp
+         FROM accepted a, unnest($5::uuid[], $6::uuid[], $7::text[], $8::bytea[]) AS e(d, u, t, c)
+       )
+       SELECT server_timestamp FROM accepted`,
+      [
+        input.messageId,
+        caller.userId,
+        caller.deviceId,
+        input.recipientUserId,
+        input.envelopes.map((e) => e.deviceId),
+        input.envelopes.map((e) => expected.get(e.deviceId)?.userId),
+        input.envelopes.map((e) => e.type),
+        input.envelopes.map((e) => Buffer.from(e.content, 'base64')),
+      ],
+    );
+    if (!accepted) {
+      // The same id was stored concurrently: answer as its duplicate.
+      const previous = await this.previousSend(caller.deviceId, input.messageId);
+      if (!previous) throw new AppError('INTERNAL', 'The send vanished while being stored');
+      return previous;
+    }
+    this.realtime.wake(input.envelopes.map((e) => e.deviceId));
+    return { messageId: input.messageId, serverTimestamp: accepted.server_timestamp.toISOString(), duplicate: false };
+  }
+
+  /** The destination set must be exactly the recipient's receiving devices and my other ones, with room in their queues. */
+  private async checkDevices(input: SendMessageRequest, expected: Map<string, DestinationDevice>): Promise<void> {
+    const given = new Map(input.envelopes.map((e) => [e.deviceId, e]));
+    if (given.size !== input.envelopes.length) {
+      throw new AppError('VALIDATION_FAILED', 'One envelope per device', {
+        issues: [{ path: 'envelopes', code: 'custom', message: 'A device appears twice' }],
       });
-      const expected = new Map(devices.filter((d) => d.id !== caller.deviceId).map((d) => [d.id, d]));
-      const given = new Map(input.envelopes.map((e) => [e.deviceId, e]));
-      if (given.size !== input.envelopes.length) {
-        throw new AppError('VALIDATION_FAILED', 'One envelope per device', {
-          issues: [{ path: 'envelopes', code: 'custom', message: 'A device appears twice' }],
-        });
-      }
-      const missingDevices: DeviceRef[] = [...expected.values()]
-        .filter((d) => !given.has(d.id))
-        .map((d) => ({ userId: d.userId, deviceId: d.id }));
-      const extraIds = [...given.keys()].filter((id) => !expected.has(id));
-      const extraDevices: DeviceRef[] = extraIds.length
-        ? (await tx.find(DeviceEntity, { where: { id: In(extraIds) }, select: { id: true, userId: true } })).map(
-            (d) => ({
-              userId: d.userId,
-              deviceId: d.id,
-            }),
-          )
+    }
+    const missingDevices: DeviceRef[] = [...expected.values()]
+      .filter((d) => !given.has(d.id))
+      .map((d) => ({ userId: d.userId, deviceId: d.id }));
+    const extraIds = [...given.keys()].filter((id) => !expected.has(id));
+    if (missingDevices.length || extraIds.length) {
+      const owners = extraIds.length
+        ? await this.db
+            .getRepository(DeviceEntity)
+            .find({ where: { id: In(extraIds) }, select: { id: true, userId: true } })
         : [];
-      // A device id that does not exist at all is extra too; it belongs to no one we can name.
-      for (const id of extraIds) {
-        if (!extraDevices.some((d) => d.deviceId === id))
-          extraDevices.push({ userId: input.recipientUserId, deviceId: id });
-      }
-      if (missingDevices.length || extraDevices.length) {
-        throw new AppError('MISMATCHED_DEVICES', 'The device list is out of date; refetch keys and resend', {
-          missingDevices,
-          extraDevices,
-        });
-      }
-      const staleDevices: DeviceRef[] = input.envelopes
-        .filter((e) => expected.get(e.deviceId)?.registrationId !== e.registrationId)
-        .map((e) => ({ userId: expected.get(e.deviceId)?.userId as string, deviceId: e.deviceId }));
-      if (staleDevices.length) {
-        throw new AppError('STALE_DEVICES', 'Some sessions are out of date; refetch their keys and resend', {
-          staleDevices,
-        });
-      }
-
-      const full: { destination_device_id: string }[] = await tx.query(
-        `SELECT destination_device_id FROM envelopes WHERE destination_device_id = ANY($1)
-         GROUP BY destination_device_id HAVING count(*) >= $2`,
-        [[...given.keys()], LIMITS.deviceQueue],
-      );
-      if (full.length) {
-        throw new AppError('QUEUE_FULL', 'A destination device has too many undelivered messages; try again later', {
-          devices: full.map((r) => r.destination_device_id),
-        });
-      }
-
-      const [accepted]: { server_timestamp: Date }[] = await tx.query(
-        `INSERT INTO sends (sender_device_id, message_id, sender_user_id, recipient_user_id) VALUES ($1, $2, $3, $4)
-         ON CONFLICT DO NOTHING RETURNING server_timestamp`,
-        [caller.deviceId, input.messageId, caller.userId, input.recipientUserId],
-      );
-      if (!accepted) return this.previousSend(tx.query.bind(tx), caller.deviceId, input.messageId);
-      if (input.envelopes.length > 0) {
-        await tx.query(
-          `INSERT INTO envelopes (destination_device_id, destination_user_id, kind, message_id, sender_user_id,
-             sender_device_id, type, content, server_timestamp)
-           SELECT d, u, 'message', $3, $4, $5, t, c, $6
-           FROM unnest($1::uuid[], $2::uuid[], $7::text[], $8::bytea[]) AS e(d, u, t, c)`,
-          [
-            input.envelopes.map((e) => e.deviceId),
-            input.envelopes.map((e) => expected.get(e.deviceId)?.userId),
-            input.messageId,
-            caller.userId,
-            caller.deviceId,
-            accepted.server_timestamp,
-            input.envelopes.map((e) => e.type),
-            input.envelopes.map((e) => Buffer.from(e.content, 'base64')),
-          ],
-        );
-      }
-      return { messageId: input.messageId, serverTimestamp: accepted.server_timestamp.toISOString(), duplicate: false };
-    });
-    if (!outcome) throw new AppError('INTERNAL', 'The send vanished while being stored');
-    if (!outcome.duplicate) this.realtime.wake(input.envelopes.map((e) => e.deviceId));
-    return outcome;
+      // A device id that does not exist at all belongs to no one we can name: the recipient's, as sent.
+      const extraDevices: DeviceRef[] = extraIds.map((deviceId) => ({
+        userId: owners.find((d) => d.id === deviceId)?.userId ?? input.recipientUserId,
+        deviceId,
+      }));
+      throw new AppError('MISMATCHED_DEVICES', 'The device list is out of date; refetch keys and resend', {
+        missingDevices,
+        extraDevices,
+      });
+    }
+    const staleDevices: DeviceRef[] = input.envelopes
+      .filter((e) => expected.get(e.deviceId)?.registrationId !== e.registrationId)
+      .map((e) => ({ userId: expected.get(e.deviceId)?.userId as string, deviceId: e.deviceId }));
+    if (staleDevices.length) {
+      throw new AppError('STALE_DEVICES', 'Some sessions are out of date; refetch their keys and resend', {
+        staleDevices,
+      });
+    }
+    const full = [...expected.values()].filter((d) => Number(d.queued) >= LIMITS.deviceQueue).map((d) => d.id);
+    if (full.length) {
+      throw new AppError('QUEUE_FULL', 'A destination device has too many undelivered messages; try again later', {
+        devices: full,
+      });
+    }
   }
 
   /** The oldest page of a device's queue. */
@@ -161,27 +180,25 @@ export class MessagesService {
    */
   async ack(caller: Caller, ids: string[]): Promise<number> {
     if (ids.length === 0) return 0;
-    const woken = await this.db.transaction(async (tx) => {
-      const deleted: { message_id: string; sender_user_id: string; kind: string }[] = await tx.query(
-        // As a SELECT over the DELETE, so TypeORM hands back the rows (it does not for a bare DELETE).
-        `WITH acked AS (
-           DELETE FROM envelopes WHERE id = ANY($1) AND destination_device_id = $2 RETURNING kind, message_id, sender_user_id)
-         SELECT * FROM acked`,
-        [ids, caller.deviceId],
-      );
-      const delivered = deleted.filter((r) => r.kind === 'message' && r.sender_user_id !== caller.userId);
-      return {
-        count: deleted.length,
-        devices: await this.queueReceipts(
-          tx.query.bind(tx),
-          'delivered',
-          caller,
-          delivered.map((r) => ({ messageId: r.message_id, senderUserId: r.sender_user_id })),
-        ),
-      };
-    });
-    this.realtime.wake(woken.devices);
-    return woken.count;
+    // One statement, so atomic without a transaction: delete what was acked and queue the receipts.
+    const [result]: { acked: number; woken: string[] | null }[] = await this.db.query(
+      `WITH acked AS (
+         DELETE FROM envelopes WHERE id = ANY($1) AND destination_device_id = $2
+         RETURNING kind, message_id, sender_user_id
+       ), receipts AS (
+         INSERT INTO envelopes (destination_device_id, destination_user_id, kind, message_id, sender_user_id, sender_device_id)
+         SELECT d.id, d.user_id, 'delivered', a.message_id, $3, $2
+         FROM acked a JOIN devices d ON d.user_id = a.sender_user_id AND d.revoked_at IS NULL AND d.identity_key IS NOT NULL
+         WHERE a.kind = 'message' AND a.sender_user_id <> $3
+         ON CONFLICT DO NOTHING
+         RETURNING destination_device_id
+       )
+       SELECT (SELECT count(*)::int FROM acked) AS acked,
+              (SELECT array_agg(DISTINCT destination_device_id) FROM receipts) AS woken`,
+      [ids, caller.deviceId, caller.userId],
+    );
+    this.realtime.wake(result?.woken ?? []);
+    return result?.acked ?? 0;
   }
 
   /**
@@ -234,15 +251,11 @@ export class MessagesService {
     return [...new Set(rows.map((r) => r.destination_device_id))];
   }
 
-  private async previousSend(
-    query: (sql: string, params: unknown[]) => Promise<{ server_timestamp: Date }[]>,
-    senderDeviceId: string,
-    messageId: string,
-  ): Promise<SendMessageResponse | undefined> {
-    const [row] = await query('SELECT server_timestamp FROM sends WHERE sender_device_id = $1 AND message_id = $2', [
-      senderDeviceId,
-      messageId,
-    ]);
+  private async previousSend(senderDeviceId: string, messageId: string): Promise<SendMessageResponse | undefined> {
+    const [row]: { server_timestamp: Date }[] = await this.db.query(
+      'SELECT server_timestamp FROM sends WHERE sender_device_id = $1 AND message_id = $2',
+      [senderDeviceId, messageId],
+    );
     return row && { messageId, serverTimestamp: row.server_timestamp.toISOString(), duplicate: true };
   }
 }
