@@ -66,7 +66,9 @@ export async function serveCall(
     return { ok: false, error: { code: 'NOT_FOUND', message: `No such method: ${String(method).slice(0, 64)}` } };
   }
   const name = method as keyof ClientApi;
-  const parsed = CLIENT_API_ARGS[name].safeParse(args);
+  // JSON carries an omitted argument in the middle of a list as null: no API argument is null.
+  const normalized = Array.isArray(args) ? args.map((a) => (a === null ? undefined : a)) : args;
+  const parsed = CLIENT_API_ARGS[name].safeParse(normalized);
   if (!parsed.success) {
     return {
       ok: false,
