@@ -1,7 +1,7 @@
 export { type CoreOptions, ParleyCore } from './core.js';
 export { CoreError } from './errors.js';
 export * from './net/api-client.js';
-export { KEYCHAIN_SERVICE, KeychainSecretStore, type SecretStore } from './secrets.js';
+export { KEYCHAIN_SERVICE, KeychainSecretStore, keychainAccount, type SecretStore } from './secrets.js';
 // Building blocks, exported for the benchmarks.
 export { SignalService } from './signal/signal-service.js';
 export { migrate, openDatabase } from './store/database.js';

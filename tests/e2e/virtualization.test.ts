@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { KeychainSecretStore, keychainAccount, LocalStore, openDatabase } from '@parley/desktop';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, removeApp, startApp, type TestApp } from '../support/browser.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { befriend, person } from '../support/pair.js';
+import { RELAXED_LIMITS, type ServerProcess, startServer } from '../support/server.js';
+import { history, openChat, sendMessage } from '../support/ui.js';
+
+let db: TestDatabase;
+let server: ServerProcess;
+let browser: Browser;
+const apps: TestApp[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  server = await startServer({ DATABASE_URL: db.url, ...RELAXED_LIMITS });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  for (const app of apps) await removeApp(app).catch(() => {});
+  await server?.stop();
+  await db?.drop();
+});
+
+/** Writes `count` old messages into a host's local store (its key from the keychain), as history. */
+async function seedHistory(dataDir: string, serverUrl: string, peerUserId: string, count: number): Promise<void> {
+  const profile = JSON.parse(await readFile(join(dataDir, 'profile.json'), 'utf8')) as {
+    user: { id: string };
+    deviceId: string;
+  };
+  const secrets = await new KeychainSecretStore().get(keychainAccount(serverUrl, profile.user.id, profile.deviceId));
+  const store = new LocalStore(
+    openDatabase(join(dataDir, 'parley.db'), Buffer.from(secrets?.databaseKey ?? '', 'base64')),
+  );
+  const start = Date.now() - count * 60_000 - 3_600_000;
+  store.db.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      const at = new Date(start + i * 60_000).toISOString();
+      const mine = i % 3 === 0;
+      store.insertMessage(
+        {
+          id: randomUUID(),
+          peerUserId,
+          senderUserId: mine ? profile.user.id : peerUserId,
+          direction: mine ? 'out' : 'in',
+          text: `History message number ${i}`,
+          status: 'read',
+          sentAt: at,
+          serverTimestamp: at,
+          readAt: at,
+        },
+        Date.parse(at),
+      );
+    }
+  })();
+  store.db.close();
+}
+
+describe('a long conversation', () => {
+  it('opens and scrolls through 10,000 messages without putting them all in the DOM', {
+    timeout: 120_000,
+  }, async () => {
+    const alice = await person(browser, server.baseUrl, 'alice', 'Alice');
+    const bob = await person(browser, server.baseUrl, 'bob', 'Bob');
+    apps.push(bob.app);
+    await befriend(alice, bob);
+    await sendMessage(bob.page, 'The newest message');
+    await history(alice.page).filter({ hasText: 'The newest message' }).waitFor();
+    const bobId = await bob.page.evaluate<string>('window.parley.session().then((s) => s.user.id)');
+
+    await alice.page.close();
+    await alice.app.close();
+    await seedHistory(alice.app.dataDir, server.baseUrl, bobId, 10_000);
+    const again = await startApp(server.baseUrl, alice.app.dataDir);
+    apps.push(again);
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await page.goto(again.url);
+    await openChat(page, 'Bob');
+    await history(page).filter({ hasText: 'The newest message' }).waitFor();
+
+    const rendered = () => page.getByRole('log', { name: 'Messages' }).locator('li').count();
+    expect(await rendered()).toBeLessThan(60);
+    // Scroll up through several pages: older messages load, the DOM stays bounded.
+    const log = page.getByRole('log', { name: 'Messages' });
+    for (let i = 0; i < 8; i++) {
+      await log.evaluate((el) => {
+        el.scrollTop = 0;
+      });
+      await page.waitForTimeout(150);
+    }
+    await history(page)
+      .filter({ hasText: /History message number 99\d\d$/ })
+      .first()
+      .waitFor();
+    expect(await rendered()).toBeLessThan(60);
+  });
+});
