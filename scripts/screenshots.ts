@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from '../tests/support/chromium.ts';
 import { startTestKeyring, waitForKeyring } from '../tests/support/keyring.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -44,16 +45,8 @@ const rendererDir = join(root, 'apps/desktop/dist/renderer');
 const hostA = await startHost({ dataDir: join(scratch, 'alice'), serverUrl, port: 0, rendererDir });
 const hostB = await startHost({ dataDir: join(scratch, 'bob'), serverUrl, port: 0, rendererDir });
 const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
+  executablePath: CHROMIUM,
+  args: CHROMIUM_ARGS,
 });
 const viewport = { width: 1100, height: 700 };
 const alice = await (await browser.newContext({ viewport, colorScheme: 'light' })).newPage();

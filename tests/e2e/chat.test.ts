@@ -1,32 +1,16 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, removeApp, startApp, type TestApp } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { RELAXED_LIMITS, type ServerProcess, startServer } from '../support/server.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { startApp, type TestApp, withBrowser } from '../support/browser.js';
+import { withServer } from '../support/server.js';
 import { addContact, history, openChat, sendMessage, signUp, uniqueUsername } from '../support/ui.js';
 
-let db: TestDatabase;
-let server: ServerProcess;
-let browser: Browser;
-const apps: TestApp[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startServer({ DATABASE_URL: db.url, ...RELAXED_LIMITS });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  for (const app of apps) await removeApp(app);
-  await server?.stop();
-  await db?.drop();
-});
+const t = withServer();
+const b = withBrowser();
 
 async function newUser(name: string, displayName: string): Promise<{ page: Page; app: TestApp; username: string }> {
-  const app = await startApp(server.baseUrl);
-  apps.push(app);
-  const page = await (await browser.newContext()).newPage();
+  const app = await startApp(t.server.baseUrl);
+  b.apps.push(app);
+  const page = await (await b.browser.newContext()).newPage();
   const username = uniqueUsername(name);
   await signUp(page, app.url, username, displayName);
   return { page, app, username };

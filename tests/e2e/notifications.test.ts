@@ -1,28 +1,11 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, removeApp, type TestApp } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { describe, expect, it } from 'vitest';
+import { withBrowser } from '../support/browser.js';
 import { befriend, person } from '../support/pair.js';
-import { RELAXED_LIMITS, type ServerProcess, startServer } from '../support/server.js';
+import { withServer } from '../support/server.js';
 import { history, sendMessage } from '../support/ui.js';
 
-let db: TestDatabase;
-let server: ServerProcess;
-let browser: Browser;
-const apps: TestApp[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startServer({ DATABASE_URL: db.url, ...RELAXED_LIMITS });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  for (const app of apps) await removeApp(app).catch(() => {});
-  await server?.stop();
-  await db?.drop();
-});
+const t = withServer();
+const b = withBrowser();
 
 /**
  * Records notifications through the real Notification API surface, and lets the test hide the
@@ -49,9 +32,9 @@ describe('notifications', () => {
   it('a message arriving while the page is hidden raises a notification with the sender’s name; none when turned off', {
     timeout: 90_000,
   }, async () => {
-    const alice = await person(browser, server.baseUrl, 'alice', 'Alice');
-    const bob = await person(browser, server.baseUrl, 'bob', 'Боб');
-    apps.push(alice.app, bob.app);
+    const alice = await person(b.browser, t.server.baseUrl, 'alice', 'Alice');
+    const bob = await person(b.browser, t.server.baseUrl, 'bob', 'Боб');
+    b.apps.push(alice.app, bob.app);
     await alice.page.addInitScript({ content: INSTRUMENT });
     await alice.page.reload(); // the session is restored from the keychain; the script is in place
     await befriend(alice, bob);

@@ -2,31 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KeychainSecretStore, keychainAccount, LocalStore, openDatabase } from '@parley/desktop';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, removeApp, startApp, type TestApp } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { describe, expect, it } from 'vitest';
+import { startApp, withBrowser } from '../support/browser.js';
 import { befriend, person } from '../support/pair.js';
-import { RELAXED_LIMITS, type ServerProcess, startServer } from '../support/server.js';
+import { withServer } from '../support/server.js';
 import { history, openChat, sendMessage } from '../support/ui.js';
 
-let db: TestDatabase;
-let server: ServerProcess;
-let browser: Browser;
-const apps: TestApp[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startServer({ DATABASE_URL: db.url, ...RELAXED_LIMITS });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  for (const app of apps) await removeApp(app).catch(() => {});
-  await server?.stop();
-  await db?.drop();
-});
+const t = withServer();
+const b = withBrowser();
 
 /** Writes `count` old messages into a host's local store (its key from the keychain), as history. */
 async function seedHistory(dataDir: string, serverUrl: string, peerUserId: string, count: number): Promise<void> {
@@ -66,9 +49,9 @@ describe('a long conversation', () => {
   it('opens and scrolls through 10,000 messages without putting them all in the DOM', {
     timeout: 120_000,
   }, async () => {
-    const alice = await person(browser, server.baseUrl, 'alice', 'Alice');
-    const bob = await person(browser, server.baseUrl, 'bob', 'Bob');
-    apps.push(bob.app);
+    const alice = await person(b.browser, t.server.baseUrl, 'alice', 'Alice');
+    const bob = await person(b.browser, t.server.baseUrl, 'bob', 'Bob');
+    b.apps.push(bob.app);
     await befriend(alice, bob);
     await sendMessage(bob.page, 'The newest message');
     await history(alice.page).filter({ hasText: 'The newest message' }).waitFor();
@@ -76,10 +59,10 @@ describe('a long conversation', () => {
 
     await alice.page.close();
     await alice.app.close();
-    await seedHistory(alice.app.dataDir, server.baseUrl, bobId, 10_000);
-    const again = await startApp(server.baseUrl, alice.app.dataDir);
-    apps.push(again);
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await seedHistory(alice.app.dataDir, t.server.baseUrl, bobId, 10_000);
+    const again = await startApp(t.server.baseUrl, alice.app.dataDir);
+    b.apps.push(again);
+    const page = await (await b.browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     await page.goto(again.url);
     await openChat(page, 'Bob');
     await history(page).filter({ hasText: 'The newest message' }).waitFor();

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningHost, startHost } from '@parley/desktop/host';
 import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.js';
 import { REPO_ROOT } from './server.js';
-
-export const CHROMIUM = '/usr/bin/chromium';
 
 /** Debian's Chromium, headless, with fake camera and microphone; never a downloaded browser. */
 export async function launchBrowser(): Promise<Browser> {
@@ -14,17 +14,7 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-    ],
+    args: CHROMIUM_ARGS,
   });
 }
 
@@ -47,4 +37,23 @@ export async function startApp(serverUrl: string, dataDir?: string): Promise<Tes
 export async function removeApp(app: TestApp): Promise<void> {
   await app.close();
   await rm(app.dataDir, { recursive: true, force: true });
+}
+
+export interface BrowserContext {
+  browser: Browser;
+  /** Hosts to stop and remove after the file's tests. */
+  apps: TestApp[];
+}
+
+/** Chromium for the test file that calls this, closed afterwards with every app registered in `apps`. */
+export function withBrowser(): BrowserContext {
+  const context: BrowserContext = { browser: undefined as unknown as Browser, apps: [] };
+  beforeAll(async () => {
+    context.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await context.browser?.close();
+    for (const app of context.apps) await removeApp(app).catch(() => {});
+  });
+  return context;
 }

@@ -3,6 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './database.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const SERVER_MAIN = join(REPO_ROOT, 'apps/server/dist/main.js');
@@ -119,4 +121,29 @@ export async function startServer(
       await launch();
     },
   };
+}
+
+export interface ServerContext {
+  db: TestDatabase;
+  server: ServerProcess;
+  /** The server's base URL. */
+  url: string;
+}
+
+/**
+ * A throwaway database and a server process on it for the test file that calls this (set up in
+ * beforeAll, torn down in afterAll). Rate limits are relaxed unless `env` says otherwise.
+ */
+export function withServer(env: Record<string, string> = {}): ServerContext {
+  const context = {} as ServerContext;
+  beforeAll(async () => {
+    context.db = await createTestDatabase();
+    context.server = await startServer({ DATABASE_URL: context.db.url, ...RELAXED_LIMITS, ...env });
+    context.url = context.server.baseUrl;
+  });
+  afterAll(async () => {
+    await context.server?.stop();
+    await context.db?.drop();
+  });
+  return context;
 }

@@ -1,24 +1,12 @@
 import { ApiError, createApiClient } from '@parley/desktop';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../../tests/support/database.js';
-import { RELAXED_LIMITS, type ServerProcess, startServer } from '../../../tests/support/server.js';
+import { describe, expect, it } from 'vitest';
+import { withServer } from '../../../tests/support/server.js';
 
-let db: TestDatabase;
-let server: ServerProcess;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startServer({ DATABASE_URL: db.url, ...RELAXED_LIMITS });
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await db?.drop();
-});
+const t = withServer();
 
 describe('core API client against a real server', () => {
   it('registers, finds and adds a contact through the typed routes', async () => {
-    const api = createApiClient(server.baseUrl);
+    const api = createApiClient(t.server.baseUrl);
     const suffix = Date.now().toString(36);
     const alice = await api('register', {
       body: {
@@ -43,7 +31,7 @@ describe('core API client against a real server', () => {
   });
 
   it('surfaces server errors with their stable code', async () => {
-    const api = createApiClient(server.baseUrl);
+    const api = createApiClient(t.server.baseUrl);
     const error = await api('login', {
       body: { username: 'nobody_here', password: 'whatever1', device: { name: 'x' } },
     }).catch((e: unknown) => e);

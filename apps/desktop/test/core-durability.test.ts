@@ -1,24 +1,15 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openCore, registerCore, type TestCore } from '../../../tests/support/cores.js';
-import { createTestDatabase, type TestDatabase } from '../../../tests/support/database.js';
-import { RELAXED_LIMITS, REPO_ROOT, type ServerProcess, startServer } from '../../../tests/support/server.js';
+import { REPO_ROOT, withServer } from '../../../tests/support/server.js';
 import { eventually } from '../../../tests/support/socket.js';
 
-let db: TestDatabase;
-let server: ServerProcess;
+const t = withServer();
 const cores: TestCore[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startServer({ DATABASE_URL: db.url, ...RELAXED_LIMITS });
-});
 
 afterAll(async () => {
   for (const c of cores) await c.close();
-  await server?.stop();
-  await db?.drop();
 });
 
 const idOf = async (c: TestCore) => (await c.core.session())?.user.id as string;
@@ -27,10 +18,10 @@ describe('core durability', () => {
   it('Bob offline while Alice sends 500: both of his devices show all 500 once, in order', {
     timeout: 120_000,
   }, async () => {
-    const alice = await registerCore(server.baseUrl, 'alice');
-    const bob = await registerCore(server.baseUrl, 'bob');
+    const alice = await registerCore(t.server.baseUrl, 'alice');
+    const bob = await registerCore(t.server.baseUrl, 'bob');
     const bobName = (await bob.core.session())?.user.username as string;
-    const bob2 = await openCore(server.baseUrl);
+    const bob2 = await openCore(t.server.baseUrl);
     await bob2.core.login({ username: bobName, password: 'correct horse battery', deviceName: 'Laptop' });
     await eventually(async () => (await bob2.core.connectionState()) === 'online', 10_000);
     cores.push(alice);
@@ -57,7 +48,7 @@ describe('core durability', () => {
     );
 
     for (const dataDir of [bob.dataDir, bob2.dataDir]) {
-      const again = await openCore(server.baseUrl, dataDir);
+      const again = await openCore(t.server.baseUrl, dataDir);
       cores.push(again);
       expect(await again.core.restoreSession()).toMatchObject({ user: { id: bobId } });
       await eventually(async () => (await again.conversation(aliceId)).length === 501, 60_000, 'bob catches up');
@@ -69,8 +60,8 @@ describe('core durability', () => {
   it('Alice killed mid-send and restarted: every message she wrote is delivered exactly once', {
     timeout: 120_000,
   }, async () => {
-    const alice = await registerCore(server.baseUrl, 'alice');
-    const bob = await registerCore(server.baseUrl, 'bob');
+    const alice = await registerCore(t.server.baseUrl, 'alice');
+    const bob = await registerCore(t.server.baseUrl, 'bob');
     cores.push(bob);
     const [aliceId, bobId] = [await idOf(alice), await idOf(bob)];
     await alice.close(); // the driver process takes over her data directory
@@ -80,7 +71,7 @@ describe('core durability', () => {
         process.execPath,
         [
           join(REPO_ROOT, 'tests/support/core-driver.ts'),
-          JSON.stringify({ dataDir: alice.dataDir, serverUrl: server.baseUrl, peer: bobId, count, prefix: 'storm' }),
+          JSON.stringify({ dataDir: alice.dataDir, serverUrl: t.server.baseUrl, peer: bobId, count, prefix: 'storm' }),
         ],
         {
           cwd: REPO_ROOT,
@@ -102,7 +93,7 @@ describe('core durability', () => {
     const second = driver(0);
     expect(await second.exited, second.output()).toBe(0);
 
-    const restarted = await openCore(server.baseUrl, alice.dataDir);
+    const restarted = await openCore(t.server.baseUrl, alice.dataDir);
     cores.push(restarted);
     await restarted.core.restoreSession();
     const written = (await restarted.conversation(bobId)).map((m) => m.text);

@@ -7,25 +7,16 @@ import { KEYCHAIN_SERVICE } from '@parley/desktop';
 import keytar from 'keytar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCore, registerCore, type TestCore } from '../../../tests/support/cores.js';
-import { createTestDatabase, type TestDatabase } from '../../../tests/support/database.js';
-import { RELAXED_LIMITS, REPO_ROOT, type ServerProcess, startServer } from '../../../tests/support/server.js';
+import { REPO_ROOT, withServer } from '../../../tests/support/server.js';
 import { createSignalDevice } from '../../../tests/support/signal.js';
 import { eventually } from '../../../tests/support/socket.js';
 
-let db: TestDatabase;
-let server: ServerProcess;
+// Access tokens shorter than the refresh margin: every call refreshes, so rotation is exercised throughout.
+const t = withServer({ ACCESS_TOKEN_TTL_SECONDS: '30' });
 const cores: TestCore[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  // Access tokens shorter than the refresh margin: every call refreshes, so rotation is exercised throughout.
-  server = await startServer({ DATABASE_URL: db.url, ACCESS_TOKEN_TTL_SECONDS: '30', ...RELAXED_LIMITS });
-});
 
 afterAll(async () => {
   for (const c of cores) await c.close();
-  await server?.stop();
-  await db?.drop();
 });
 
 const idOf = async (c: TestCore) => (await c.core.session())?.user.id as string;
@@ -45,8 +36,8 @@ describe('what is stored, and where', () => {
   const english = 'Bring the blueprints tomorrow';
 
   beforeAll(async () => {
-    alice = await registerCore(server.baseUrl, 'alice');
-    bob = await registerCore(server.baseUrl, 'bob');
+    alice = await registerCore(t.server.baseUrl, 'alice');
+    bob = await registerCore(t.server.baseUrl, 'bob');
     cores.push(alice);
     const [aliceId, bobId] = [await idOf(alice), await idOf(bob)];
     await alice.core.sendText(bobId, marker);
@@ -64,11 +55,11 @@ describe('what is stored, and where', () => {
       expect(disk).not.toContain(marker);
       expect(disk).not.toContain('SQLite format 3');
     }
-    const tables = await db.query<{ table_name: string }>(
+    const tables = await t.db.query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
     );
     for (const { table_name } of tables) {
-      const rows = JSON.stringify(await db.query(`SELECT * FROM "${table_name}"`));
+      const rows = JSON.stringify(await t.db.query(`SELECT * FROM "${table_name}"`));
       expect(rows).not.toContain(marker);
     }
   });
@@ -103,8 +94,8 @@ describe('what is stored, and where', () => {
     timeout: 60_000,
   }, async () => {
     const aliceId = await idOf(alice);
-    await server.kill('SIGTERM');
-    const restarted = await openCore(server.baseUrl, bob.dataDir);
+    await t.server.kill('SIGTERM');
+    const restarted = await openCore(t.server.baseUrl, bob.dataDir);
     cores.push(restarted);
     const session = await restarted.core.restoreSession(); // no password
     expect(session?.user.id).toBeDefined();
@@ -120,7 +111,7 @@ describe('what is stored, and where', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     expect((await restarted.core.history(aliceId)).messages.at(-1)?.status).toBe('pending');
 
-    await server.restart();
+    await t.server.restart();
     await eventually(
       async () => (await restarted.core.history(aliceId)).messages.at(-1)?.status !== 'pending',
       45_000,
@@ -136,8 +127,8 @@ describe('what is stored, and where', () => {
 
 describe('identity and session', () => {
   it('catches a changed identity key on the very first message from it', { timeout: 60_000 }, async () => {
-    const alice = await registerCore(server.baseUrl, 'alice');
-    const bob = await registerCore(server.baseUrl, 'bob');
+    const alice = await registerCore(t.server.baseUrl, 'alice');
+    const bob = await registerCore(t.server.baseUrl, 'bob');
     cores.push(alice, bob);
     const [aliceId, bobId] = [await idOf(alice), await idOf(bob)];
     const bobDevice = (await bob.core.session())?.deviceId as string;
@@ -149,7 +140,7 @@ describe('identity and session', () => {
 
     // Someone who controls the server injects a session-opening message "from Bob's device", made with another identity key.
     const impostor = await createSignalDevice(1);
-    const aliceSession = await fetch(`${server.baseUrl}/api/v1/auth/login`, {
+    const aliceSession = await fetch(`${t.server.baseUrl}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -158,7 +149,7 @@ describe('identity and session', () => {
         device: { name: 'x' },
       }),
     }).then((r) => r.json() as Promise<{ accessToken: string }>);
-    const bundles = (await fetch(`${server.baseUrl}/api/v1/keys/${aliceId}`, {
+    const bundles = (await fetch(`${t.server.baseUrl}/api/v1/keys/${aliceId}`, {
       headers: { authorization: `Bearer ${aliceSession.accessToken}` },
     }).then((r) => r.json())) as {
       devices: Parameters<typeof impostor.encrypt>[0][];
@@ -170,13 +161,13 @@ describe('identity and session', () => {
       JSON.stringify({ kind: 'text', text: 'send me the codes', sentAt: new Date().toISOString(), to: aliceId }),
     );
     expect(forged.type).toBe('prekey');
-    await db.query(
+    await t.db.query(
       `INSERT INTO envelopes (destination_device_id, destination_user_id, kind, message_id, sender_user_id, sender_device_id, type, content)
        VALUES ($1, $2, 'message', $3, $4, $5, $6, decode($7, 'base64'))`,
       [aliceDevice, aliceId, randomUUID(), bobId, bobDevice, forged.type, forged.content],
     );
 
-    const reopened = await openCore(server.baseUrl, alice.dataDir);
+    const reopened = await openCore(t.server.baseUrl, alice.dataDir);
     cores.push(reopened);
     await reopened.core.restoreSession();
     await eventually(() => reopened.events.identity.length > 0, 10_000, 'identity event');
@@ -191,9 +182,9 @@ describe('identity and session', () => {
   it('signs a revoked device out cleanly: its store, profile and keychain entry are gone', {
     timeout: 30_000,
   }, async () => {
-    const bob = await registerCore(server.baseUrl, 'bob');
+    const bob = await registerCore(t.server.baseUrl, 'bob');
     const info = await bob.core.session();
-    const bob2 = await openCore(server.baseUrl);
+    const bob2 = await openCore(t.server.baseUrl);
     cores.push(bob2);
     await bob2.core.login({
       username: info?.user.username as string,
@@ -215,7 +206,7 @@ describe('identity and session', () => {
       process.execPath,
       [
         join(REPO_ROOT, 'tests/support/keychain-probe.ts'),
-        JSON.stringify({ dataDir, serverUrl: server.baseUrl, username: `nokey_${Date.now()}` }),
+        JSON.stringify({ dataDir, serverUrl: t.server.baseUrl, username: `nokey_${Date.now()}` }),
       ],
       { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' }, encoding: 'utf8' },
     );

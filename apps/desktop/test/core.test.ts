@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loginCore, registerCore, type TestCore } from '../../../tests/support/cores.js';
-import { createTestDatabase, type TestDatabase } from '../../../tests/support/database.js';
-import { RELAXED_LIMITS, type ServerProcess, startServer } from '../../../tests/support/server.js';
+import { withServer } from '../../../tests/support/server.js';
 import { eventually } from '../../../tests/support/socket.js';
 
-let db: TestDatabase;
-let server: ServerProcess;
+const t = withServer();
 const cores: TestCore[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startServer({ DATABASE_URL: db.url, ...RELAXED_LIMITS });
-});
 
 afterAll(async () => {
   for (const c of cores) await c.close();
-  await server?.stop();
-  await db?.drop();
 });
 
 const texts = async (c: TestCore, peer: string) => (await c.conversation(peer)).map((m) => m.text);
@@ -25,11 +16,11 @@ describe('cores talking through a real server', () => {
   it('Alice (one device) and Bob (two devices) chat both ways; every device shows it all, in order', {
     timeout: 60_000,
   }, async () => {
-    const alice = await registerCore(server.baseUrl, 'alice');
-    const bob = await registerCore(server.baseUrl, 'bob');
+    const alice = await registerCore(t.server.baseUrl, 'alice');
+    const bob = await registerCore(t.server.baseUrl, 'bob');
     cores.push(alice, bob);
     const bobInfo = await bob.core.session();
-    const bob2 = await loginCore(server.baseUrl, bobInfo?.user.username as string);
+    const bob2 = await loginCore(t.server.baseUrl, bobInfo?.user.username as string);
     cores.push(bob2);
     const aliceId = (await alice.core.session())?.user.id as string;
     const bobId = bobInfo?.user.id as string;

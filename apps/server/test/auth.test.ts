@@ -1,27 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../../tests/support/database.js';
+import { describe, expect, it } from 'vitest';
 import { call, expectError, login, PASSWORD, register, uniqueName } from '../../../tests/support/http.js';
-import { RELAXED_LIMITS, type ServerProcess, startServer } from '../../../tests/support/server.js';
+import { withServer } from '../../../tests/support/server.js';
 
-let db: TestDatabase;
-let server: ServerProcess;
-let url: string;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startServer({ DATABASE_URL: db.url, ...RELAXED_LIMITS });
-  url = server.baseUrl;
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await db?.drop();
-});
+const t = withServer();
 
 describe('register and login', () => {
   it('registers an account with its first device and signs in', async () => {
     const username = uniqueName('Mixed');
-    const res = await call(url, 'POST', '/auth/register', {
+    const res = await call(t.url, 'POST', '/auth/register', {
       body: { username, password: PASSWORD, displayName: '  Анна Каренина  ', device: { name: 'Laptop' } },
     });
     expect(res.status).toBe(201);
@@ -29,19 +15,19 @@ describe('register and login', () => {
     expect(res.body.refreshToken.length).toBeGreaterThanOrEqual(43); // 256 random bits
     expect(Date.parse(res.body.accessTokenExpiresAt) - Date.now()).toBeGreaterThan(14 * 60_000);
 
-    const me = await call(url, 'GET', '/users/me', { token: res.body.accessToken });
+    const me = await call(t.url, 'GET', '/users/me', { token: res.body.accessToken });
     expect(me.status).toBe(200);
     expect(me.body).toEqual(res.body.user);
   });
 
   it('each login registers a new device of the same user', async () => {
-    const alice = await register(url);
-    const second = await login(url, alice.user.username.toUpperCase());
+    const alice = await register(t.url);
+    const second = await login(t.url, alice.user.username.toUpperCase());
     expect(second.status).toBe(200);
     expect(second.body.user.id).toBe(alice.user.id);
     expect(second.body.deviceId).not.toBe(alice.deviceId);
 
-    const devices = await call(url, 'GET', '/devices', { token: second.body.accessToken });
+    const devices = await call(t.url, 'GET', '/devices', { token: second.body.accessToken });
     expect(devices.status).toBe(200);
     expect(devices.body.items.map((d: { id: string }) => d.id).sort()).toEqual(
       [alice.deviceId, second.body.deviceId].sort(),
@@ -51,25 +37,25 @@ describe('register and login', () => {
 
   it('refuses a username taken in any letter case with 409', async () => {
     const name = uniqueName('taken');
-    await register(url, name);
-    const again = await call(url, 'POST', '/auth/register', {
+    await register(t.url, name);
+    const again = await call(t.url, 'POST', '/auth/register', {
       body: { username: name.toUpperCase(), password: PASSWORD, displayName: 'Other', device: { name: 'x' } },
     });
     expectError(again, 409, 'USERNAME_TAKEN');
   });
 
   it('answers a wrong password and an unknown user identically', async () => {
-    const alice = await register(url);
-    const wrongPassword = await login(url, alice.user.username, 'not the password');
-    const unknownUser = await login(url, uniqueName('nobody'), 'not the password');
+    const alice = await register(t.url);
+    const wrongPassword = await login(t.url, alice.user.username, 'not the password');
+    const unknownUser = await login(t.url, uniqueName('nobody'), 'not the password');
     expectError(wrongPassword, 401, 'INVALID_CREDENTIALS');
     expect(unknownUser.status).toBe(wrongPassword.status);
     expect(unknownUser.body).toEqual(wrongPassword.body);
   });
 
   it('stores passwords only as argon2id hashes', async () => {
-    const alice = await register(url);
-    const [row] = await db.query('SELECT password_hash FROM users WHERE id = $1', [alice.user.id]);
+    const alice = await register(t.url);
+    const [row] = await t.db.query('SELECT password_hash FROM users WHERE id = $1', [alice.user.id]);
     expect(row?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
     expect(row?.password_hash).not.toContain(PASSWORD);
   });
@@ -77,38 +63,38 @@ describe('register and login', () => {
 
 describe('refresh tokens', () => {
   it('rotates: the new pair works and the old refresh token stops working', async () => {
-    const alice = await register(url);
-    const first = await call(url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } });
+    const alice = await register(t.url);
+    const first = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } });
     expect(first.status).toBe(200);
     expect(first.body.refreshToken).not.toBe(alice.refreshToken);
-    expect((await call(url, 'GET', '/users/me', { token: first.body.accessToken })).status).toBe(200);
+    expect((await call(t.url, 'GET', '/users/me', { token: first.body.accessToken })).status).toBe(200);
 
-    const second = await call(url, 'POST', '/auth/refresh', { body: { refreshToken: first.body.refreshToken } });
+    const second = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: first.body.refreshToken } });
     expect(second.status).toBe(200);
   });
 
   it('revokes the device when a rotated token is presented again (reuse detection)', async () => {
-    const alice = await register(url);
-    const other = await login(url, alice.user.username);
-    const rotated = await call(url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } });
+    const alice = await register(t.url);
+    const other = await login(t.url, alice.user.username);
+    const rotated = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } });
     expect(rotated.status).toBe(200);
 
-    const reuse = await call(url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } });
+    const reuse = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } });
     expectError(reuse, 401, 'SESSION_REVOKED');
     // The whole device session is gone: its newest refresh token and its access tokens too.
     expectError(
-      await call(url, 'POST', '/auth/refresh', { body: { refreshToken: rotated.body.refreshToken } }),
+      await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: rotated.body.refreshToken } }),
       401,
       'INVALID_REFRESH_TOKEN',
     );
-    expectError(await call(url, 'GET', '/users/me', { token: rotated.body.accessToken }), 401, 'SESSION_REVOKED');
+    expectError(await call(t.url, 'GET', '/users/me', { token: rotated.body.accessToken }), 401, 'SESSION_REVOKED');
     // Other devices of the account are untouched.
-    expect((await call(url, 'GET', '/users/me', { token: other.body.accessToken })).status).toBe(200);
+    expect((await call(t.url, 'GET', '/users/me', { token: other.body.accessToken })).status).toBe(200);
   });
 
   it('stores refresh tokens only as hashes', async () => {
-    const alice = await register(url);
-    const rows = await db.query("SELECT encode(token_hash, 'hex') AS hash FROM refresh_tokens");
+    const alice = await register(t.url);
+    const rows = await t.db.query("SELECT encode(token_hash, 'hex') AS hash FROM refresh_tokens");
     const dump = JSON.stringify(rows);
     expect(rows.length).toBeGreaterThan(0);
     expect(dump).not.toContain(alice.refreshToken);
@@ -117,7 +103,7 @@ describe('refresh tokens', () => {
 
   it('rejects an unknown refresh token', async () => {
     expectError(
-      await call(url, 'POST', '/auth/refresh', { body: { refreshToken: 'x'.repeat(43) } }),
+      await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: 'x'.repeat(43) } }),
       401,
       'INVALID_REFRESH_TOKEN',
     );
@@ -126,46 +112,46 @@ describe('refresh tokens', () => {
 
 describe('logout and devices', () => {
   it('logout revokes the calling device at once', async () => {
-    const alice = await register(url);
-    const other = await login(url, alice.user.username);
-    const out = await call(url, 'POST', '/auth/logout', { token: alice.accessToken });
+    const alice = await register(t.url);
+    const other = await login(t.url, alice.user.username);
+    const out = await call(t.url, 'POST', '/auth/logout', { token: alice.accessToken });
     expect(out.status).toBe(204);
-    expectError(await call(url, 'GET', '/users/me', { token: alice.accessToken }), 401, 'SESSION_REVOKED');
+    expectError(await call(t.url, 'GET', '/users/me', { token: alice.accessToken }), 401, 'SESSION_REVOKED');
     expectError(
-      await call(url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } }),
+      await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } }),
       401,
       'INVALID_REFRESH_TOKEN',
     );
-    const devices = await call(url, 'GET', '/devices', { token: other.body.accessToken });
+    const devices = await call(t.url, 'GET', '/devices', { token: other.body.accessToken });
     expect(devices.body.items.map((d: { id: string }) => d.id)).toEqual([other.body.deviceId]);
   });
 
   it('revokes another of my devices', async () => {
-    const alice = await register(url);
-    const laptop = await login(url, alice.user.username);
-    const res = await call(url, 'DELETE', `/devices/${laptop.body.deviceId}`, { token: alice.accessToken });
+    const alice = await register(t.url);
+    const laptop = await login(t.url, alice.user.username);
+    const res = await call(t.url, 'DELETE', `/devices/${laptop.body.deviceId}`, { token: alice.accessToken });
     expect(res.status).toBe(204);
-    expectError(await call(url, 'GET', '/users/me', { token: laptop.body.accessToken }), 401, 'SESSION_REVOKED');
-    expect((await call(url, 'GET', '/users/me', { token: alice.accessToken })).status).toBe(200);
+    expectError(await call(t.url, 'GET', '/users/me', { token: laptop.body.accessToken }), 401, 'SESSION_REVOKED');
+    expect((await call(t.url, 'GET', '/users/me', { token: alice.accessToken })).status).toBe(200);
   });
 
   it("cannot see or revoke another user's devices", async () => {
-    const alice = await register(url);
-    const mallory = await register(url);
-    const attempt = await call(url, 'DELETE', `/devices/${alice.deviceId}`, { token: mallory.accessToken });
+    const alice = await register(t.url);
+    const mallory = await register(t.url);
+    const attempt = await call(t.url, 'DELETE', `/devices/${alice.deviceId}`, { token: mallory.accessToken });
     expectError(attempt, 404, 'DEVICE_NOT_FOUND');
-    expect((await call(url, 'GET', '/users/me', { token: alice.accessToken })).status).toBe(200);
-    const list = await call(url, 'GET', '/devices', { token: mallory.accessToken });
+    expect((await call(t.url, 'GET', '/users/me', { token: alice.accessToken })).status).toBe(200);
+    const list = await call(t.url, 'GET', '/devices', { token: mallory.accessToken });
     expect(list.body.items.map((d: { id: string }) => d.id)).toEqual([mallory.deviceId]);
   });
 
   it('refuses requests without a valid token', async () => {
-    expectError(await call(url, 'GET', '/users/me'), 401, 'UNAUTHENTICATED');
-    expectError(await call(url, 'GET', '/users/me', { token: 'not-a-jwt' }), 401, 'UNAUTHENTICATED');
-    const alice = await register(url);
+    expectError(await call(t.url, 'GET', '/users/me'), 401, 'UNAUTHENTICATED');
+    expectError(await call(t.url, 'GET', '/users/me', { token: 'not-a-jwt' }), 401, 'UNAUTHENTICATED');
+    const alice = await register(t.url);
     const [header, payload] = alice.accessToken.split('.');
     const forged = `${header}.${payload}.${'A'.repeat(43)}`;
-    expectError(await call(url, 'GET', '/users/me', { token: forged }), 401, 'UNAUTHENTICATED');
+    expectError(await call(t.url, 'GET', '/users/me', { token: forged }), 401, 'UNAUTHENTICATED');
   });
 });
 
@@ -194,7 +180,7 @@ describe('validation', () => {
   ];
 
   it.each(cases)('rejects %s with 400 VALIDATION_FAILED naming the field', async (_, mutate, path) => {
-    const res = await call(url, 'POST', '/auth/register', { body: mutate(valid()) });
+    const res = await call(t.url, 'POST', '/auth/register', { body: mutate(valid()) });
     expectError(res, 400, 'VALIDATION_FAILED');
     expect(res.body.error.details.issues.map((i: { path: string }) => i.path)).toContain(path);
   });
@@ -207,7 +193,7 @@ describe('validation', () => {
       { ...valid(), password: 'p'.repeat(256), displayName: '😀'.repeat(64) },
     ];
     for (const body of edges) {
-      const res = await call(url, 'POST', '/auth/register', { body });
+      const res = await call(t.url, 'POST', '/auth/register', { body });
       expect(res.status, JSON.stringify(res.body)).toBe(201);
     }
   });

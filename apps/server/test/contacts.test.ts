@@ -1,43 +1,29 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../../tests/support/database.js';
+import { describe, expect, it } from 'vitest';
 import { call, expectError, register, uniqueName } from '../../../tests/support/http.js';
-import { RELAXED_LIMITS, type ServerProcess, startServer } from '../../../tests/support/server.js';
+import { withServer } from '../../../tests/support/server.js';
 
-let db: TestDatabase;
-let server: ServerProcess;
-let url: string;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startServer({ DATABASE_URL: db.url, ...RELAXED_LIMITS });
-  url = server.baseUrl;
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await db?.drop();
-});
+const t = withServer();
 
 const list = async (token: string, q?: string) =>
-  (await call(url, 'GET', `/contacts${q ? `?q=${encodeURIComponent(q)}` : ''}`, { token })).body.items.map(
+  (await call(t.url, 'GET', `/contacts${q ? `?q=${encodeURIComponent(q)}` : ''}`, { token })).body.items.map(
     (c: { username: string }) => c.username,
   );
 
 describe('contacts', () => {
   it('adds by id and by username, idempotently, with what the UI needs', async () => {
-    const alice = await register(url);
-    const bob = await register(url, uniqueName('bob'), 'Боб Builder');
-    const carol = await register(url);
+    const alice = await register(t.url);
+    const bob = await register(t.url, uniqueName('bob'), 'Боб Builder');
+    const carol = await register(t.url);
 
-    const byId = await call(url, 'POST', '/contacts', { token: alice.accessToken, body: { userId: bob.user.id } });
+    const byId = await call(t.url, 'POST', '/contacts', { token: alice.accessToken, body: { userId: bob.user.id } });
     expect(byId.status).toBe(200);
     expect(byId.body).toMatchObject({ userId: bob.user.id, username: bob.user.username, displayName: 'Боб Builder' });
 
-    const again = await call(url, 'POST', '/contacts', { token: alice.accessToken, body: { userId: bob.user.id } });
+    const again = await call(t.url, 'POST', '/contacts', { token: alice.accessToken, body: { userId: bob.user.id } });
     expect(again.status).toBe(200);
     expect(again.body).toEqual(byId.body);
 
-    const byName = await call(url, 'POST', '/contacts', {
+    const byName = await call(t.url, 'POST', '/contacts', {
       token: alice.accessToken,
       body: { username: carol.user.username.toUpperCase() },
     });
@@ -49,14 +35,14 @@ describe('contacts', () => {
   });
 
   it('refuses adding yourself or an unknown user with a clear 4xx', async () => {
-    const alice = await register(url);
+    const alice = await register(t.url);
     expectError(
-      await call(url, 'POST', '/contacts', { token: alice.accessToken, body: { userId: alice.user.id } }),
+      await call(t.url, 'POST', '/contacts', { token: alice.accessToken, body: { userId: alice.user.id } }),
       400,
       'CANNOT_ADD_SELF',
     );
     expectError(
-      await call(url, 'POST', '/contacts', {
+      await call(t.url, 'POST', '/contacts', {
         token: alice.accessToken,
         body: { userId: '00000000-0000-4000-8000-000000000000' },
       }),
@@ -64,12 +50,12 @@ describe('contacts', () => {
       'USER_NOT_FOUND',
     );
     expectError(
-      await call(url, 'POST', '/contacts', { token: alice.accessToken, body: { username: 'no_such_user_x' } }),
+      await call(t.url, 'POST', '/contacts', { token: alice.accessToken, body: { username: 'no_such_user_x' } }),
       404,
       'USER_NOT_FOUND',
     );
     expectError(
-      await call(url, 'POST', '/contacts', {
+      await call(t.url, 'POST', '/contacts', {
         token: alice.accessToken,
         body: { userId: alice.user.id, username: 'x' },
       }),
@@ -79,27 +65,31 @@ describe('contacts', () => {
   });
 
   it('removes idempotently', async () => {
-    const alice = await register(url);
-    const bob = await register(url);
-    await call(url, 'POST', '/contacts', { token: alice.accessToken, body: { userId: bob.user.id } });
-    expect((await call(url, 'DELETE', `/contacts/${bob.user.id}`, { token: alice.accessToken })).status).toBe(204);
-    expect((await call(url, 'DELETE', `/contacts/${bob.user.id}`, { token: alice.accessToken })).status).toBe(204);
+    const alice = await register(t.url);
+    const bob = await register(t.url);
+    await call(t.url, 'POST', '/contacts', { token: alice.accessToken, body: { userId: bob.user.id } });
+    expect((await call(t.url, 'DELETE', `/contacts/${bob.user.id}`, { token: alice.accessToken })).status).toBe(204);
+    expect((await call(t.url, 'DELETE', `/contacts/${bob.user.id}`, { token: alice.accessToken })).status).toBe(204);
     expect(await list(alice.accessToken)).toEqual([]);
   });
 
   it("no user can read or change another user's address book", async () => {
-    const alice = await register(url);
-    const bob = await register(url);
-    const mallory = await register(url);
-    await call(url, 'POST', '/contacts', { token: alice.accessToken, body: { userId: bob.user.id } });
+    const alice = await register(t.url);
+    const bob = await register(t.url);
+    const mallory = await register(t.url);
+    await call(t.url, 'POST', '/contacts', { token: alice.accessToken, body: { userId: bob.user.id } });
 
     // Mallory's view and actions only ever touch Mallory's own book.
     expect(await list(mallory.accessToken)).toEqual([]);
-    expect((await call(url, 'DELETE', `/contacts/${bob.user.id}`, { token: mallory.accessToken })).status).toBe(204);
+    expect((await call(t.url, 'DELETE', `/contacts/${bob.user.id}`, { token: mallory.accessToken })).status).toBe(204);
     expect(await list(alice.accessToken)).toEqual([bob.user.username]);
     // Bob being in Alice's book does not put Alice in Bob's.
     expect(await list(bob.accessToken)).toEqual([]);
     // There is no route that names another owner.
-    expectError(await call(url, 'GET', `/contacts/${alice.user.id}`, { token: mallory.accessToken }), 404, 'NOT_FOUND');
+    expectError(
+      await call(t.url, 'GET', `/contacts/${alice.user.id}`, { token: mallory.accessToken }),
+      404,
+      'NOT_FOUND',
+    );
   });
 });

@@ -1,33 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { CLIENT_EVENTS, SERVER_EVENTS } from '@parley/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../../tests/support/database.js';
+import { describe, expect, it } from 'vitest';
 import { createDevice, opaqueEnvelopesFor } from '../../../tests/support/devices.js';
-import { RELAXED_LIMITS, type ServerProcess, startServer } from '../../../tests/support/server.js';
+import { withServer } from '../../../tests/support/server.js';
 import { connectClient, eventually } from '../../../tests/support/socket.js';
 
-let db: TestDatabase;
-let server: ServerProcess;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startServer({ DATABASE_URL: db.url, ...RELAXED_LIMITS });
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await db?.drop();
-});
+const t = withServer();
 
 describe('durability', () => {
   it('delivers every acked send exactly once after the server is killed (SIGKILL) mid-storm', {
     timeout: 90_000,
   }, async () => {
-    const url = server.baseUrl;
-    const dave = await createDevice(url);
-    const carol = await createDevice(url);
+    const dave = await createDevice(t.url);
+    const carol = await createDevice(t.url);
     const envelopes = await opaqueEnvelopesFor(dave, carol.user.id);
-    const sender = await connectClient(url, dave.accessToken);
+    const sender = await connectClient(t.url, dave.accessToken);
 
     const acked: string[] = [];
     const attempted: string[] = [];
@@ -49,14 +36,14 @@ describe('durability', () => {
     const workers = Array.from({ length: 8 }, worker);
     await eventually(() => acked.length >= 300, 30_000, '300 acked sends');
     killed = true;
-    await server.kill('SIGKILL');
+    await t.server.kill('SIGKILL');
     await Promise.all(workers);
     sender.close();
     console.log(`storm: ${attempted.length} attempted, ${acked.length} acked before SIGKILL`);
 
-    await server.restart();
+    await t.server.restart();
     // A client resends what it never saw acked; the server recognises what it already stored.
-    const resender = await connectClient(url, dave.accessToken);
+    const resender = await connectClient(t.url, dave.accessToken);
     const unacked = attempted.filter((id) => !acked.includes(id));
     for (const messageId of unacked) {
       const answer = await resender.request(CLIENT_EVENTS.send, {
@@ -68,7 +55,7 @@ describe('durability', () => {
     }
     resender.close();
 
-    const receiver = await connectClient(url, carol.accessToken);
+    const receiver = await connectClient(t.url, carol.accessToken);
     await eventually(() => receiver.events(SERVER_EVENTS.queueEmpty).length === 1, 30_000, 'queue:empty');
     const received = receiver.envelopes.filter((e) => e.kind === 'message').map((e) => e.messageId);
     expect(new Set(received).size).toBe(received.length); // none twice

@@ -1,41 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { CLIENT_EVENTS, type PresenceEvent, SERVER_EVENTS, SocketError } from '@parley/shared';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../../tests/support/database.js';
+import { describe, expect, it } from 'vitest';
 import { createDevice, opaqueEnvelopesFor, type TestDevice } from '../../../tests/support/devices.js';
 import { call } from '../../../tests/support/http.js';
-import { RELAXED_LIMITS, type ServerProcess, startServer } from '../../../tests/support/server.js';
+import { withServer } from '../../../tests/support/server.js';
 import { connectClient, eventually, refusedConnection, type TestClient } from '../../../tests/support/socket.js';
 
 const JWT_SECRET = 'gateway-test-secret-that-is-long-enough-0123456789';
-let db: TestDatabase;
-let server: ServerProcess;
-let url: string;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startServer({ DATABASE_URL: db.url, JWT_SECRET, ...RELAXED_LIMITS });
-  url = server.baseUrl;
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await db?.drop();
-});
+const t = withServer({ JWT_SECRET });
 
 const addContact = async (owner: TestDevice, contact: TestDevice) =>
   expect(
-    (await call(url, 'POST', '/contacts', { token: owner.accessToken, body: { userId: contact.user.id } })).status,
+    (await call(t.url, 'POST', '/contacts', { token: owner.accessToken, body: { userId: contact.user.id } })).status,
   ).toBe(200);
 const presenceOf = (client: TestClient, userId: string) =>
   (client.events(SERVER_EVENTS.presence) as PresenceEvent[]).filter((p) => p.userId === userId);
 
 describe('handshake', () => {
   it('refuses a missing, forged, expired or revoked token with a code the client can act on', async () => {
-    const alice = await createDevice(url);
-    expect(await refusedConnection(url, {})).toMatchObject({ code: 'UNAUTHENTICATED' });
-    expect(await refusedConnection(url, { token: 'forged.token.here' })).toMatchObject({ code: 'UNAUTHENTICATED' });
+    const alice = await createDevice(t.url);
+    expect(await refusedConnection(t.url, {})).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(await refusedConnection(t.url, { token: 'forged.token.here' })).toMatchObject({ code: 'UNAUTHENTICATED' });
 
     const key = new TextEncoder().encode(JWT_SECRET);
     const expired = await new SignJWT({ did: alice.deviceId })
@@ -44,20 +30,20 @@ describe('handshake', () => {
       .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
       .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
       .sign(key);
-    expect(await refusedConnection(url, { token: expired })).toMatchObject({ code: 'TOKEN_EXPIRED' });
+    expect(await refusedConnection(t.url, { token: expired })).toMatchObject({ code: 'TOKEN_EXPIRED' });
 
-    const connected = await connectClient(url, alice.accessToken);
-    expect((await call(url, 'POST', '/auth/logout', { token: alice.accessToken })).status).toBe(204);
+    const connected = await connectClient(t.url, alice.accessToken);
+    expect((await call(t.url, 'POST', '/auth/logout', { token: alice.accessToken })).status).toBe(204);
     // Revocation closes the live socket at once, telling it why.
     await eventually(() => !connected.socket.connected, 2_000, 'disconnect on revoke');
     expect(connected.events(SERVER_EVENTS.sessionEnded)).toEqual([{ reason: 'revoked' }]);
-    expect(await refusedConnection(url, { token: alice.accessToken })).toMatchObject({ code: 'SESSION_REVOKED' });
+    expect(await refusedConnection(t.url, { token: alice.accessToken })).toMatchObject({ code: 'SESSION_REVOKED' });
   });
 
   it('keeps one connection per device: a new one replaces the old', async () => {
-    const alice = await createDevice(url);
-    const first = await connectClient(url, alice.accessToken);
-    const second = await connectClient(url, alice.accessToken);
+    const alice = await createDevice(t.url);
+    const first = await connectClient(t.url, alice.accessToken);
+    const second = await connectClient(t.url, alice.accessToken);
     await eventually(() => !first.socket.connected, 2_000, 'old connection closed');
     expect(first.events(SERVER_EVENTS.sessionEnded)).toEqual([{ reason: 'replaced' }]);
     expect(second.socket.connected).toBe(true);
@@ -67,28 +53,28 @@ describe('handshake', () => {
 
 describe('presence and typing', () => {
   it('shows X online within 1 s and offline with last seen within 5 s, only to users X lists', async () => {
-    const x = await createDevice(url);
-    const x2 = await createDevice(url, x);
-    const y = await createDevice(url);
-    const stranger = await createDevice(url);
+    const x = await createDevice(t.url);
+    const x2 = await createDevice(t.url, x);
+    const y = await createDevice(t.url);
+    const stranger = await createDevice(t.url);
     await addContact(x, y);
     await addContact(stranger, x); // the stranger lists X, but X does not list the stranger
-    const yClient = await connectClient(url, y.accessToken);
-    const strangerClient = await connectClient(url, stranger.accessToken);
+    const yClient = await connectClient(t.url, y.accessToken);
+    const strangerClient = await connectClient(t.url, stranger.accessToken);
 
     const connectedAt = Date.now();
-    const xClient = await connectClient(url, x.accessToken);
+    const xClient = await connectClient(t.url, x.accessToken);
     await eventually(() => presenceOf(yClient, x.user.id).some((p) => p.online), 1_000, 'online');
     expect(Date.now() - connectedAt).toBeLessThan(1_000);
-    const x2Client = await connectClient(url, x2.accessToken);
+    const x2Client = await connectClient(t.url, x2.accessToken);
 
     // The contacts list carries presence too: Y sees X's, the stranger sees nothing of X.
-    const yList = await call(url, 'GET', '/contacts', { token: y.accessToken });
+    const yList = await call(t.url, 'GET', '/contacts', { token: y.accessToken });
     expect(yList.body.items).toEqual([]);
     await addContact(y, x);
-    const listed = await call(url, 'GET', '/contacts', { token: y.accessToken });
+    const listed = await call(t.url, 'GET', '/contacts', { token: y.accessToken });
     expect(listed.body.items[0].presence).toEqual({ online: true, lastSeenAt: null });
-    const strangerList = await call(url, 'GET', '/contacts', { token: stranger.accessToken });
+    const strangerList = await call(t.url, 'GET', '/contacts', { token: stranger.accessToken });
     expect(strangerList.body.items[0].presence).toBeNull();
 
     // Typing reaches Y (listed by X), and is refused towards the stranger.
@@ -115,7 +101,7 @@ describe('presence and typing', () => {
     expect(Date.now() - leftAt).toBeLessThan(5_000);
     const lastSeen = Date.parse(presenceOf(yClient, x.user.id).at(-1)?.lastSeenAt ?? '');
     expect(Math.abs(lastSeen - leftAt)).toBeLessThan(5_000);
-    const afterwards = await call(url, 'GET', '/contacts', { token: y.accessToken });
+    const afterwards = await call(t.url, 'GET', '/contacts', { token: y.accessToken });
     expect(afterwards.body.items[0].presence).toMatchObject({ online: false, lastSeenAt: expect.any(String) });
 
     expect(presenceOf(strangerClient, x.user.id)).toEqual([]);
@@ -127,11 +113,11 @@ describe('presence and typing', () => {
 
 describe('ephemeral signals', () => {
   it('relays signals only to online devices of a user who lists the caller, and stores nothing', async () => {
-    const caller = await createDevice(url);
-    const callee = await createDevice(url);
-    const callee2 = await createDevice(url, callee);
-    const calleeClient = await connectClient(url, callee.accessToken);
-    const callerClient = await connectClient(url, caller.accessToken);
+    const caller = await createDevice(t.url);
+    const callee = await createDevice(t.url);
+    const callee2 = await createDevice(t.url, callee);
+    const calleeClient = await connectClient(t.url, callee.accessToken);
+    const callerClient = await connectClient(t.url, caller.accessToken);
     const marker = Buffer.from(`sdp-like-${randomUUID()}`).toString('base64');
     const envelopes = [callee, callee2].map((d) => ({ deviceId: d.deviceId, type: 'whisper', content: marker }));
 
@@ -148,7 +134,7 @@ describe('ephemeral signals', () => {
       type: 'whisper',
       content: marker,
     });
-    const stored = await db.query("SELECT 1 FROM envelopes WHERE encode(content, 'base64') = $1", [marker]);
+    const stored = await t.db.query("SELECT 1 FROM envelopes WHERE encode(content, 'base64') = $1", [marker]);
     expect(stored).toEqual([]);
 
     const wrongDevice = await callerClient.request(CLIENT_EVENTS.signal, {
@@ -163,28 +149,28 @@ describe('ephemeral signals', () => {
 
 describe('authorization', () => {
   it("cannot ack, drain or read another device's queue, send as another device or join other rooms", async () => {
-    const alice = await createDevice(url);
-    const bob = await createDevice(url);
-    const mallory = await createDevice(url);
+    const alice = await createDevice(t.url);
+    const bob = await createDevice(t.url);
+    const mallory = await createDevice(t.url);
     const messageId = randomUUID();
     const envelopes = await opaqueEnvelopesFor(alice, bob.user.id);
     expect(
       (
-        await call(url, 'POST', '/messages', {
+        await call(t.url, 'POST', '/messages', {
           token: alice.accessToken,
           body: { messageId, recipientUserId: bob.user.id, envelopes },
         })
       ).status,
     ).toBe(200);
-    const [queued] = await db.query('SELECT id FROM envelopes WHERE destination_device_id = $1', [bob.deviceId]);
+    const [queued] = await t.db.query('SELECT id FROM envelopes WHERE destination_device_id = $1', [bob.deviceId]);
 
     // Mallory drains only her own queue, and slipping Bob's envelope id into her ack does nothing.
     const toMallory = await opaqueEnvelopesFor(alice, mallory.user.id);
-    await call(url, 'POST', '/messages', {
+    await call(t.url, 'POST', '/messages', {
       token: alice.accessToken,
       body: { messageId: randomUUID(), recipientUserId: mallory.user.id, envelopes: toMallory },
     });
-    const malloryClient = await connectClient(url, mallory.accessToken, {
+    const malloryClient = await connectClient(t.url, mallory.accessToken, {
       ackIds: (page) => [...page.map((e) => e.id), queued?.id],
     });
     await eventually(() => malloryClient.events(SERVER_EVENTS.queueEmpty).length === 1, 2_000);
@@ -204,10 +190,10 @@ describe('authorization', () => {
       senderDeviceId: alice.deviceId,
     });
     expect(spoof).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
-    expect(await db.query('SELECT id FROM envelopes WHERE id = $1', [queued?.id])).toHaveLength(1);
+    expect(await t.db.query('SELECT id FROM envelopes WHERE id = $1', [queued?.id])).toHaveLength(1);
 
     // Bob gets it, from Alice.
-    const bobClient = await connectClient(url, bob.accessToken);
+    const bobClient = await connectClient(t.url, bob.accessToken);
     await eventually(() => bobClient.envelopes.length === 1, 2_000);
     expect(bobClient.envelopes[0]).toMatchObject({
       id: queued?.id,
@@ -221,10 +207,10 @@ describe('authorization', () => {
 
 describe('malformed socket payloads', () => {
   it('answers every bad payload of every event with a typed error and keeps serving everyone', async () => {
-    const alice = await createDevice(url);
-    const bob = await createDevice(url);
-    const bystander = await connectClient(url, bob.accessToken);
-    const client = await connectClient(url, alice.accessToken);
+    const alice = await createDevice(t.url);
+    const bob = await createDevice(t.url);
+    const bystander = await connectClient(t.url, bob.accessToken);
+    const client = await connectClient(t.url, alice.accessToken);
     const bad: unknown[] = [
       undefined,
       null,
@@ -261,8 +247,8 @@ describe('malformed socket payloads', () => {
 
     expect(client.socket.connected).toBe(true);
     expect(bystander.socket.connected).toBe(true);
-    expect((await call(url, 'GET', '/health')).status).toBe(200);
-    expect(server.output()).not.toMatch(/"level":50/);
+    expect((await call(t.url, 'GET', '/health')).status).toBe(200);
+    expect(t.server.output()).not.toMatch(/"level":50/);
     client.close();
     bystander.close();
   });

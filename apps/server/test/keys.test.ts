@@ -1,33 +1,19 @@
 import { LIMITS, SERVER_EVENTS } from '@parley/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../../tests/support/database.js';
+import { describe, expect, it } from 'vitest';
 import { bundles, createDevice } from '../../../tests/support/devices.js';
 import { call, expectError, login, register } from '../../../tests/support/http.js';
-import { RELAXED_LIMITS, type ServerProcess, startServer } from '../../../tests/support/server.js';
+import { withServer } from '../../../tests/support/server.js';
 import { createSignalDevice } from '../../../tests/support/signal.js';
 import { connectClient, eventually } from '../../../tests/support/socket.js';
 
-let db: TestDatabase;
-let server: ServerProcess;
-let url: string;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startServer({ DATABASE_URL: db.url, ...RELAXED_LIMITS });
-  url = server.baseUrl;
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await db?.drop();
-});
+const t = withServer();
 
 describe('prekeys', () => {
   it('hands out a bundle per receiving device, one-time prekeys once each, and counts what is left', async () => {
-    const bob = await createDevice(url, undefined, 3);
-    const bobLaptop = await createDevice(url, bob, 3);
-    await login(url, bob.user.username); // a device without keys cannot receive: no bundle for it
-    const alice = await createDevice(url);
+    const bob = await createDevice(t.url, undefined, 3);
+    const bobLaptop = await createDevice(t.url, bob, 3);
+    await login(t.url, bob.user.username); // a device without keys cannot receive: no bundle for it
+    const alice = await createDevice(t.url);
 
     const first = await bundles(alice, bob.user.id);
     expect(first.devices.map((d) => d.deviceId).sort()).toEqual([bob.deviceId, bobLaptop.deviceId].sort());
@@ -42,15 +28,15 @@ describe('prekeys', () => {
     for (let i = 0; i < 3; i++)
       taken.push((await bundles(alice, bob.user.id)).devices.find((d) => d.deviceId === bob.deviceId)?.preKey?.keyId);
     expect(taken).toEqual([1, 2, 3, undefined]); // the fourth fetch finds none left: preKey null
-    expect((await call(url, 'GET', '/keys/count', { token: bob.accessToken })).body).toEqual({ count: 0 });
+    expect((await call(t.url, 'GET', '/keys/count', { token: bob.accessToken })).body).toEqual({ count: 0 });
 
     // My own other devices, never the calling one.
     expect((await bundles(bob, bob.user.id)).devices.map((d) => d.deviceId)).toEqual([bobLaptop.deviceId]);
   });
 
   it('never hands out the same one-time prekey twice under 50 concurrent fetches', async () => {
-    const bob = await createDevice(url, undefined, 30);
-    const fetchers = await Promise.all(Array.from({ length: 5 }, () => createDevice(url)));
+    const bob = await createDevice(t.url, undefined, 30);
+    const fetchers = await Promise.all(Array.from({ length: 5 }, () => createDevice(t.url)));
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) => bundles(fetchers[i % 5] as never, bob.user.id)),
     );
@@ -61,9 +47,9 @@ describe('prekeys', () => {
   });
 
   it('tells a connected device when its prekeys run low, and takes a top-up', async () => {
-    const bob = await createDevice(url, undefined, LIMITS.preKeyLowWater + 1);
-    const alice = await createDevice(url);
-    const socket = await connectClient(url, bob.accessToken);
+    const bob = await createDevice(t.url, undefined, LIMITS.preKeyLowWater + 1);
+    const alice = await createDevice(t.url);
+    const socket = await connectClient(t.url, bob.accessToken);
     await bundles(alice, bob.user.id);
     expect(socket.events(SERVER_EVENTS.keysLow)).toHaveLength(0);
     await bundles(alice, bob.user.id);
@@ -72,50 +58,50 @@ describe('prekeys', () => {
 
     const more = await createSignalDevice(5, 500);
     expect(
-      (await call(url, 'POST', '/keys/prekeys', { token: bob.accessToken, body: { preKeys: more.upload.preKeys } }))
+      (await call(t.url, 'POST', '/keys/prekeys', { token: bob.accessToken, body: { preKeys: more.upload.preKeys } }))
         .status,
     ).toBe(204);
-    expect((await call(url, 'GET', '/keys/count', { token: bob.accessToken })).body).toEqual({
+    expect((await call(t.url, 'GET', '/keys/count', { token: bob.accessToken })).body).toEqual({
       count: LIMITS.preKeyLowWater - 1 + 5,
     });
   });
 
   it('rotates the signed prekey but never the identity key of a device', async () => {
-    const bob = await createDevice(url);
-    const alice = await createDevice(url);
+    const bob = await createDevice(t.url);
+    const alice = await createDevice(t.url);
     const other = await createSignalDevice(1);
     const rotated = { ...other.upload.signedPreKey, keyId: 2 };
     // (Signed with another identity, which the server does not check: clients verify signatures.)
     expect(
-      (await call(url, 'PUT', '/keys/signed', { token: bob.accessToken, body: { signedPreKey: rotated } })).status,
+      (await call(t.url, 'PUT', '/keys/signed', { token: bob.accessToken, body: { signedPreKey: rotated } })).status,
     ).toBe(204);
     expect((await bundles(alice, bob.user.id)).devices[0]?.signedPreKey).toEqual(rotated);
 
-    const change = await call(url, 'PUT', '/keys', { token: bob.accessToken, body: other.upload });
+    const change = await call(t.url, 'PUT', '/keys', { token: bob.accessToken, body: other.upload });
     expectError(change, 409, 'IDENTITY_KEY_CHANGED');
     expect((await bundles(alice, bob.user.id)).devices[0]?.identityKey).toBe(bob.signal.upload.identityKey);
   });
 
   it('refuses bad keys, unknown users and devices without keys', async () => {
-    const fresh = await register(url);
+    const fresh = await register(t.url);
     const keys = (await createSignalDevice(1)).upload;
     expectError(
-      await call(url, 'PUT', '/keys/signed', { token: fresh.accessToken, body: { signedPreKey: keys.signedPreKey } }),
+      await call(t.url, 'PUT', '/keys/signed', { token: fresh.accessToken, body: { signedPreKey: keys.signedPreKey } }),
       409,
       'KEYS_NOT_UPLOADED',
     );
     expectError(
-      await call(url, 'PUT', '/keys', { token: fresh.accessToken, body: { ...keys, identityKey: 'AAAA' } }),
+      await call(t.url, 'PUT', '/keys', { token: fresh.accessToken, body: { ...keys, identityKey: 'AAAA' } }),
       400,
       'VALIDATION_FAILED',
     );
     expectError(
-      await call(url, 'PUT', '/keys', { token: fresh.accessToken, body: { ...keys, registrationId: 0 } }),
+      await call(t.url, 'PUT', '/keys', { token: fresh.accessToken, body: { ...keys, registrationId: 0 } }),
       400,
       'VALIDATION_FAILED',
     );
     expectError(
-      await call(url, 'GET', '/keys/00000000-0000-4000-8000-000000000000', { token: fresh.accessToken }),
+      await call(t.url, 'GET', '/keys/00000000-0000-4000-8000-000000000000', { token: fresh.accessToken }),
       404,
       'USER_NOT_FOUND',
     );

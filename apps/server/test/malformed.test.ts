@@ -1,24 +1,13 @@
 import { ErrorBody, ROUTES } from '@parley/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../../tests/support/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { call, register } from '../../../tests/support/http.js';
-import { RELAXED_LIMITS, type ServerProcess, startServer } from '../../../tests/support/server.js';
+import { withServer } from '../../../tests/support/server.js';
 
-let db: TestDatabase;
-let server: ServerProcess;
-let url: string;
+const t = withServer();
 let token: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startServer({ DATABASE_URL: db.url, ...RELAXED_LIMITS });
-  url = server.baseUrl;
-  token = (await register(url)).accessToken;
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await db?.drop();
+  token = (await register(t.url)).accessToken;
 });
 
 const HUGE = 'x'.repeat(100_000);
@@ -69,27 +58,27 @@ describe('malformed requests', () => {
       if ('body' in route) {
         for (const [what, rawBody, contentType = 'application/json'] of BAD_BODIES) {
           const headers: Record<string, string> = contentType ? { 'content-type': contentType } : {};
-          const res = await call(url, route.method, concretePath(route.path), { ...auth, rawBody, headers });
+          const res = await call(t.url, route.method, concretePath(route.path), { ...auth, rawBody, headers });
           expectClientError(res, `${name}: ${what}`);
         }
       }
       if ('params' in route) {
         for (const value of BAD_PATH_VALUES) {
-          const res = await call(url, route.method, concretePath(route.path, value), auth);
+          const res = await call(t.url, route.method, concretePath(route.path, value), auth);
           expectClientError(res, `${name}: path ${value.slice(0, 20)}`);
         }
       }
       if ('query' in route) {
         for (const qs of BAD_QUERIES) {
           if (name === 'listContacts' && (qs === 'q=' || qs.startsWith('limit') || qs.startsWith('cursor'))) continue;
-          const res = await call(url, route.method, `${concretePath(route.path)}?${qs}`, auth);
+          const res = await call(t.url, route.method, `${concretePath(route.path)}?${qs}`, auth);
           expectClientError(res, `${name}: query ${qs.slice(0, 20)}`);
         }
       }
       // A bad or missing token on a protected route is a 401, never a 5xx.
       if (route.auth) {
         for (const bad of ['', 'Bearer', 'Bearer x.y.z', `Bearer ${'a'.repeat(10_000)}`, 'Basic dXNlcjpwYXNz']) {
-          const res = await call(url, route.method, concretePath(route.path), {
+          const res = await call(t.url, route.method, concretePath(route.path), {
             headers: bad ? { authorization: bad } : {},
           });
           expect(res.status, `${name}: auth "${bad.slice(0, 12)}"`).toBe(401);
@@ -99,14 +88,14 @@ describe('malformed requests', () => {
   }
 
   it('answers unknown routes and methods with 404 in the error shape', async () => {
-    expectClientError(await call(url, 'GET', '/nope'), 'unknown route');
-    expectClientError(await call(url, 'PUT', '/auth/login', { body: {} }), 'unknown method');
-    expectClientError(await call(url, 'GET', '/api/v2/users/me'), 'unknown prefix');
+    expectClientError(await call(t.url, 'GET', '/nope'), 'unknown route');
+    expectClientError(await call(t.url, 'PUT', '/auth/login', { body: {} }), 'unknown method');
+    expectClientError(await call(t.url, 'GET', '/api/v2/users/me'), 'unknown prefix');
   });
 
   it('keeps serving after the sweep', async () => {
-    expect((await call(url, 'GET', '/health')).status).toBe(200);
-    expect((await call(url, 'GET', '/users/me', { token })).status).toBe(200);
-    expect(server.output()).not.toMatch(/"level":50/); // no error was logged: nothing unexpected happened
+    expect((await call(t.url, 'GET', '/health')).status).toBe(200);
+    expect((await call(t.url, 'GET', '/users/me', { token })).status).toBe(200);
+    expect(t.server.output()).not.toMatch(/"level":50/); // no error was logged: nothing unexpected happened
   });
 });

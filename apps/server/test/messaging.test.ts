@@ -1,38 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { CLIENT_EVENTS, type Envelope, SERVER_EVENTS, type SendMessageResponse } from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../../tests/support/database.js';
 import { createDevice, encryptFor, opaqueEnvelopesFor, type TestDevice } from '../../../tests/support/devices.js';
 import { call, expectError } from '../../../tests/support/http.js';
-import { RELAXED_LIMITS, type ServerProcess, startServer } from '../../../tests/support/server.js';
+import { withServer } from '../../../tests/support/server.js';
 import { connectClient, eventually, type TestClient } from '../../../tests/support/socket.js';
 
-let db: TestDatabase;
-let server: ServerProcess;
-let url: string;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startServer({ DATABASE_URL: db.url, ...RELAXED_LIMITS });
-  url = server.baseUrl;
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await db?.drop();
-});
+const t = withServer();
 
 const messagesOf = (client: TestClient) => client.envelopes.filter((e) => e.kind === 'message');
 const receiptsOf = (client: TestClient, kind: Envelope['kind']) => client.envelopes.filter((e) => e.kind === kind);
 
 /** Every column of every table, as text: what someone with the database would see. */
 async function databaseDump(): Promise<string> {
-  const tables = await db.query<{ table_name: string }>(
+  const tables = await t.db.query<{ table_name: string }>(
     "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
   );
   const parts: string[] = [];
   for (const { table_name } of tables) {
-    const rows = await db.query(`SELECT * FROM "${table_name}"`);
+    const rows = await t.db.query(`SELECT * FROM "${table_name}"`);
     parts.push(JSON.stringify(rows, (_, v) => (v?.type === 'Buffer' ? Buffer.from(v.data).toString('latin1') : v)));
   }
   return parts.join('\n');
@@ -46,13 +32,13 @@ describe('store and forward', () => {
   let sockets: Record<string, TestClient>;
 
   beforeAll(async () => {
-    alice = await createDevice(url);
-    alice2 = await createDevice(url, alice);
-    bob = await createDevice(url);
-    bob2 = await createDevice(url, bob);
+    alice = await createDevice(t.url);
+    alice2 = await createDevice(t.url, alice);
+    bob = await createDevice(t.url);
+    bob2 = await createDevice(t.url, bob);
     sockets = {};
     for (const [name, device] of Object.entries({ alice, alice2, bob, bob2 })) {
-      sockets[name] = await connectClient(url, device.accessToken);
+      sockets[name] = await connectClient(t.url, device.accessToken);
     }
   });
 
@@ -96,7 +82,7 @@ describe('store and forward', () => {
 
     // Acks deleted every copy; both of Alice's devices got a delivered receipt.
     await eventually(
-      async () => (await db.query("SELECT 1 FROM envelopes WHERE kind = 'message'")).length === 0,
+      async () => (await t.db.query("SELECT 1 FROM envelopes WHERE kind = 'message'")).length === 0,
       5_000,
       'acks',
     );
@@ -134,11 +120,11 @@ describe('store and forward', () => {
   it('treats a repeated message id as the same send', async () => {
     const messageId = randomUUID();
     const envelopes = await opaqueEnvelopesFor(alice, bob.user.id);
-    const first = await call(url, 'POST', '/messages', {
+    const first = await call(t.url, 'POST', '/messages', {
       token: alice.accessToken,
       body: { messageId, recipientUserId: bob.user.id, envelopes },
     });
-    const again = await call(url, 'POST', '/messages', {
+    const again = await call(t.url, 'POST', '/messages', {
       token: alice.accessToken,
       body: { messageId, recipientUserId: bob.user.id, envelopes },
     });
@@ -152,7 +138,7 @@ describe('store and forward', () => {
   it('rejects a stale device list naming the missing and extra devices', async () => {
     const envelopes = await opaqueEnvelopesFor(alice, bob.user.id);
     const withoutBob2 = envelopes.filter((e) => e.deviceId !== bob2.deviceId);
-    const missing = await call(url, 'POST', '/messages', {
+    const missing = await call(t.url, 'POST', '/messages', {
       token: alice.accessToken,
       body: { messageId: randomUUID(), recipientUserId: bob.user.id, envelopes: withoutBob2 },
     });
@@ -162,7 +148,7 @@ describe('store and forward', () => {
       extraDevices: [],
     });
 
-    const carol = await createDevice(url);
+    const carol = await createDevice(t.url);
     const extra = [...envelopes, { ...(envelopes[0] as (typeof envelopes)[0]), deviceId: carol.deviceId }];
     const res = await sockets.alice?.request(CLIENT_EVENTS.send, {
       messageId: randomUUID(),
@@ -180,7 +166,7 @@ describe('store and forward', () => {
     const stale = envelopes.map((e) =>
       e.deviceId === bob.deviceId ? { ...e, registrationId: (e.registrationId % 16000) + 1 } : e,
     );
-    const staleRes = await call(url, 'POST', '/messages', {
+    const staleRes = await call(t.url, 'POST', '/messages', {
       token: alice.accessToken,
       body: { messageId: randomUUID(), recipientUserId: bob.user.id, envelopes: stale },
     });
@@ -191,7 +177,7 @@ describe('store and forward', () => {
   it('refuses an envelope over the size limit', async () => {
     const envelopes = await opaqueEnvelopesFor(alice, bob.user.id);
     const big = envelopes.map((e) => ({ ...e, content: Buffer.alloc(64 * 1024 + 3).toString('base64') }));
-    const res = await call(url, 'POST', '/messages', {
+    const res = await call(t.url, 'POST', '/messages', {
       token: alice.accessToken,
       body: { messageId: randomUUID(), recipientUserId: bob.user.id, envelopes: big },
     });
@@ -203,9 +189,9 @@ describe('offline queue', () => {
   it('drains 1,000 envelopes to a device that connects later: all, in order, once each', {
     timeout: 60_000,
   }, async () => {
-    const dave = await createDevice(url);
-    const carol = await createDevice(url);
-    const sender = await connectClient(url, dave.accessToken);
+    const dave = await createDevice(t.url);
+    const carol = await createDevice(t.url);
+    const sender = await connectClient(t.url, dave.accessToken);
     const template = await opaqueEnvelopesFor(dave, carol.user.id);
     const sent: string[] = [];
     for (let i = 0; i < 1000; i++) {
@@ -220,34 +206,35 @@ describe('offline queue', () => {
     }
     sender.close();
 
-    const receiver = await connectClient(url, carol.accessToken);
+    const receiver = await connectClient(t.url, carol.accessToken);
     await eventually(() => receiver.events(SERVER_EVENTS.queueEmpty).length === 1, 30_000, 'queue:empty');
     expect(receiver.envelopes.map((e) => e.messageId)).toEqual(sent);
     expect(
-      (await db.query('SELECT count(*)::int AS n FROM envelopes WHERE destination_device_id = $1', [carol.deviceId]))[0]
-        ?.n,
+      (
+        await t.db.query('SELECT count(*)::int AS n FROM envelopes WHERE destination_device_id = $1', [carol.deviceId])
+      )[0]?.n,
     ).toBe(0);
     receiver.close();
   });
 
   it('keeps unacked envelopes and delivers them again on the next connection', async () => {
-    const dave = await createDevice(url);
-    const carol = await createDevice(url);
+    const dave = await createDevice(t.url);
+    const carol = await createDevice(t.url);
     const messageId = randomUUID();
     const envelopes = await opaqueEnvelopesFor(dave, carol.user.id);
     expect(
       (
-        await call(url, 'POST', '/messages', {
+        await call(t.url, 'POST', '/messages', {
           token: dave.accessToken,
           body: { messageId, recipientUserId: carol.user.id, envelopes },
         })
       ).status,
     ).toBe(200);
 
-    const forgetful = await connectClient(url, carol.accessToken, { autoAck: false });
+    const forgetful = await connectClient(t.url, carol.accessToken, { autoAck: false });
     await eventually(() => forgetful.envelopes.length === 1, 5_000);
     forgetful.close();
-    const again = await connectClient(url, carol.accessToken);
+    const again = await connectClient(t.url, carol.accessToken);
     await eventually(() => again.envelopes.length === 1, 5_000);
     expect(again.envelopes[0]?.messageId).toBe(messageId);
     again.close();

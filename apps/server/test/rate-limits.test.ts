@@ -1,27 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../../tests/support/database.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { call, expectError, login, register, uniqueName } from '../../../tests/support/http.js';
-import { RELAXED_LIMITS, type ServerProcess, startServer } from '../../../tests/support/server.js';
+import { RELAXED_LIMITS, type ServerProcess, startServer, withServer } from '../../../tests/support/server.js';
 
-let db: TestDatabase;
-let server: ServerProcess;
-let url: string;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startServer({
-    DATABASE_URL: db.url,
-    ...RELAXED_LIMITS,
-    RATE_LIMIT_LOGIN_PER_USERNAME: '3/600',
-    RATE_LIMIT_SEARCH_PER_USER: '3/600',
-  });
-  url = server.baseUrl;
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await db?.drop();
-});
+const t = withServer({ RATE_LIMIT_LOGIN_PER_USERNAME: '3/600', RATE_LIMIT_SEARCH_PER_USER: '3/600' });
 
 function expectRetryAfter(res: Awaited<ReturnType<typeof call>>, maxSeconds: number) {
   expectError(res, 429, 'RATE_LIMITED');
@@ -32,22 +13,22 @@ function expectRetryAfter(res: Awaited<ReturnType<typeof call>>, maxSeconds: num
 
 describe('rate limits', () => {
   it('limits login attempts per username, even with the right password after that', async () => {
-    const alice = await register(url);
+    const alice = await register(t.url);
     for (let i = 0; i < 3; i++)
-      expectError(await login(url, alice.user.username, 'wrong password'), 401, 'INVALID_CREDENTIALS');
-    expectRetryAfter(await login(url, alice.user.username), 600);
+      expectError(await login(t.url, alice.user.username, 'wrong password'), 401, 'INVALID_CREDENTIALS');
+    expectRetryAfter(await login(t.url, alice.user.username), 600);
     // Another username from the same address is not affected.
-    const bob = await register(url);
-    expect((await login(url, bob.user.username)).status).toBe(200);
+    const bob = await register(t.url);
+    expect((await login(t.url, bob.user.username)).status).toBe(200);
   });
 
   it('limits searches per user', async () => {
-    const alice = await register(url);
-    const bob = await register(url);
+    const alice = await register(t.url);
+    const bob = await register(t.url);
     for (let i = 0; i < 3; i++)
-      expect((await call(url, 'GET', '/users/search?q=abc', { token: alice.accessToken })).status).toBe(200);
-    expectRetryAfter(await call(url, 'GET', '/users/search?q=abc', { token: alice.accessToken }), 600);
-    expect((await call(url, 'GET', '/users/search?q=abc', { token: bob.accessToken })).status).toBe(200);
+      expect((await call(t.url, 'GET', '/users/search?q=abc', { token: alice.accessToken })).status).toBe(200);
+    expectRetryAfter(await call(t.url, 'GET', '/users/search?q=abc', { token: alice.accessToken }), 600);
+    expect((await call(t.url, 'GET', '/users/search?q=abc', { token: bob.accessToken })).status).toBe(200);
   });
 });
 
@@ -57,7 +38,7 @@ describe('per-address limits', () => {
 
   it('limits registrations and logins per IP', async () => {
     strict = await startServer({
-      DATABASE_URL: db.url,
+      DATABASE_URL: t.db.url,
       ...RELAXED_LIMITS,
       RATE_LIMIT_REGISTER_PER_IP: '2/3600',
       RATE_LIMIT_LOGIN_PER_IP: '2/60',

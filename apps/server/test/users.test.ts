@@ -1,27 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../../tests/support/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { call, expectError, register, uniqueName } from '../../../tests/support/http.js';
-import { RELAXED_LIMITS, type ServerProcess, startServer } from '../../../tests/support/server.js';
+import { withServer } from '../../../tests/support/server.js';
 import { userSearchSql } from '../dist/users/user-search.js';
 
-let db: TestDatabase;
-let server: ServerProcess;
-let url: string;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startServer({ DATABASE_URL: db.url, ...RELAXED_LIMITS });
-  url = server.baseUrl;
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await db?.drop();
-});
+const t = withServer();
 
 const search = (token: string, query: Record<string, string | number>) =>
   call(
-    url,
+    t.url,
     'GET',
     `/users/search?${new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]))}`,
     {
@@ -31,14 +17,14 @@ const search = (token: string, query: Record<string, string | number>) =>
 
 describe('profile', () => {
   it('changes my display name', async () => {
-    const alice = await register(url);
-    const res = await call(url, 'PATCH', '/users/me', {
+    const alice = await register(t.url);
+    const res = await call(t.url, 'PATCH', '/users/me', {
       token: alice.accessToken,
       body: { displayName: ' Алиса Ёлкина ' },
     });
     expect(res.status).toBe(200);
     expect(res.body.displayName).toBe('Алиса Ёлкина');
-    expect((await call(url, 'GET', '/users/me', { token: alice.accessToken })).body.displayName).toBe('Алиса Ёлкина');
+    expect((await call(t.url, 'GET', '/users/me', { token: alice.accessToken })).body.displayName).toBe('Алиса Ёлкина');
   });
 });
 
@@ -48,12 +34,12 @@ describe('user search', () => {
   let caller: Awaited<ReturnType<typeof register>>;
 
   beforeAll(async () => {
-    caller = await register(url, `${tag}_caller`, `${tag} Caller`);
-    await register(url, `zz_${tag}_infix`, 'Infix Match');
-    await register(url, `${tag}_bob`, 'Bob');
-    await register(url, `x_${uniqueName('n')}`, `Павел ${tag.toUpperCase()}ов`); // word prefix of the display name
-    await register(url, `${tag}_anna`, 'Anna');
-    await register(url, `y_${uniqueName('n')}`, `${tag.toUpperCase()}ИНА`); // display name prefix, other case
+    caller = await register(t.url, `${tag}_caller`, `${tag} Caller`);
+    await register(t.url, `zz_${tag}_infix`, 'Infix Match');
+    await register(t.url, `${tag}_bob`, 'Bob');
+    await register(t.url, `x_${uniqueName('n')}`, `Павел ${tag.toUpperCase()}ов`); // word prefix of the display name
+    await register(t.url, `${tag}_anna`, 'Anna');
+    await register(t.url, `y_${uniqueName('n')}`, `${tag.toUpperCase()}ИНА`); // display name prefix, other case
   });
 
   it('matches username or display name case-insensitively, prefix matches first, never the caller', async () => {
@@ -103,16 +89,16 @@ describe('user search', () => {
 
   it('is served by the trigram indexes, not a sequential scan, at 100k users', async () => {
     // Varied names, as in a real directory: a username and a two-word display name per user.
-    await db.query(`
+    await t.db.query(`
       INSERT INTO users (username, display_name, display_name_key, password_hash)
       SELECT substr(md5('u' || i), 1, 8) || '.' || i, n, lower(n), 'x'
       FROM generate_series(1, 100000) AS i,
         LATERAL (SELECT initcap(substr(md5('f' || i), 1, 7)) || ' ' || initcap(substr(md5('l' || i), 1, 9)) AS n) AS names`);
-    await db.query('ANALYZE users');
-    const [sample] = await db.query("SELECT username, display_name_key FROM users WHERE username LIKE '%.4242'");
+    await t.db.query('ANALYZE users');
+    const [sample] = await t.db.query("SELECT username, display_name_key FROM users WHERE username LIKE '%.4242'");
     for (const q of [sample?.username, sample?.username.slice(0, 5), sample?.display_name_key.slice(2, 8), tag]) {
       const { text, params } = userSearchSql(caller.user.id, { q, limit: 20 });
-      const plan = (await db.query(`EXPLAIN ${text}`, params)).map((r) => r['QUERY PLAN']).join('\n');
+      const plan = (await t.db.query(`EXPLAIN ${text}`, params)).map((r) => r['QUERY PLAN']).join('\n');
       expect(plan, plan).not.toMatch(/Seq Scan on users/);
       expect(plan).toMatch(/users_(username|display_name)_trgm/);
     }
