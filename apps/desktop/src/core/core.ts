@@ -440,19 +440,17 @@ export class ParleyCore implements ClientBridge {
     try {
       if (active.store.getValue('keysUploaded') !== '1') {
         // The first upload never reached the server: send the same identity with fresh prekeys.
-        const identity = await active.store.db.prepare("SELECT value FROM kv WHERE key = 'identityKeyPair'").get();
-        if (identity) {
-          const registrationId = Number(active.store.getValue('registrationId'));
-          await active.session.call('uploadKeys', {
-            body: {
-              registrationId,
-              identityKey: JSON.parse((identity as { value: string }).value).pub,
-              signedPreKey: await active.signal.newSignedPreKey(),
-              preKeys: await active.signal.newPreKeys(PREKEY_BATCH),
-            },
-          });
-          active.store.setValue('keysUploaded', '1');
-        }
+        const identity = JSON.parse(active.store.getValue('identityKeyPair') ?? '{}') as { pub?: string };
+        if (!identity.pub) return;
+        await active.session.call('uploadKeys', {
+          body: {
+            registrationId: Number(active.store.getValue('registrationId')),
+            identityKey: identity.pub,
+            signedPreKey: await active.signal.newSignedPreKey(),
+            preKeys: await active.signal.newPreKeys(PREKEY_BATCH),
+          },
+        });
+        active.store.setValue('keysUploaded', '1');
         return;
       }
       const { count } = await active.session.call('preKeyCount', {});

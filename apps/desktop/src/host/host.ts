@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { Server } from 'socket.io';
 import { BRIDGE_CALL, BRIDGE_EVENT, forwardEvents, serveCall } from '../bridge/bridge.js';
+import { contentSecurityPolicy } from '../bridge/content-security-policy.js';
 import { ParleyCore } from '../core/index.js';
 
 export interface HostOptions {
@@ -36,22 +37,10 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-/** The same policy as the Electron window: our own files, our own bridge, media for calls. */
 function securityHeaders(origin: string): Record<string, string> {
   const ws = origin.replace(/^http/, 'ws');
   return {
-    'Content-Security-Policy': [
-      "default-src 'self'",
-      "script-src 'self'",
-      "style-src 'self'",
-      `connect-src 'self' ${ws}`,
-      "img-src 'self' data: blob:",
-      "media-src 'self' blob: mediastream:",
-      "object-src 'none'",
-      "base-uri 'none'",
-      "frame-ancestors 'none'",
-      "form-action 'none'",
-    ].join('; '),
+    'Content-Security-Policy': contentSecurityPolicy([ws]),
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'Cross-Origin-Opener-Policy': 'same-origin',

@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, nativeImage, session, shell, Tray } from 'electron';
 import { BRIDGE_CALL, BRIDGE_EVENT, forwardEvents, serveCall } from '../bridge/bridge.js';
+import { contentSecurityPolicy } from '../bridge/content-security-policy.js';
 import { ParleyCore } from '../core/index.js';
 
 /**
@@ -13,18 +14,7 @@ const rendererIndex = join(here, '../renderer/index.html');
 const appOrigin = pathToFileURL(join(here, '../renderer')).href;
 const serverUrl = process.env.PARLEY_SERVER_URL ?? 'http://127.0.0.1:3000';
 
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  `connect-src 'self'`,
-  "img-src 'self' data: blob:",
-  "media-src 'self' blob: mediastream:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+const CSP = contentSecurityPolicy();
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();

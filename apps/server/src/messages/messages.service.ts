@@ -216,37 +216,26 @@ export class MessagesService {
     const valid = received
       .filter((r) => claimed.has(`${r.message_id}:${r.sender_user_id}`))
       .map((r) => ({ messageId: r.message_id, senderUserId: r.sender_user_id }));
-    const devices = await this.db.transaction((tx) =>
-      this.queueReceipts(tx.query.bind(tx), 'read', caller, valid, true),
-    );
+    const devices = await this.queueReadReceipts(caller, valid);
     this.realtime.wake(devices);
     return valid.length;
   }
 
-  private async queueReceipts(
-    query: (sql: string, params: unknown[]) => Promise<{ destination_device_id: string }[]>,
-    kind: 'delivered' | 'read',
+  /** `read` receipts for the senders' devices and the reader's other devices, once per device. */
+  private async queueReadReceipts(
     caller: Caller,
     receipts: { messageId: string; senderUserId: string }[],
-    alsoMyOtherDevices = false,
   ): Promise<string[]> {
     if (receipts.length === 0) return [];
-    const rows = await query(
+    const rows: { destination_device_id: string }[] = await this.db.query(
       `INSERT INTO envelopes (destination_device_id, destination_user_id, kind, message_id, sender_user_id, sender_device_id)
-       SELECT d.id, d.user_id, $1, r.message_id, $2, $3
-       FROM unnest($4::uuid[], $5::uuid[]) AS r(message_id, sender_user_id)
+       SELECT d.id, d.user_id, 'read', r.message_id, $1, $2
+       FROM unnest($3::uuid[], $4::uuid[]) AS r(message_id, sender_user_id)
        JOIN devices d ON d.revoked_at IS NULL AND d.identity_key IS NOT NULL
-         AND (d.user_id = r.sender_user_id OR ($6 AND d.user_id = $2 AND d.id <> $3))
+         AND (d.user_id = r.sender_user_id OR (d.user_id = $1 AND d.id <> $2))
        ON CONFLICT DO NOTHING
        RETURNING destination_device_id`,
-      [
-        kind,
-        caller.userId,
-        caller.deviceId,
-        receipts.map((r) => r.messageId),
-        receipts.map((r) => r.senderUserId),
-        alsoMyOtherDevices,
-      ],
+      [caller.userId, caller.deviceId, receipts.map((r) => r.messageId), receipts.map((r) => r.senderUserId)],
     );
     return [...new Set(rows.map((r) => r.destination_device_id))];
   }
