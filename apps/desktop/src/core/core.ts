@@ -255,6 +255,7 @@ export class ParleyCore implements ClientBridge {
     const active = this.require();
     if (active.signal.knownDevices(peerUserId).length === 0)
       await active.messaging.openSessions(peerUserId).catch(() => {});
+    if (this.active !== active) throw new CoreError('NOT_SIGNED_IN', 'Signed out meanwhile');
     return {
       userId: peerUserId,
       digits: await active.signal.safetyNumber(active.profile.user.id, peerUserId),

@@ -141,6 +141,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       stopEvents();
       await core.close();
       await new Promise<void>((ok) => io.close(() => ok()));
+      // Keep-alive connections would otherwise go on being served by a host that has stopped.
+      http.closeAllConnections();
     },
   };
 }

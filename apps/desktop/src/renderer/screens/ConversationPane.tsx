@@ -52,18 +52,7 @@ export function ConversationPane({ peerUserId }: { peerUserId: string }) {
   useEffect(() => {
     setProblem(null);
     composer.current?.focus();
-    // A key change we have not heard about as an event (e.g. from before this start).
-    void parley()
-      .safetyNumber(peerUserId)
-      .then(
-        (s) =>
-          s.changed &&
-          usePeople
-            .getState()
-            .noteIdentity({ userId: peerUserId, deviceId: '', kind: 'key_changed', at: new Date().toISOString() }),
-      )
-      .catch(() => {});
-  }, [peerUserId]);
+  }, []);
 
   const stopTyping = () => {
     clearTimeout(typingState.current.idle);
@@ -96,6 +85,12 @@ export function ConversationPane({ peerUserId }: { peerUserId: string }) {
       await send(peerUserId, text);
     } catch (error) {
       setProblem(errorText(error, t));
+      // A key change from before this start (no event this time): show the banner to resolve it.
+      if ((error as { code?: string }).code === 'IDENTITY_UNTRUSTED') {
+        usePeople
+          .getState()
+          .noteIdentity({ userId: peerUserId, deviceId: '', kind: 'key_changed', at: new Date().toISOString() });
+      }
     }
   };
 
