@@ -72,8 +72,14 @@ export const useChats = create<ChatsStore>((set, get) => ({
     set({ drafts: { ...get().drafts, [peerUserId]: text } });
   },
   async send(peerUserId, text) {
-    await parley().sendText(peerUserId, text);
+    // Cleared at once, so what the person types next is never wiped by this send finishing.
     set({ drafts: { ...get().drafts, [peerUserId]: '' } });
+    try {
+      await parley().sendText(peerUserId, text);
+    } catch (error) {
+      if (!get().drafts[peerUserId]) set({ drafts: { ...get().drafts, [peerUserId]: text } });
+      throw error;
+    }
   },
   received(message) {
     const thread = get().threads[message.peerUserId];
