@@ -71,7 +71,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   let origin = '';
 
   const http = createServer((req, res) => {
-    void serve(req, res).catch(() => {
+    void serve(req, res).catch((error: unknown) => {
+      console.error(`parley host: serving ${req.url} failed`, error);
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
