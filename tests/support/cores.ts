@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ParleyCore } from '@parley/desktop';
 import type { ClientEvents, LocalMessage } from '@parley/shared';
+import { PASSWORD } from './http.js';
 import { eventually } from './socket.js';
 
-export const PASSWORD = 'correct horse battery';
 let counter = 0;
 
 export interface TestCore {

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
+import { PASSWORD } from './http.js';
 
 let counter = 0;
-export const PASSWORD = 'correct horse battery';
 export const uniqueUsername = (name: string) => `${name}_${process.pid}_${++counter}`.toLowerCase().slice(0, 32);
 
 /** Creates an account through the sign-up form, as a person would. */
