@@ -2,7 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['apps/*/test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'tests/**/*.test.ts'],
+    include: [
+      'apps/*/test/**/*.test.ts',
+      'apps/*/test/**/*.test.tsx',
+      'packages/*/test/**/*.test.ts',
+      'tests/**/*.test.ts',
+    ],
     globalSetup: ['tests/support/global-setup.ts'],
     // Each file starts real server processes on a throwaway database; two at a time fit two cores.
     maxWorkers: 2,

@@ -12,5 +12,7 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     target: 'es2022',
+    // One bundle read from disk (file:// or the local host), never over a network: size matters less than simplicity.
+    chunkSizeWarningLimit: 1024,
   },
 });

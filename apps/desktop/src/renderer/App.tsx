@@ -1,46 +1,51 @@
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
-import { subscribeToCore } from './events.js';
-import { AuthScreen, KeychainScreen } from './screens/AuthScreen.js';
-import { ChatScreen } from './screens/ChatScreen.js';
+import { connectCoreEvents } from './events.js';
+import { AuthScreen } from './screens/auth/AuthScreen.js';
+import { KeychainScreen, OpeningScreen, RestoreFailedScreen } from './screens/auth/StartupScreens.js';
+import { ChatScreen } from './screens/chat/ChatScreen.js';
 import { useSession } from './stores/session.js';
 import { useSettings } from './stores/settings.js';
+import { applyTheme } from './theme.js';
 
-/** Applies the theme: the OS's (followed live) unless the user chose one. */
+/** The theme on <html data-theme>: the chosen one, or the OS's, followed live. */
 function useTheme() {
   const theme = useSettings((s) => s.theme);
-  useEffect(() => {
-    const media = window.matchMedia('(prefers-color-scheme: dark)');
-    const apply = () => {
-      document.documentElement.dataset.theme = theme === 'system' ? (media.matches ? 'dark' : 'light') : theme;
-    };
-    apply();
-    media.addEventListener('change', apply);
-    return () => media.removeEventListener('change', apply);
-  }, [theme]);
+  useEffect(() => applyTheme(theme), [theme]);
 }
 
+/** The chosen language, for i18next and for <html lang> (screen readers pick their voice by it). */
+function useLanguage() {
+  const { i18n } = useTranslation();
+  const language = useSettings((s) => s.language);
+  useEffect(() => {
+    if (i18n.language !== language) void i18n.changeLanguage(language);
+    document.documentElement.lang = language;
+  }, [language, i18n]);
+}
+
+/** Restores the session once, then shows the screen its phase calls for. */
 export function App() {
-  const { t, i18n } = useTranslation();
-  const status = useSession((s) => s.status);
+  const phase = useSession((s) => s.phase);
   useTheme();
+  useLanguage();
 
-  useEffect(() => subscribeToCore(t), [t]);
   useEffect(() => {
+    const disconnect = connectCoreEvents();
     void useSession.getState().restore();
+    return disconnect;
   }, []);
-  useEffect(() => {
-    document.documentElement.lang = i18n.language;
-  }, [i18n.language]);
 
-  if (status === 'loading') {
-    return (
-      <main className="auth" aria-busy="true">
-        <p>{t('loading')}</p>
-      </main>
-    );
+  switch (phase) {
+    case 'restoring':
+      return <OpeningScreen />;
+    case 'keychainUnavailable':
+      return <KeychainScreen />;
+    case 'restoreFailed':
+      return <RestoreFailedScreen />;
+    case 'signedOut':
+      return <AuthScreen />;
+    case 'signedIn':
+      return <ChatScreen />;
   }
-  if (status === 'keychainUnavailable') return <KeychainScreen />;
-  if (status === 'signedOut') return <AuthScreen />;
-  return <ChatScreen />;
 }

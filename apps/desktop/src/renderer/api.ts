@@ -1,15 +1,45 @@
-import type { ClientBridge, ClientError } from '@parley/shared';
-import type { TFunction } from 'i18next';
+import type { ClientBridge, ClientError, FieldIssue } from '@parley/shared';
+import i18next, { type TFunction } from 'i18next';
 
-/** The only way to the core: `window.parley` (Electron preload, or the host bridge). */
-export function parley(): ClientBridge {
-  if (!window.parley) throw new Error('window.parley is missing');
-  return window.parley;
+declare global {
+  interface Window {
+    /** Set by the Electron preload, or in the browser host by platform/install-bridge.ts, before the app loads. */
+    parley: ClientBridge;
+  }
 }
 
-/** A failed call in words, by its stable code. */
-export function errorText(error: unknown, t: TFunction): string {
-  const code = (error as Partial<ClientError>)?.code;
-  const key = `errors.${code}`;
-  return code && t(key) !== key ? t(key) : t('errors.default');
+/** The only way to the core: the shared client API, whichever shell carries it. */
+export const parley: ClientBridge = window.parley;
+
+/** The stable code of a failed call (`ClientError.code`), if it has one. */
+export function errorCode(error: unknown): ClientError['code'] | undefined {
+  const code = (error as Partial<ClientError> | null)?.code;
+  return typeof code === 'string' ? (code as ClientError['code']) : undefined;
+}
+
+function details(error: unknown): Record<string, unknown> {
+  const value = (error as Partial<ClientError> | null)?.details;
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+/** Seconds to wait before trying again, from a RATE_LIMITED answer. */
+export function retryAfterSeconds(error: unknown): number | null {
+  const seconds = details(error).retryAfter;
+  return errorCode(error) === 'RATE_LIMITED' && typeof seconds === 'number' && seconds > 0 ? Math.ceil(seconds) : null;
+}
+
+/** The field problems of a VALIDATION_FAILED answer (`details.issues`). */
+export function fieldIssues(error: unknown): FieldIssue[] {
+  const issues = details(error).issues;
+  return errorCode(error) === 'VALIDATION_FAILED' && Array.isArray(issues) ? (issues as FieldIssue[]) : [];
+}
+
+/** A failed call in words, by its code; anything unknown gets a calm generic sentence. */
+export function errorMessage(error: unknown, t: TFunction): string {
+  const code = errorCode(error);
+  const seconds = retryAfterSeconds(error);
+  if (seconds !== null) return t('errors.RATE_LIMITED_retry', { count: seconds });
+  // Codes without words of their own (an internal fault) get the generic sentence.
+  const key: string = `errors.${code}`;
+  return code && i18next.exists(key) ? t(key as 'errors.default') : t('errors.default');
 }

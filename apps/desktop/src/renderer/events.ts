@@ -1,36 +1,38 @@
-import type { TFunction } from 'i18next';
 import { parley } from './api.js';
-import { notifyMessage } from './notifications.js';
-import { useChats } from './stores/chats.js';
-import { usePeople } from './stores/people.js';
+import { notifyIncomingMessage } from './notifications.js';
+import { useContacts } from './stores/contacts.js';
+import { useConversations } from './stores/conversations.js';
+import { useMessages } from './stores/messages.js';
 import { useSession } from './stores/session.js';
 
-/** Feeds the core's events into the stores, once for the app's life. Returns the unsubscriber. */
-export function subscribeToCore(t: TFunction): () => void {
-  const api = parley();
+/**
+ * Feeds the core's events into the stores. Called once when the app starts; returns the function
+ * that unsubscribes. Screens never subscribe to the core themselves: they read the stores.
+ */
+export function connectCoreEvents(): () => void {
   const stops = [
-    api.on('message', (message) => {
-      useChats.getState().received(message);
+    parley.on('message', (message) => {
+      useMessages.getState().received(message);
+      useConversations.getState().messageArrived(message);
       if (message.direction === 'in') {
-        usePeople.getState().setTyping(message.peerUserId, false);
-        const name =
-          useChats.getState().conversations.find((c) => c.peer.id === message.peerUserId)?.peer.displayName ??
-          usePeople.getState().contacts.find((c) => c.userId === message.peerUserId)?.displayName ??
-          t('appName');
-        notifyMessage(message, name, t);
+        useContacts.getState().typingChanged(message.peerUserId, false);
+        notifyIncomingMessage(message);
       }
     }),
-    api.on('status', ({ messageId, peerUserId, status }) =>
-      useChats.getState().statusChanged(messageId, peerUserId, status),
+    parley.on('status', ({ messageId, peerUserId, status }) => {
+      useMessages.getState().statusChanged(messageId, peerUserId, status);
+      useConversations.getState().statusChanged(messageId, status);
+    }),
+    parley.on('read', ({ peerUserId, unreadCount }) =>
+      useConversations.getState().readChanged(peerUserId, unreadCount),
     ),
-    api.on('read', ({ peerUserId, unreadCount }) => useChats.getState().readChanged(peerUserId, unreadCount)),
-    api.on('presence', ({ userId, online, lastSeenAt }) =>
-      usePeople.getState().setPresence(userId, online, lastSeenAt),
+    parley.on('presence', ({ userId, online, lastSeenAt }) =>
+      useContacts.getState().presenceChanged(userId, { online, lastSeenAt }),
     ),
-    api.on('typing', ({ userId, typing }) => usePeople.getState().setTyping(userId, typing)),
-    api.on('identity', (change) => usePeople.getState().noteIdentity(change)),
-    api.on('connection', ({ state }) => useSession.setState({ connection: state })),
-    api.on('signedOut', () => useSession.setState({ status: 'signedOut', session: null })),
+    parley.on('typing', ({ userId, typing }) => useContacts.getState().typingChanged(userId, typing)),
+    parley.on('identity', (change) => useContacts.getState().identityChanged(change)),
+    parley.on('connection', ({ state }) => useSession.getState().connectionChanged(state)),
+    parley.on('signedOut', ({ reason }) => useSession.getState().signedOut(reason)),
   ];
   return () => {
     for (const stop of stops) stop();

@@ -1,11 +1,27 @@
-// The bridge first: in the browser host it creates window.parley before anything uses it.
+// The bridge first: in the browser host it creates window.parley, which api.ts reads on load.
 import './platform/install-bridge.js';
-import './styles.css';
+import './styles/theme.css';
+import './styles/base.css';
+import './styles/auth.css';
+import './styles/sidebar.css';
+import './styles/conversation.css';
+import './styles/dialogs.css';
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
 import { initI18n } from './i18n/i18n.js';
 import { useSettings } from './stores/settings.js';
+import { applyTheme } from './theme.js';
 
+// Language and theme before the first paint: no flash of English or of the light theme.
 initI18n(useSettings.getState().language);
+const stopFollowingTheme = applyTheme(useSettings.getState().theme);
+stopFollowingTheme(); // App follows the OS from here
+
 const root = document.getElementById('root');
-if (root) createRoot(root).render(<App />);
+if (root)
+  createRoot(root).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  );

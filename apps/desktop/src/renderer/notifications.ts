@@ -1,30 +1,41 @@
 import type { LocalMessage } from '@parley/shared';
-import type { TFunction } from 'i18next';
-import { useChats } from './stores/chats.js';
+import i18next from 'i18next';
+import { findPeer, useConversations } from './stores/conversations.js';
 import { useSettings } from './stores/settings.js';
 
-/** Asks once, when notifications are on and the browser has not been asked yet. */
-export async function askNotificationPermission(): Promise<void> {
-  if (typeof Notification !== 'undefined' && Notification.permission === 'default')
-    await Notification.requestPermission();
+/**
+ * Desktop notifications, all in this module: the Web Notification API, which Electron shows as
+ * native notifications and the browser host as the browser's.
+ */
+
+const supported = () => typeof Notification !== 'undefined';
+
+/** Asks the OS once (on first sign-in, or when turned on); later calls do nothing. */
+export async function requestNotificationPermission(): Promise<void> {
+  if (supported() && Notification.permission === 'default') await Notification.requestPermission();
 }
 
+export const notificationsBlocked = () => supported() && Notification.permission === 'denied';
+
+/** Someone looking at the window needs no notification. */
+const windowActive = () => document.visibilityState === 'visible' && document.hasFocus();
+
 /**
- * A native notification for an incoming message when the window is hidden or not focused,
- * as the settings allow. One per conversation (tag); a click focuses the window and opens it.
+ * A notification for an incoming message while the window is hidden or unfocused, as the
+ * settings allow. One per chat (the tag replaces the previous); a click opens that chat.
  */
-export function notifyMessage(message: LocalMessage, senderName: string, t: TFunction): void {
+export function notifyIncomingMessage(message: LocalMessage): void {
   const { notifications, notificationText } = useSettings.getState();
-  if (message.direction !== 'in' || !notifications) return;
-  if (document.visibilityState === 'visible' && document.hasFocus()) return;
-  if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
-  const notification = new Notification(senderName, {
-    body: notificationText ? message.text : t('notification.newMessage'),
+  if (message.direction !== 'in' || !notifications || windowActive()) return;
+  if (!supported() || Notification.permission !== 'granted') return;
+  const sender = findPeer(message.peerUserId)?.displayName ?? i18next.t('appName');
+  const notification = new Notification(sender, {
+    body: notificationText ? message.text : i18next.t('notification.newMessage'),
     tag: message.peerUserId,
   });
   notification.onclick = () => {
     window.focus();
-    useChats.getState().select(message.peerUserId);
+    useConversations.getState().open(message.peerUserId);
     notification.close();
   };
 }

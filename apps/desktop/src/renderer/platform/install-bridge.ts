@@ -1,11 +1,5 @@
-import type { ClientBridge } from '@parley/shared';
 import { connectHostBridge } from './host-bridge.js';
 
-declare global {
-  interface Window {
-    /** Set by the Electron preload; in the browser host, installed here before the app starts. */
-    parley?: ClientBridge;
-  }
-}
-
+// The Electron preload has set window.parley already; in the browser host there is no preload,
+// so the bridge is built here, before any module that uses it is evaluated (see main.tsx).
 if (!window.parley) window.parley = connectHostBridge();

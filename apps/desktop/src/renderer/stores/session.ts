@@ -1,37 +1,86 @@
-import type { ConnectionState, SessionInfo } from '@parley/shared';
+import type { ConnectionState, SessionInfo, User } from '@parley/shared';
 import { create } from 'zustand';
-import { parley } from '../api.js';
+import { errorCode, parley } from '../api.js';
+import { useContacts } from './contacts.js';
+import { useConversations } from './conversations.js';
+import { useMessages } from './messages.js';
 
-type Status = 'loading' | 'signedOut' | 'signedIn' | 'keychainUnavailable';
+export type SessionPhase = 'restoring' | 'signedOut' | 'signedIn' | 'keychainUnavailable' | 'restoreFailed';
 
-interface SessionStore {
-  status: Status;
+interface SessionState {
+  phase: SessionPhase;
   session: SessionInfo | null;
   connection: ConnectionState;
+  /** Set when this device was signed out from elsewhere, to say so on the sign-in screen. */
+  revoked: boolean;
+  /** Why restoring failed, when it was not the keychain. */
+  restoreError: unknown;
   restore(): Promise<void>;
   signedIn(session: SessionInfo): void;
+  profileUpdated(user: User): void;
+  connectionChanged(state: ConnectionState): void;
   signOut(): Promise<void>;
+  signedOut(reason: 'logout' | 'revoked'): void;
 }
 
-export const useSession = create<SessionStore>((set) => ({
-  status: 'loading',
+/** Everything the previous account showed goes, so the next one never sees it. */
+function clearAccountData(): void {
+  useContacts.getState().reset();
+  useConversations.getState().reset();
+  useMessages.getState().reset();
+}
+
+/** One restore at a time: the core must not open the same store twice (React may mount twice in development). */
+let restoring: Promise<void> | null = null;
+
+export const useSession = create<SessionState>((set, get) => ({
+  phase: 'restoring',
   session: null,
   connection: 'connecting',
-  async restore() {
-    try {
-      const session = await parley().restoreSession();
-      set(session ? { status: 'signedIn', session } : { status: 'signedOut' });
-      if (session) set({ connection: await parley().connectionState() });
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      set({ status: code === 'KEYCHAIN_UNAVAILABLE' ? 'keychainUnavailable' : 'signedOut' });
-    }
+  revoked: false,
+  restoreError: null,
+  restore() {
+    restoring ??= (async () => {
+      set({ phase: 'restoring', restoreError: null });
+      try {
+        const session = await parley.restoreSession();
+        if (session) get().signedIn(session);
+        else set({ phase: 'signedOut' });
+      } catch (error) {
+        // Never a fallback without the keychain: the data key lives there and nowhere else.
+        if (errorCode(error) === 'KEYCHAIN_UNAVAILABLE') set({ phase: 'keychainUnavailable' });
+        else set({ phase: 'restoreFailed', restoreError: error });
+      } finally {
+        restoring = null;
+      }
+    })();
+    return restoring;
   },
   signedIn(session) {
-    set({ status: 'signedIn', session });
+    clearAccountData();
+    set({ phase: 'signedIn', session, revoked: false, connection: 'connecting' });
+    void parley
+      .connectionState()
+      .then((connection) => set({ connection }))
+      .catch(() => {});
+  },
+  profileUpdated(user) {
+    const session = get().session;
+    if (session) set({ session: { ...session, user } });
+  },
+  connectionChanged(connection) {
+    set({ connection });
   },
   async signOut() {
-    await parley().logout();
-    set({ status: 'signedOut', session: null });
+    try {
+      await parley.logout();
+    } catch (error) {
+      if (errorCode(error) !== 'NOT_SIGNED_IN') throw error;
+    }
+    get().signedOut('logout');
+  },
+  signedOut(reason) {
+    clearAccountData();
+    set({ phase: 'signedOut', session: null, revoked: reason === 'revoked' });
   },
 }));

@@ -1,0 +1,139 @@
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { errorMessage, parley } from '../../api.js';
+import { Avatar } from '../../components/Avatar.js';
+import { ConfirmDialog } from '../../components/Dialog.js';
+import { Icon } from '../../components/Icon.js';
+import { useNow } from '../../hooks/useNow.js';
+import { useWindowActive } from '../../hooks/useWindowActive.js';
+import { formatLastSeen } from '../../i18n/format.js';
+import { useContacts } from '../../stores/contacts.js';
+import { useConversations, usePeer } from '../../stores/conversations.js';
+import { useMessages } from '../../stores/messages.js';
+import { Composer } from './Composer.js';
+import { IdentityNotice } from './IdentityNotice.js';
+import { MessageList } from './MessageList.js';
+import { SafetyNumberDialog } from './SafetyNumberDialog.js';
+
+/** "online", "typing…", "last seen …", or their username when they do not share presence. */
+function PresenceLine({ peerUserId, username }: { peerUserId: string; username: string | undefined }) {
+  const { t, i18n } = useTranslation();
+  const now = useNow(30_000);
+  const typing = useContacts((s) => Boolean(s.typing[peerUserId]));
+  const presence = useContacts((s) => s.contacts.find((c) => c.userId === peerUserId)?.presence);
+  const text = typing
+    ? t('conversation.typing')
+    : presence?.online
+      ? t('conversation.online')
+      : presence?.lastSeenAt
+        ? formatLastSeen(presence.lastSeenAt, i18n.language, now, t)
+        : username
+          ? `@${username}`
+          : '';
+  return (
+    <span className={`presence-line${typing || presence?.online ? ' active' : ''}`} aria-live="polite">
+      {text}
+    </span>
+  );
+}
+
+/**
+ * Marks the chat read while it is open and the window is in front of the person: when it opens,
+ * when the window comes back, and when a message arrives meanwhile.
+ */
+function useMarkRead(peerUserId: string) {
+  const active = useWindowActive();
+  const unread = useConversations((s) => s.summaries.find((c) => c.peer.id === peerUserId)?.unreadCount ?? 0);
+  const lastIncoming = useMessages((s) => s.threads[peerUserId]?.messages.findLast((m) => m.direction === 'in')?.id);
+  useEffect(() => {
+    if (!active || (unread === 0 && !lastIncoming)) return;
+    parley.markRead(peerUserId).then(
+      () => useConversations.getState().readChanged(peerUserId, 0),
+      () => {}, // signed out meanwhile: nothing to mark
+    );
+  }, [active, unread, lastIncoming, peerUserId]);
+}
+
+/** One conversation: who, the history, and the composer. */
+export function ConversationPane({ peerUserId }: { peerUserId: string }) {
+  const { t } = useTranslation();
+  const peer = usePeer(peerUserId);
+  const isContact = useContacts((s) => s.contacts.some((c) => c.userId === peerUserId));
+  const online = useContacts((s) => s.contacts.find((c) => c.userId === peerUserId)?.presence?.online);
+  const [dialog, setDialog] = useState<'safety' | 'remove' | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const name = peer?.displayName ?? '…';
+  useMarkRead(peerUserId);
+
+  const addContact = async () => {
+    setProblem(null);
+    try {
+      await useContacts.getState().add(peerUserId);
+    } catch (error) {
+      setProblem(errorMessage(error, t));
+    }
+  };
+  const removeContact = async () => {
+    try {
+      await useContacts.getState().remove(peerUserId);
+      setDialog(null);
+    } catch (error) {
+      setProblem(errorMessage(error, t));
+    }
+  };
+
+  return (
+    <section className="conversation" aria-labelledby="conversation-title">
+      <header className="conversation-header">
+        <Avatar id={peerUserId} name={name} online={online} />
+        <div className="conversation-title">
+          <h2 id="conversation-title">{name}</h2>
+          <PresenceLine peerUserId={peerUserId} username={peer?.username} />
+        </div>
+        <div className="conversation-actions">
+          <button type="button" className="icon-button labelled" onClick={() => setDialog('safety')}>
+            <Icon name="shield" />
+            <span>{t('conversation.safetyNumber')}</span>
+          </button>
+          {isContact ? (
+            <button
+              type="button"
+              className="icon-button"
+              aria-label={t('conversation.removeContact', { name })}
+              title={t('conversation.removeContact', { name })}
+              onClick={() => setDialog('remove')}
+            >
+              <Icon name="personRemove" />
+            </button>
+          ) : (
+            <button type="button" className="icon-button labelled" onClick={() => void addContact()}>
+              <Icon name="personAdd" />
+              <span>{t('conversation.addContact')}</span>
+            </button>
+          )}
+        </div>
+      </header>
+      {problem ? (
+        <p role="alert" className="banner error">
+          {problem}
+        </p>
+      ) : null}
+      <IdentityNotice peerUserId={peerUserId} name={name} onReview={() => setDialog('safety')} />
+      <MessageList peerUserId={peerUserId} peerName={name} />
+      <Composer peerUserId={peerUserId} />
+      {dialog === 'remove' ? (
+        <ConfirmDialog
+          title={t('confirm.removeTitle', { name })}
+          body={t('confirm.removeBody')}
+          confirm={t('confirm.remove')}
+          cancel={t('confirm.cancel')}
+          onConfirm={removeContact}
+          onClose={() => setDialog(null)}
+        />
+      ) : null}
+      {dialog === 'safety' ? (
+        <SafetyNumberDialog peerUserId={peerUserId} name={name} onClose={() => setDialog(null)} />
+      ) : null}
+    </section>
+  );
+}

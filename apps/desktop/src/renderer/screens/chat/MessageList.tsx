@@ -1,0 +1,256 @@
+import type { LocalMessage } from '@parley/shared';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import type { TFunction } from 'i18next';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { errorMessage } from '../../api.js';
+import { Icon } from '../../components/Icon.js';
+import { StatusTicks } from '../../components/StatusTicks.js';
+import { useNow } from '../../hooks/useNow.js';
+import { formatDay, formatTime } from '../../i18n/format.js';
+import { useMessages } from '../../stores/messages.js';
+
+/**
+ * One row per message, keyed by its id. A day's first message carries the day separator above
+ * it (rather than the separator being a row of its own), so when an older page of the same day
+ * arrives, the row the reader is looking at keeps its key and the view can stay on it.
+ */
+interface Row {
+  key: string;
+  message: LocalMessage;
+  /** The day separator shown above this message, if it is the first of its day. */
+  day: string | null;
+  continued: boolean;
+}
+
+/** Older pages are asked for when the reader is this close to the top. */
+const LOAD_OLDER_WITHIN_PX = 400;
+/** Counts as "at the newest message" within this distance of the bottom. */
+const AT_END_PX = 48;
+/** Consecutive messages of one side within this gap sit closer together. */
+const GROUP_GAP_MS = 3 * 60_000;
+const HIGHLIGHT_MS = 2_500;
+const NO_MESSAGES: LocalMessage[] = [];
+
+const momentOf = (m: LocalMessage) => m.serverTimestamp ?? m.sentAt;
+const dayOf = (m: LocalMessage) => new Date(momentOf(m)).toDateString();
+
+function buildRows(messages: LocalMessage[], language: string, now: number, t: TFunction): Row[] {
+  const rows: Row[] = [];
+  let previous: LocalMessage | undefined;
+  for (const message of messages) {
+    const newDay = previous === undefined || dayOf(previous) !== dayOf(message);
+    const continued =
+      !newDay &&
+      previous !== undefined &&
+      previous.direction === message.direction &&
+      Date.parse(momentOf(message)) - Date.parse(momentOf(previous)) < GROUP_GAP_MS;
+    rows.push({
+      key: message.id,
+      message,
+      day: newDay ? formatDay(momentOf(message), language, now, t) : null,
+      continued,
+    });
+    previous = message;
+  }
+  return rows;
+}
+
+/** One message. Text only: rendered as text by React, never as HTML. */
+const MessageRow = memo(function MessageRow({
+  message,
+  continued,
+  highlighted,
+  peerName,
+}: {
+  message: LocalMessage;
+  continued: boolean;
+  highlighted: boolean;
+  peerName: string;
+}) {
+  const { t, i18n } = useTranslation();
+  const [problem, setProblem] = useState<string | null>(null);
+  const out = message.direction === 'out';
+  const resend = () => {
+    setProblem(null);
+    useMessages
+      .getState()
+      .resend(message)
+      .catch((error: unknown) => setProblem(errorMessage(error, t)));
+  };
+  return (
+    <>
+      <div
+        className={`bubble ${message.direction}${continued ? ' continued' : ''}${highlighted ? ' highlighted' : ''}`}
+      >
+        <p className="bubble-body">
+          <span className="visually-hidden">{out ? t('conversation.you') : peerName}: </span>
+          <span className="bubble-text">{message.text}</span>
+          <span className="bubble-meta">
+            <time dateTime={momentOf(message)}>{formatTime(momentOf(message), i18n.language)}</time>
+            {out ? <StatusTicks status={message.status} /> : null}
+          </span>
+        </p>
+      </div>
+      {out && message.status === 'failed' ? (
+        <p className="failed-hint">
+          {problem ?? t('conversation.failedHint')}{' '}
+          <button type="button" className="link" onClick={resend}>
+            {t('conversation.sendAgain')}
+          </button>
+        </p>
+      ) : null}
+    </>
+  );
+});
+
+/**
+ * The history, virtualized: only the rows in view (and a few around them) are in the DOM, however
+ * long the conversation. It opens at the newest message and follows new ones while the reader is
+ * there; scrolling up loads older pages, and the row being read stays where it was.
+ */
+export function MessageList({ peerUserId, peerName }: { peerUserId: string; peerName: string }) {
+  const { t, i18n } = useTranslation();
+  const thread = useMessages((s) => s.threads[peerUserId]);
+  const focus = useMessages((s) => (s.focus?.peerUserId === peerUserId ? s.focus.messageId : null));
+  const today = new Date(useNow(60_000)).toDateString(); // "Today" becomes "Yesterday" at midnight
+  const scroller = useRef<HTMLDivElement>(null);
+  const [highlighted, setHighlighted] = useState<string | null>(null);
+  const [atEnd, setAtEnd] = useState(true);
+  const opened = useRef(false);
+  const lastKey = useRef<string | undefined>(undefined);
+
+  const messages = thread?.messages ?? NO_MESSAGES;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `today` is the reason to relabel the days
+  const rows = useMemo(() => buildRows(messages, i18n.language, Date.now(), t), [messages, i18n.language, t, today]);
+
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: (index) => (rows[index]?.day ? 88 : 48),
+    getItemKey: (index) => rows[index]?.key ?? index,
+    overscan: 6,
+    paddingStart: 8,
+    paddingEnd: 8,
+    // Chat behaviour: rows added above keep the view still; rows added below are followed
+    // while the reader is at the bottom.
+    anchorTo: 'end',
+    followOnAppend: true,
+    scrollEndThreshold: AT_END_PX,
+  });
+
+  // Open at the newest message, unless a search result is the place to go.
+  useLayoutEffect(() => {
+    if (opened.current || !thread?.loaded || rows.length === 0) return;
+    opened.current = true;
+    if (!focus) virtualizer.scrollToEnd();
+  }, [thread?.loaded, rows.length, focus, virtualizer]);
+
+  // My own new message is always brought into view, wherever I was reading.
+  useLayoutEffect(() => {
+    const last = rows.at(-1);
+    const previous = lastKey.current;
+    lastKey.current = last?.key;
+    if (!opened.current || !last || last.key === previous) return;
+    if (last.message.direction === 'out' && last.message.status === 'pending') virtualizer.scrollToEnd();
+  }, [rows, virtualizer]);
+
+  // A search result: load older pages until the message is here, then centre and highlight it.
+  useEffect(() => {
+    if (!focus || !thread?.loaded) return;
+    const index = rows.findIndex((row) => row.key === focus);
+    if (index >= 0) {
+      virtualizer.scrollToIndex(index, { align: 'center' });
+      setHighlighted(focus);
+      useMessages.getState().setFocus(null);
+    } else if (thread.before) {
+      if (!thread.loadingOlder)
+        void useMessages
+          .getState()
+          .loadOlder(peerUserId)
+          .catch(() => {});
+    } else {
+      useMessages.getState().setFocus(null); // not in this chat (any more)
+    }
+  }, [focus, rows, thread?.loaded, thread?.before, thread?.loadingOlder, peerUserId, virtualizer]);
+
+  useEffect(() => {
+    if (!highlighted) return;
+    const timer = setTimeout(() => setHighlighted(null), HIGHLIGHT_MS);
+    return () => clearTimeout(timer);
+  }, [highlighted]);
+
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el) return;
+    setAtEnd(el.scrollHeight - el.scrollTop - el.clientHeight <= AT_END_PX);
+    if (opened.current && el.scrollTop < LOAD_OLDER_WITHIN_PX && thread?.before && !thread.loadingOlder)
+      void useMessages
+        .getState()
+        .loadOlder(peerUserId)
+        .catch(() => {});
+  };
+
+  return (
+    <div className="history-frame">
+      {thread?.loadingOlder ? (
+        <p className="history-loading" role="status">
+          {t('conversation.loadingOlder')}
+        </p>
+      ) : null}
+      {thread?.loaded && rows.length === 0 ? <p className="history-empty">{t('conversation.empty')}</p> : null}
+      <div
+        ref={scroller}
+        className="history"
+        role="log"
+        aria-label={t('conversation.history')}
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard to scroll it
+        tabIndex={0}
+        onScroll={onScroll}
+      >
+        <ol className="history-rows" style={{ height: virtualizer.getTotalSize() }}>
+          {virtualizer.getVirtualItems().map((item) => {
+            const row = rows[item.index];
+            if (!row) return null;
+            return (
+              <li
+                key={row.key}
+                data-index={item.index}
+                ref={virtualizer.measureElement}
+                className={`message-row ${row.message.direction}${row.continued ? ' continued' : ''}`}
+                style={{ transform: `translateY(${item.start}px)` }}
+              >
+                {row.day ? (
+                  <p className="day-separator">
+                    <span>{row.day}</span>
+                  </p>
+                ) : null}
+                <MessageRow
+                  message={row.message}
+                  continued={row.continued}
+                  highlighted={highlighted === row.key}
+                  peerName={peerName}
+                />
+              </li>
+            );
+          })}
+        </ol>
+      </div>
+      {atEnd ? null : (
+        <button
+          type="button"
+          className="jump-latest"
+          aria-label={t('conversation.jumpToLatest')}
+          title={t('conversation.jumpToLatest')}
+          onClick={() =>
+            virtualizer.scrollToEnd({
+              behavior: window.matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth',
+            })
+          }
+        >
+          <Icon name="arrowDown" />
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,67 @@
+import type { Contact, IdentityChange, Presence } from '@parley/shared';
+import { create } from 'zustand';
+import { parley } from '../api.js';
+
+interface ContactsState {
+  contacts: Contact[];
+  loaded: boolean;
+  /** Who is typing to me right now (the core ends a typing that is not renewed). */
+  typing: Record<string, true>;
+  /** Identity notices not yet dealt with, per user; a key change outranks a new device. */
+  identityNotices: Record<string, IdentityChange['kind']>;
+  load(): Promise<void>;
+  add(userId: string): Promise<Contact>;
+  remove(userId: string): Promise<void>;
+  presenceChanged(userId: string, presence: Presence): void;
+  typingChanged(userId: string, typing: boolean): void;
+  identityChanged(change: Pick<IdentityChange, 'userId' | 'kind'>): void;
+  dismissIdentityNotice(userId: string): void;
+  acceptIdentity(userId: string): Promise<void>;
+  reset(): void;
+}
+
+const initial = { contacts: [], loaded: false, typing: {}, identityNotices: {} };
+
+const without = <T>(record: Record<string, T>, key: string): Record<string, T> => {
+  const { [key]: _, ...rest } = record;
+  return rest;
+};
+
+export const useContacts = create<ContactsState>((set, get) => ({
+  ...initial,
+  async load() {
+    const contacts = await parley.contacts();
+    set({ contacts, loaded: true });
+  },
+  async add(userId) {
+    const contact = await parley.addContact({ userId });
+    set({ contacts: [...get().contacts.filter((c) => c.userId !== userId), contact] });
+    return contact;
+  },
+  async remove(userId) {
+    await parley.removeContact(userId);
+    set({ contacts: get().contacts.filter((c) => c.userId !== userId) });
+  },
+  presenceChanged(userId, presence) {
+    set({ contacts: get().contacts.map((c) => (c.userId === userId ? { ...c, presence } : c)) });
+  },
+  typingChanged(userId, typing) {
+    const current = get().typing;
+    if (typing === Boolean(current[userId])) return;
+    set({ typing: typing ? { ...current, [userId]: true } : without(current, userId) });
+  },
+  identityChanged({ userId, kind }) {
+    if (get().identityNotices[userId] === 'key_changed') return;
+    set({ identityNotices: { ...get().identityNotices, [userId]: kind } });
+  },
+  dismissIdentityNotice(userId) {
+    set({ identityNotices: without(get().identityNotices, userId) });
+  },
+  async acceptIdentity(userId) {
+    await parley.acceptIdentity(userId);
+    get().dismissIdentityNotice(userId);
+  },
+  reset() {
+    set(initial);
+  },
+}));

@@ -1,0 +1,141 @@
+import type { LocalMessage, MessageStatus } from '@parley/shared';
+import { create } from 'zustand';
+import { parley } from '../api.js';
+
+/** Messages per history page. */
+export const HISTORY_PAGE = 50;
+
+export interface Thread {
+  /** Oldest first. */
+  messages: LocalMessage[];
+  /** Cursor of the older page; null once the start of the conversation is here. */
+  before: string | null;
+  /** The newest page has arrived. */
+  loaded: boolean;
+  loadingOlder: boolean;
+}
+
+interface MessagesState {
+  threads: Record<string, Thread>;
+  /** Unsent text per conversation. Kept in memory only: a draft is plaintext and stays off the disk. */
+  drafts: Record<string, string>;
+  /** A message to bring into view and highlight (from message search). */
+  focus: { peerUserId: string; messageId: string } | null;
+  open(peerUserId: string): void;
+  loadOlder(peerUserId: string): Promise<void>;
+  received(message: LocalMessage): void;
+  statusChanged(messageId: string, peerUserId: string, status: MessageStatus): void;
+  setDraft(peerUserId: string, text: string): void;
+  send(peerUserId: string, text: string): Promise<void>;
+  /** Sends a failed message's text again, as a new message. */
+  resend(message: LocalMessage): Promise<void>;
+  setFocus(focus: MessagesState['focus']): void;
+  reset(): void;
+}
+
+const initial = { threads: {}, drafts: {}, focus: null };
+const emptyThread: Thread = { messages: [], before: null, loaded: false, loadingOlder: false };
+/** Bumped by reset(): pages that arrive for a previous account are dropped. */
+let epoch = 0;
+
+export const useMessages = create<MessagesState>((set, get) => {
+  const updateThread = (peerUserId: string, change: (thread: Thread) => Thread) => {
+    const thread = get().threads[peerUserId];
+    if (thread) set({ threads: { ...get().threads, [peerUserId]: change(thread) } });
+  };
+
+  return {
+    ...initial,
+    open(peerUserId) {
+      if (get().threads[peerUserId]) return;
+      set({ threads: { ...get().threads, [peerUserId]: emptyThread } });
+      const started = epoch;
+      parley.history(peerUserId, undefined, HISTORY_PAGE).then(
+        (page) => {
+          if (started !== epoch) return;
+          // Messages that arrived while the page was on its way stay, after it.
+          updateThread(peerUserId, (thread) => {
+            const ids = new Set(page.messages.map((m) => m.id));
+            return {
+              ...thread,
+              messages: [...page.messages, ...thread.messages.filter((m) => !ids.has(m.id))],
+              before: page.before,
+              loaded: true,
+            };
+          });
+        },
+        () => {
+          // Let the next open try again.
+          if (started === epoch && !get().threads[peerUserId]?.loaded) {
+            const { [peerUserId]: _, ...rest } = get().threads;
+            set({ threads: rest });
+          }
+        },
+      );
+    },
+    async loadOlder(peerUserId) {
+      const thread = get().threads[peerUserId];
+      if (!thread?.loaded || !thread.before || thread.loadingOlder) return;
+      const started = epoch;
+      updateThread(peerUserId, (t) => ({ ...t, loadingOlder: true }));
+      try {
+        const page = await parley.history(peerUserId, thread.before, HISTORY_PAGE);
+        if (started !== epoch) return;
+        updateThread(peerUserId, (t) => {
+          const ids = new Set(t.messages.map((m) => m.id));
+          return {
+            ...t,
+            messages: [...page.messages.filter((m) => !ids.has(m.id)), ...t.messages],
+            before: page.before,
+            loadingOlder: false,
+          };
+        });
+      } catch (error) {
+        updateThread(peerUserId, (t) => ({ ...t, loadingOlder: false }));
+        throw error;
+      }
+    },
+    received(message) {
+      // Delivery is at least once: a message seen before is not added again.
+      updateThread(message.peerUserId, (thread) =>
+        thread.messages.some((m) => m.id === message.id)
+          ? thread
+          : { ...thread, messages: [...thread.messages, message] },
+      );
+    },
+    statusChanged(messageId, peerUserId, status) {
+      updateThread(peerUserId, (thread) => {
+        const at = thread.messages.findIndex((m) => m.id === messageId);
+        const current = thread.messages[at];
+        if (!current || current.status === status) return thread;
+        const messages = thread.messages.slice();
+        messages[at] = { ...current, status };
+        return { ...thread, messages };
+      });
+    },
+    setDraft(peerUserId, text) {
+      set({ drafts: { ...get().drafts, [peerUserId]: text } });
+    },
+    async send(peerUserId, text) {
+      get().setDraft(peerUserId, '');
+      try {
+        // The core also emits the new message as an event; `received` keeps one copy.
+        get().received(await parley.sendText(peerUserId, text));
+      } catch (error) {
+        // Not sent: give the text back, unless something new was typed meanwhile.
+        if (!get().drafts[peerUserId]) get().setDraft(peerUserId, text);
+        throw error;
+      }
+    },
+    async resend(message) {
+      get().received(await parley.sendText(message.peerUserId, message.text));
+    },
+    setFocus(focus) {
+      set({ focus });
+    },
+    reset() {
+      epoch++;
+      set(initial);
+    },
+  };
+});

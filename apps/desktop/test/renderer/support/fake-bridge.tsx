@@ -1,0 +1,320 @@
+// (.tsx so the Node-side tests project, which includes test/**/*.ts, leaves these DOM helpers alone.)
+import type {
+  ClientApi,
+  ClientBridge,
+  ClientError,
+  ClientEvents,
+  ConnectionState,
+  Contact,
+  ConversationSummary,
+  Device,
+  HistoryPage,
+  LocalMessage,
+  SafetyNumber,
+  SearchHit,
+  SessionInfo,
+  User,
+  UserPage,
+} from '@parley/shared';
+
+export const ME: User = { id: '00000000-0000-4000-8000-000000000001', username: 'alice', displayName: 'Alice Liddell' };
+export const BOB: User = { id: '00000000-0000-4000-8000-000000000002', username: 'bob', displayName: 'Bob Builder' };
+export const CAROL: User = {
+  id: '00000000-0000-4000-8000-000000000003',
+  username: 'carol',
+  displayName: 'Carol Danvers',
+};
+export const DAVE: User = { id: '00000000-0000-4000-8000-000000000004', username: 'dave', displayName: 'Dave Grohl' };
+
+export const SESSION: SessionInfo = { user: ME, deviceId: 'device-1', serverUrl: 'http://127.0.0.1:1' };
+
+/** A rejection shaped like the bridge's: a stable code, a message, maybe details. */
+export function clientError(code: ClientError['code'], details?: unknown): ClientError & Error {
+  return Object.assign(new Error(code), { code, details });
+}
+
+type Listener = (payload: unknown) => void;
+type Overrides = { [K in keyof ClientApi]?: ClientApi[K] };
+
+/**
+ * A small in-memory stand-in for the core behind `window.parley`, for component tests only: it
+ * keeps messages, contacts and a directory, answers history in pages with a cursor, records every
+ * call, and lets a test emit core events or make any method answer something else.
+ */
+export class FakeBridge implements ClientBridge {
+  calls: { method: keyof ClientApi; args: unknown[] }[] = [];
+  overrides: Overrides = {};
+  storedSession: SessionInfo | null = null;
+  session_: SessionInfo | null = null;
+  directory: User[] = [];
+  contactList: Contact[] = [];
+  deviceList: Device[] = [];
+  /** Per peer, oldest first. */
+  threads = new Map<string, LocalMessage[]>();
+  pageSize = 50;
+  keyChanged = new Set<string>();
+  connection: ConnectionState = 'online';
+  private listeners = new Map<string, Set<Listener>>();
+  private ids = 0;
+
+  reset(): void {
+    Object.assign(this, new FakeBridge());
+  }
+
+  /** Makes one method answer differently (a rejection, a promise that never settles…). */
+  override<K extends keyof ClientApi>(method: K, implementation: ClientApi[K]): void {
+    this.overrides[method] = implementation as Overrides[K];
+  }
+
+  callsOf(method: keyof ClientApi): unknown[][] {
+    return this.calls.filter((c) => c.method === method).map((c) => c.args);
+  }
+
+  emit<E extends keyof ClientEvents>(event: E, payload: ClientEvents[E]): void {
+    for (const listener of this.listeners.get(event) ?? []) listener(payload);
+  }
+
+  on<E extends keyof ClientEvents>(event: E, listener: (payload: ClientEvents[E]) => void): () => void {
+    const set = this.listeners.get(event) ?? new Set();
+    this.listeners.set(event, set);
+    set.add(listener as Listener);
+    return () => set.delete(listener as Listener);
+  }
+
+  // Test data ----------------------------------------------------------------------------------
+
+  addContactData(user: User, presence: Contact['presence'] = { online: true, lastSeenAt: null }): void {
+    if (!this.directory.some((u) => u.id === user.id)) this.directory.push(user);
+    this.contactList.push({
+      userId: user.id,
+      username: user.username,
+      displayName: user.displayName,
+      addedAt: at(0),
+      presence,
+    });
+  }
+
+  /** Adds a message to a thread (no event), `minutesAgo` before now. */
+  seed(
+    peer: User,
+    text: string,
+    direction: 'in' | 'out',
+    minutesAgo: number,
+    extra: Partial<LocalMessage> = {},
+  ): LocalMessage {
+    if (!this.directory.some((u) => u.id === peer.id)) this.directory.push(peer);
+    const moment = new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    const message: LocalMessage = {
+      id: extra.id ?? `m-${++this.ids}`,
+      peerUserId: peer.id,
+      senderUserId: direction === 'in' ? peer.id : ME.id,
+      direction,
+      text,
+      status: direction === 'out' ? 'read' : 'read',
+      sentAt: moment,
+      serverTimestamp: moment,
+      readAt: direction === 'in' ? moment : null,
+      ...extra,
+    };
+    const thread = this.threads.get(peer.id) ?? [];
+    thread.push(message);
+    this.threads.set(peer.id, thread);
+    return message;
+  }
+
+  // ClientApi ----------------------------------------------------------------------------------
+
+  private call<K extends keyof ClientApi>(
+    method: K,
+    args: Parameters<ClientApi[K]>,
+    fallback: () => Awaited<ReturnType<ClientApi[K]>>,
+  ): ReturnType<ClientApi[K]> {
+    this.calls.push({ method, args });
+    const override = this.overrides[method] as ((...a: unknown[]) => ReturnType<ClientApi[K]>) | undefined;
+    if (override) return override(...args);
+    try {
+      return Promise.resolve(fallback()) as ReturnType<ClientApi[K]>;
+    } catch (error) {
+      return Promise.reject(error) as ReturnType<ClientApi[K]>;
+    }
+  }
+
+  register(input: Parameters<ClientApi['register']>[0]) {
+    return this.call('register', [input], () => {
+      this.session_ = { ...SESSION, user: { ...ME, username: input.username, displayName: input.displayName } };
+      return this.session_;
+    });
+  }
+  login(input: Parameters<ClientApi['login']>[0]) {
+    return this.call('login', [input], () => {
+      this.session_ = SESSION;
+      return SESSION;
+    });
+  }
+  restoreSession() {
+    return this.call('restoreSession', [], () => {
+      this.session_ = this.storedSession;
+      return this.storedSession;
+    });
+  }
+  logout() {
+    return this.call('logout', [], () => {
+      this.session_ = null;
+      this.emit('signedOut', { reason: 'logout' });
+    });
+  }
+  session() {
+    return this.call('session', [], () => this.session_);
+  }
+  updateProfile(input: { displayName: string }) {
+    return this.call('updateProfile', [input], () => ({
+      ...(this.session_?.user ?? ME),
+      displayName: input.displayName,
+    }));
+  }
+  devices() {
+    return this.call('devices', [], () => this.deviceList);
+  }
+  revokeDevice(deviceId: string) {
+    return this.call('revokeDevice', [deviceId], () => {
+      this.deviceList = this.deviceList.filter((d) => d.id !== deviceId);
+    });
+  }
+  contacts() {
+    return this.call('contacts', [], () => [...this.contactList]);
+  }
+  addContact(input: { userId: string } | { username: string }) {
+    return this.call('addContact', [input], () => {
+      const user = this.directory.find((u) =>
+        'userId' in input ? u.id === input.userId : u.username === input.username,
+      );
+      if (!user) throw clientError('USER_NOT_FOUND');
+      const contact: Contact = {
+        userId: user.id,
+        username: user.username,
+        displayName: user.displayName,
+        addedAt: at(0),
+        presence: null,
+      };
+      this.contactList.push(contact);
+      return contact;
+    });
+  }
+  removeContact(userId: string) {
+    return this.call('removeContact', [userId], () => {
+      this.contactList = this.contactList.filter((c) => c.userId !== userId);
+    });
+  }
+  searchUsers(query: string, cursor?: string) {
+    return this.call('searchUsers', [query, cursor], (): UserPage => {
+      const found = this.directory.filter((u) =>
+        `${u.username} ${u.displayName}`.toLowerCase().includes(query.toLowerCase()),
+      );
+      const start = Number(cursor ?? 0);
+      const end = start + 2;
+      return { items: found.slice(start, end), nextCursor: end < found.length ? String(end) : null };
+    });
+  }
+  conversations() {
+    return this.call('conversations', [], (): ConversationSummary[] =>
+      [...this.threads.entries()]
+        .filter(([, messages]) => messages.length > 0)
+        .map(([peerId, messages]) => {
+          const peer = this.directory.find((u) => u.id === peerId) ?? {
+            id: peerId,
+            username: 'someone',
+            displayName: 'Someone',
+          };
+          const last = messages.at(-1) ?? null;
+          return {
+            peer,
+            lastMessage: last,
+            unreadCount: messages.filter((m) => m.direction === 'in' && m.readAt === null).length,
+            updatedAt: last?.serverTimestamp ?? last?.sentAt ?? at(0),
+          };
+        })
+        .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)),
+    );
+  }
+  history(peerUserId: string, before?: string, limit?: number) {
+    return this.call('history', [peerUserId, before, limit], (): HistoryPage => {
+      const messages = this.threads.get(peerUserId) ?? [];
+      const end = before === undefined ? messages.length : Number(before);
+      const start = Math.max(0, end - this.pageSize);
+      return { messages: messages.slice(start, end), before: start > 0 ? String(start) : null };
+    });
+  }
+  searchMessages(query: string, limit?: number) {
+    return this.call('searchMessages', [query, limit], (): SearchHit[] => {
+      const q = query.toLowerCase();
+      return [...this.threads.values()]
+        .flat()
+        .filter((m) => m.text.toLowerCase().includes(q))
+        .map((message) => {
+          const at = message.text.toLowerCase().indexOf(q);
+          const snippet = `${message.text.slice(0, at)}[${message.text.slice(at, at + q.length)}]${message.text.slice(at + q.length)}`;
+          return { message, snippet };
+        });
+    });
+  }
+  sendText(peerUserId: string, text: string) {
+    return this.call('sendText', [peerUserId, text], () => {
+      const message: LocalMessage = {
+        id: `sent-${++this.ids}`,
+        peerUserId,
+        senderUserId: ME.id,
+        direction: 'out',
+        text: text.trim(),
+        status: 'pending',
+        sentAt: new Date().toISOString(),
+        serverTimestamp: null,
+        readAt: null,
+      };
+      const thread = this.threads.get(peerUserId) ?? [];
+      thread.push(message);
+      this.threads.set(peerUserId, thread);
+      this.emit('message', message);
+      return message;
+    });
+  }
+  markRead(peerUserId: string) {
+    return this.call('markRead', [peerUserId], () => {
+      const unread = (this.threads.get(peerUserId) ?? []).filter((m) => m.direction === 'in' && m.readAt === null);
+      if (unread.length === 0) return;
+      for (const m of unread) m.readAt = new Date().toISOString();
+      this.emit('read', { peerUserId, unreadCount: 0 });
+    });
+  }
+  setTyping(peerUserId: string, typing: boolean) {
+    return this.call('setTyping', [peerUserId, typing], () => undefined);
+  }
+  safetyNumber(peerUserId: string) {
+    return this.call(
+      'safetyNumber',
+      [peerUserId],
+      (): SafetyNumber => ({
+        userId: peerUserId,
+        digits: '05249 71920 30417 72915 08375 26431 94820 17364 50928 61734 28495 03817',
+        changed: this.keyChanged.has(peerUserId),
+      }),
+    );
+  }
+  acceptIdentity(peerUserId: string) {
+    return this.call('acceptIdentity', [peerUserId], () => {
+      this.keyChanged.delete(peerUserId);
+    });
+  }
+  sendSignal(peerUserId: string, payload: unknown) {
+    return this.call('sendSignal', [peerUserId, payload], () => ({ deliveredTo: [] }));
+  }
+  connectionState() {
+    return this.call('connectionState', [], () => this.connection);
+  }
+}
+
+function at(minutesAgo: number): string {
+  return new Date(Date.now() - minutesAgo * 60_000).toISOString();
+}
+
+/** The one fake behind `window.parley` in a test file (api.ts reads it once, when first imported). */
+export const fake = new FakeBridge();
