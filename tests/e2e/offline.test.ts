@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { startApp, withBrowser } from '../support/browser.js';
-import { befriend, person } from '../support/pair.js';
+import { withBrowser } from '../support/browser.js';
+import { aliceAndBob, restart } from '../support/pair.js';
 import { withServer } from '../support/server.js';
 import { history, openChat, sendMessage } from '../support/ui.js';
 
@@ -11,21 +11,13 @@ describe('restart and offline', () => {
   it('a restarted host signs in from the keychain; offline, history and search work and a message waits, then goes', {
     timeout: 120_000,
   }, async () => {
-    const alice = await person(b.browser, t.server.baseUrl, 'alice', 'Alice');
-    const bob = await person(b.browser, t.server.baseUrl, 'bob', 'Bob');
-    b.apps.push(bob.app);
-    await befriend(alice, bob);
+    const { alice, bob } = await aliceAndBob(b, t.server.baseUrl);
     await sendMessage(bob.page, 'Встречаемся у фонтана');
     await sendMessage(bob.page, 'Bring the blueprints');
     await history(alice.page).filter({ hasText: 'Bring the blueprints' }).waitFor();
 
     // Alice's host restarts on the same data directory: no password, history is there.
-    await alice.page.close();
-    await alice.app.close();
-    const again = await startApp(t.server.baseUrl, alice.app.dataDir);
-    b.apps.push(again);
-    const page = await (await b.browser.newContext()).newPage();
-    await page.goto(again.url);
+    const page = await restart(b, t.server.baseUrl, alice);
     await openChat(page, 'Bob');
     await history(page).filter({ hasText: 'Bring the blueprints' }).waitFor();
     expect(await page.getByRole('button', { name: 'Sign in' }).count()).toBe(0);

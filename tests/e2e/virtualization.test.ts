@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KeychainSecretStore, keychainAccount, LocalStore, openDatabase } from '@parley/desktop';
 import { describe, expect, it } from 'vitest';
-import { startApp, withBrowser } from '../support/browser.js';
-import { befriend, person } from '../support/pair.js';
+import { withBrowser } from '../support/browser.js';
+import { aliceAndBob, restart } from '../support/pair.js';
 import { withServer } from '../support/server.js';
 import { history, openChat, sendMessage } from '../support/ui.js';
 
@@ -49,21 +49,14 @@ describe('a long conversation', () => {
   it('opens and scrolls through 10,000 messages without putting them all in the DOM', {
     timeout: 120_000,
   }, async () => {
-    const alice = await person(b.browser, t.server.baseUrl, 'alice', 'Alice');
-    const bob = await person(b.browser, t.server.baseUrl, 'bob', 'Bob');
-    b.apps.push(bob.app);
-    await befriend(alice, bob);
+    const { alice, bob } = await aliceAndBob(b, t.server.baseUrl);
     await sendMessage(bob.page, 'The newest message');
     await history(alice.page).filter({ hasText: 'The newest message' }).waitFor();
     const bobId = await bob.page.evaluate<string>('window.parley.session().then((s) => s.user.id)');
 
-    await alice.page.close();
-    await alice.app.close();
-    await seedHistory(alice.app.dataDir, t.server.baseUrl, bobId, 10_000);
-    const again = await startApp(t.server.baseUrl, alice.app.dataDir);
-    b.apps.push(again);
-    const page = await (await b.browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    await page.goto(again.url);
+    const page = await restart(b, t.server.baseUrl, alice, () =>
+      seedHistory(alice.app.dataDir, t.server.baseUrl, bobId, 10_000),
+    );
     await openChat(page, 'Bob');
     await history(page).filter({ hasText: 'The newest message' }).waitFor();
 
