@@ -43,12 +43,14 @@ describe('npm start with nothing configured', () => {
     const baseUrl = `http://127.0.0.1:${port}`;
     const env = { PORT: String(port), DATA_DIR: dataDir };
 
-    const first = launch('npm', ['start'], env);
+    // `npm start` is `npm run build && node scripts/start.ts`. `npm test` has just built, and a second
+    // build here would empty dist/renderer under the end-to-end tests running beside this one.
+    const first = launch(process.execPath, ['scripts/start.ts'], env);
     const started = Date.now();
     await waitForHealth(baseUrl, 60_000, () => first.child.exitCode === null).catch((e) => {
       throw new Error(`${e.message}\n${first.output()}`);
     });
-    console.log(`npm start: healthy after ${Date.now() - started} ms (first start, cluster initialised)`);
+    console.log(`start: healthy after ${Date.now() - started} ms (first start, cluster initialised)`);
     const alice = await register(baseUrl);
     await call(baseUrl, 'PATCH', '/users/me', { token: alice.accessToken, body: { displayName: 'Алиса' } });
 
