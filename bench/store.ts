@@ -42,6 +42,8 @@ function measure(store: LocalStore) {
         sentAt: new Date(start + i * 1000).toISOString(),
         serverTimestamp: new Date(start + i * 1000).toISOString(),
         readAt: null,
+        attachment: null,
+        call: null,
       };
       store.insertMessage(m, start + i * 1000);
     }

@@ -37,6 +37,8 @@ async function seedHistory(dataDir: string, serverUrl: string, peerUserId: strin
           sentAt: at,
           serverTimestamp: at,
           readAt: at,
+          attachment: null,
+          call: null,
         },
         Date.parse(at),
       );

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { AttachmentPointer } from './attachments.js';
 import type { Device, User } from './auth.js';
+import type { CallRecord } from './calls.js';
 import { IsoDate, Uuid } from './fields.js';
 import { LIMITS } from './limits.js';
 import type { SignalResult } from './socket.js';
@@ -20,6 +22,14 @@ export const MessageContent = z.discriminatedUnion('kind', [
     /** The conversation's peer, for copies synced to the sender's own other devices. */
     to: Uuid,
   }),
+  z.object({
+    kind: z.literal('attachment'),
+    attachment: AttachmentPointer,
+    /** An optional caption. */
+    text: z.string().max(8_000),
+    sentAt: IsoDate,
+    to: Uuid,
+  }),
 ]);
 export type MessageContent = z.infer<typeof MessageContent>;
 
@@ -36,7 +46,11 @@ export interface LocalMessage {
   peerUserId: string;
   senderUserId: string;
   direction: 'in' | 'out';
+  /** The text, or an attachment's caption (may be empty then). */
   text: string;
+  attachment: AttachmentPointer | null;
+  /** Set on a call's history entry. */
+  call: CallRecord | null;
   status: MessageStatus;
   /** When the sender wrote it (sender's clock). */
   sentAt: string;

@@ -1,4 +1,6 @@
+export * from './attachments.js';
 export * from './auth.js';
+export * from './calls.js';
 export * from './client-api.js';
 export * from './errors.js';
 export * from './fields.js';

@@ -218,6 +218,8 @@ export class ParleyCore implements ClientBridge {
       senderUserId: active.profile.user.id,
       direction: 'out',
       text: body,
+      attachment: null,
+      call: null,
       status: 'pending',
       sentAt: now.toISOString(),
       serverTimestamp: null,

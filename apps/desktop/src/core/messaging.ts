@@ -49,12 +49,10 @@ export class Messaging {
     if (this.signal.hasUnacceptedChange(message.peerUserId)) {
       throw new CoreError('IDENTITY_UNTRUSTED', 'The safety number with this contact has changed');
     }
-    const content: MessageContent = {
-      kind: 'text',
-      text: message.text,
-      sentAt: message.sentAt,
-      to: message.peerUserId,
-    };
+    const { text, sentAt, peerUserId: to } = message;
+    const content: MessageContent = message.attachment
+      ? { kind: 'attachment', attachment: message.attachment, text, sentAt, to }
+      : { kind: 'text', text, sentAt, to };
     for (let attempt = 0; ; attempt++) {
       const envelopes = await this.encryptFor(message.peerUserId, encode(content), true);
       try {
@@ -128,6 +126,8 @@ export class Messaging {
             senderUserId: envelope.senderUserId,
             direction: fromMe ? 'out' : 'in',
             text: content.text,
+            attachment: content.kind === 'attachment' ? content.attachment : null,
+            call: null,
             status: fromMe ? 'sent' : 'delivered',
             sentAt: content.sentAt,
             serverTimestamp: envelope.serverTimestamp,

@@ -51,6 +51,8 @@ function incoming(text: string): LocalMessage {
     sentAt: at,
     serverTimestamp: at,
     readAt: null,
+    attachment: null,
+    call: null,
   };
 }
 

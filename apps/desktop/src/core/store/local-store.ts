@@ -26,6 +26,8 @@ interface MessageRow {
   server_ts: string | null;
   sort_ts: number;
   read_at: string | null;
+  attachment: string | null;
+  call: string | null;
 }
 
 const toMessage = (r: MessageRow): LocalMessage => ({
@@ -38,6 +40,8 @@ const toMessage = (r: MessageRow): LocalMessage => ({
   sentAt: r.sent_at,
   serverTimestamp: r.server_ts,
   readAt: r.read_at,
+  attachment: r.attachment === null ? null : JSON.parse(r.attachment),
+  call: r.call === null ? null : JSON.parse(r.call),
 });
 
 export interface OutboxJob {
@@ -155,8 +159,8 @@ export class LocalStore {
   /** Stores a message (idempotent by id) and brings its conversation up to date. Returns false if it was known. */
   insertMessage(m: LocalMessage, sortTs: number): boolean {
     const inserted = this.sql(
-      `INSERT INTO messages (id, peer_user_id, sender_user_id, direction, text, status, sent_at, server_ts, sort_ts, read_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO messages (id, peer_user_id, sender_user_id, direction, text, status, sent_at, server_ts, sort_ts, read_at, attachment, call)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     ).run(
       m.id,
       m.peerUserId,
@@ -168,6 +172,8 @@ export class LocalStore {
       m.serverTimestamp,
       sortTs,
       m.readAt,
+      m.attachment && JSON.stringify(m.attachment),
+      m.call && JSON.stringify(m.call),
     );
     if (inserted.changes === 0) return false;
     this.sql(

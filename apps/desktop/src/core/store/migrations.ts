@@ -94,4 +94,9 @@ export const MIGRATIONS: readonly string[] = [
     accepted INTEGER NOT NULL DEFAULT 0
   ) STRICT;
   `,
+  // 2: attachments and call history entries on messages (JSON of AttachmentPointer / CallRecord).
+  `
+  ALTER TABLE messages ADD COLUMN attachment TEXT;
+  ALTER TABLE messages ADD COLUMN call TEXT;
+  `,
 ];

@@ -114,6 +114,8 @@ export class FakeBridge implements ClientBridge {
       sentAt: moment,
       serverTimestamp: moment,
       readAt: direction === 'in' ? moment : null,
+      attachment: null,
+      call: null,
       ...extra,
     };
     const thread = this.threads.get(peer.id) ?? [];
@@ -269,6 +271,8 @@ export class FakeBridge implements ClientBridge {
         sentAt: new Date().toISOString(),
         serverTimestamp: null,
         readAt: null,
+        attachment: null,
+        call: null,
       };
       const thread = this.threads.get(peerUserId) ?? [];
       thread.push(message);
