@@ -3,15 +3,13 @@
 // (the floor) in the same run. Prints connections, RSS per connection, delivered envelopes/s and
 // send-to-receive latency percentiles, and Parley's figures as a ratio to the floor.
 // Options: --connections 1000,5000  --rates 500,2000  --seconds 10
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
+import { freePort, start, startBenchServer } from './server.ts';
 import { median, percentile } from './stats.ts';
 
 const { values } = parseArgs({
@@ -24,9 +22,7 @@ const { values } = parseArgs({
 const CONNECTIONS = values.connections.split(',').map(Number);
 const RATES = values.rates.split(',').map(Number);
 const SECONDS = Number(values.seconds);
-const ROOT = resolve(import.meta.dirname, '..');
 const SECRET = randomBytes(32).toString('base64url');
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CONTENT = randomBytes(300).toString('base64');
 
 interface Device {
@@ -41,29 +37,9 @@ interface Population {
   recipients: { userId: string; devices: [Device, Device] }[];
 }
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
-
 function rssKb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-}
-
-async function waitFor(url: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
 }
 
 /** Users and devices written straight into the database (registration is not what is measured). */
@@ -218,43 +194,20 @@ async function drive(url: string, serverPid: number, population: Population, rat
   };
 }
 
-function start(command: string, args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
 const report: string[][] = [];
 for (const connections of CONNECTIONS) {
   for (const rate of RATES) {
     // A fresh database and server per scenario, so queues and caches start equal.
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    const name = `parley_load_${randomBytes(4).toString('hex')}`;
-    await admin.query(`CREATE DATABASE ${name}`);
-    const databaseUrl = ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
-    const dataDir = mkdtempSync(join(tmpdir(), 'parley-load-'));
-    const port = await freePort();
-    const server = start(process.execPath, ['apps/server/dist/main.js'], {
-      PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      DATA_DIR: dataDir,
-      JWT_SECRET: SECRET,
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_SEND_PER_DEVICE: '1000000/60',
-    });
-    await waitFor(`http://127.0.0.1:${port}/health`);
-    const population = await seed(databaseUrl, connections);
-    const parley = await drive(`http://127.0.0.1:${port}`, server.pid as number, population, rate);
-    server.kill('SIGTERM');
+    const server = await startBenchServer({ JWT_SECRET: SECRET, RATE_LIMIT_SEND_PER_DEVICE: '1000000/60' });
+    const population = await seed(server.databaseUrl, connections);
+    const parley = await drive(server.url, server.process.pid as number, population, rate);
+    await server.stop();
 
     const floorPort = await freePort();
     const floor = start(process.execPath, ['bench/floor-server.ts', String(floorPort)], {});
     await new Promise((r) => setTimeout(r, 1_000));
     const bare = await drive(`http://127.0.0.1:${floorPort}`, floor.pid as number, population, rate);
     floor.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 1_000));
-    await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-    await admin.end();
-    rmSync(dataDir, { recursive: true, force: true });
 
     const row = (label: string, o: Outcome) => [
       label,

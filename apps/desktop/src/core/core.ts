@@ -70,6 +70,7 @@ export class ParleyCore implements ClientBridge {
   private readonly emitter = new EventEmitter();
   private readonly secrets: SecretStore;
   private active: Active | null = null;
+  private restoring: Promise<SessionInfo | null> | null = null;
 
   constructor(private readonly options: CoreOptions) {
     this.secrets = options.secrets ?? new KeychainSecretStore();
@@ -108,7 +109,18 @@ export class ParleyCore implements ClientBridge {
     );
   }
 
-  async restoreSession(): Promise<SessionInfo | null> {
+  /**
+   * Restores the last session. Concurrent calls share one restore, so the app can start it as it
+   * launches, while the window loads, and the window's own call just joins it.
+   */
+  restoreSession(): Promise<SessionInfo | null> {
+    this.restoring ??= this.restore().finally(() => {
+      this.restoring = null;
+    });
+    return this.restoring;
+  }
+
+  private async restore(): Promise<SessionInfo | null> {
     if (this.active) return this.info(this.active);
     const profile = await this.readProfile();
     if (!profile) return null;
@@ -131,6 +143,7 @@ export class ParleyCore implements ClientBridge {
 
   /** Stops everything and closes the store, keeping the session for the next start. */
   async close(): Promise<void> {
+    await this.restoring?.catch(() => {});
     const active = this.active;
     if (!active) return;
     this.active = null;

@@ -67,6 +67,8 @@ const same = (a: string | undefined, b: string) =>
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   const secret = randomBytes(32).toString('base64url');
   const core = new ParleyCore({ dataDir: options.dataDir, serverUrl: options.serverUrl });
+  // Open the keychain and the store while the browser loads the page; a failure is reported when the page asks.
+  core.restoreSession().catch(() => {});
   const root = resolve(options.rendererDir);
   let origin = '';
 

@@ -26,6 +26,8 @@ if (!app.requestSingleInstanceLock()) {
     dataDir: process.env.PARLEY_DATA_DIR ?? join(app.getPath('userData'), 'account'),
     serverUrl,
   });
+  // Open the keychain and the store while the window loads; a failure is reported when the window asks.
+  core.restoreSession().catch(() => {});
 
   const isOurs = (url: string) => url.startsWith(appOrigin);
 

@@ -11,6 +11,7 @@ const BRIDGE_PATH = '/bridge';
  */
 export function connectHostBridge(): ClientBridge {
   const socket = io({ path: BRIDGE_PATH, transports: ['websocket'] });
+  socket.once('connect', () => performance.mark('parley:bridge-connected'));
   return bridgeClient({
     invoke: (method, args) =>
       socket

@@ -47,7 +47,10 @@ export const useConversations = create<ConversationsState>((set, get) => ({
         const started = epoch;
         try {
           const summaries = await parley.conversations();
-          if (started === epoch) set({ summaries, loaded: true });
+          if (started === epoch) {
+            if (!get().loaded) performance.mark('parley:conversations-loaded');
+            set({ summaries, loaded: true });
+          }
         } catch {
           return; // signed out meanwhile, or the core is going away: keep what is shown
         }

@@ -44,6 +44,7 @@ export const useSession = create<SessionState>((set, get) => ({
       set({ phase: 'restoring', restoreError: null });
       try {
         const session = await parley.restoreSession();
+        performance.mark('parley:session-restored'); // startup phases, read by bench:client and DevTools
         if (session) get().signedIn(session);
         else set({ phase: 'signedOut' });
       } catch (error) {
