@@ -9,7 +9,7 @@ import {
 } from '@parley/shared';
 import { DataSource, In } from 'typeorm';
 import { DeviceEntity } from '../database/entities.js';
-import { Realtime } from '../gateway/realtime.js';
+import { type QueuedEnvelope, Realtime } from '../gateway/realtime.js';
 import { AppError } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
 import type { Caller } from '../http/route.js';
@@ -28,6 +28,7 @@ interface SendState {
 }
 
 interface EnvelopeRow {
+  destination_device_id: string;
   id: string;
   seq: string;
   kind: Envelope['kind'];
@@ -39,6 +40,10 @@ interface EnvelopeRow {
   server_timestamp: Date;
 }
 
+/** The columns of an envelope row, for reading a queue and for RETURNING what was just queued. */
+const ENVELOPE_COLUMNS =
+  'destination_device_id, id, seq, kind, message_id, sender_user_id, sender_device_id, type, content, server_timestamp';
+
 const toEnvelope = (r: EnvelopeRow): Envelope => ({
   id: r.id,
   kind: r.kind,
@@ -48,6 +53,12 @@ const toEnvelope = (r: EnvelopeRow): Envelope => ({
   type: r.type,
   content: r.content ? r.content.toString('base64') : null,
   serverTimestamp: r.server_timestamp.toISOString(),
+});
+
+const toQueued = (r: EnvelopeRow): QueuedEnvelope => ({
+  deviceId: r.destination_device_id,
+  seq: Number(r.seq),
+  envelope: toEnvelope(r),
 });
 
 /**
@@ -88,7 +99,8 @@ export class MessagesService {
     const expected = new Map(state.devices.map((d) => [d.id, d]));
     await this.checkDevices(input, expected);
 
-    const [accepted]: { server_timestamp: Date }[] = await this.db.query(
+    // One row per stored envelope (or one without an envelope when there were none); none when the id was taken.
+    const rows: (EnvelopeRow & { accepted_at: Date })[] = await this.db.query(
       `WITH accepted AS (
          INSERT INTO sends (sender_device_id, message_id, sender_user_id, recipient_user_id) VALUES ($3, $1, $2, $4)
          ON CONFLICT DO NOTHING RETURNING server_timestamp
@@ -97,8 +109,9 @@ export class MessagesService {
            sender_device_id, type, content, server_timestamp)
          SELECT e.d, e.u, 'message', $1, $2, $3, e.t, e.c, a.server_timestamp
          FROM accepted a, unnest($5::uuid[], $6::uuid[], $7::text[], $8::bytea[]) AS e(d, u, t, c)
+         RETURNING ${ENVELOPE_COLUMNS}
        )
-       SELECT server_timestamp FROM accepted`,
+       SELECT a.server_timestamp AS accepted_at, s.* FROM accepted a LEFT JOIN stored s ON true`,
       [
         input.messageId,
         caller.userId,
@@ -110,14 +123,15 @@ export class MessagesService {
         input.envelopes.map((e) => Buffer.from(e.content, 'base64')),
       ],
     );
+    const accepted = rows[0]?.accepted_at;
     if (!accepted) {
       // The same id was stored concurrently: answer as its duplicate.
       const previous = await this.previousSend(caller.deviceId, input.messageId);
       if (!previous) throw new AppError('INTERNAL', 'The send vanished while being stored');
       return previous;
     }
-    this.realtime.wake(input.envelopes.map((e) => e.deviceId));
-    return { messageId: input.messageId, serverTimestamp: accepted.server_timestamp.toISOString(), duplicate: false };
+    this.realtime.queued(rows.filter((r) => r.id !== null).map(toQueued));
+    return { messageId: input.messageId, serverTimestamp: accepted.toISOString(), duplicate: false };
   }
 
   /** The destination set must be exactly the recipient's receiving devices and my other ones, with room in their queues. */
@@ -167,8 +181,7 @@ export class MessagesService {
   /** The oldest page of a device's queue. */
   async queuePage(deviceId: string): Promise<Envelope[]> {
     const rows: EnvelopeRow[] = await this.db.query(
-      `SELECT id, seq, kind, message_id, sender_user_id, sender_device_id, type, content, server_timestamp
-       FROM envelopes WHERE destination_device_id = $1 ORDER BY seq LIMIT $2`,
+      `SELECT ${ENVELOPE_COLUMNS} FROM envelopes WHERE destination_device_id = $1 ORDER BY seq LIMIT $2`,
       [deviceId, LIMITS.drainPage],
     );
     return rows.map(toEnvelope);
@@ -181,7 +194,8 @@ export class MessagesService {
   async ack(caller: Caller, ids: string[]): Promise<number> {
     if (ids.length === 0) return 0;
     // One statement, so atomic without a transaction: delete what was acked and queue the receipts.
-    const [result]: { acked: number; woken: string[] | null }[] = await this.db.query(
+    // One row per queued receipt (or one without a receipt when there were none), each with the count acked.
+    const rows: (EnvelopeRow & { acked: number })[] = await this.db.query(
       `WITH acked AS (
          DELETE FROM envelopes WHERE id = ANY($1) AND destination_device_id = $2
          RETURNING kind, message_id, sender_user_id
@@ -191,14 +205,13 @@ export class MessagesService {
          FROM acked a JOIN devices d ON d.user_id = a.sender_user_id AND d.revoked_at IS NULL AND d.identity_key IS NOT NULL
          WHERE a.kind = 'message' AND a.sender_user_id <> $3
          ON CONFLICT DO NOTHING
-         RETURNING destination_device_id
+         RETURNING ${ENVELOPE_COLUMNS}
        )
-       SELECT (SELECT count(*)::int FROM acked) AS acked,
-              (SELECT array_agg(DISTINCT destination_device_id) FROM receipts) AS woken`,
+       SELECT (SELECT count(*)::int FROM acked) AS acked, r.* FROM (SELECT 1) one LEFT JOIN receipts r ON true`,
       [ids, caller.deviceId, caller.userId],
     );
-    this.realtime.wake(result?.woken ?? []);
-    return result?.acked ?? 0;
+    this.realtime.queued(rows.filter((r) => r.id !== null).map(toQueued));
+    return rows[0]?.acked ?? 0;
   }
 
   /**
@@ -216,28 +229,27 @@ export class MessagesService {
     const valid = received
       .filter((r) => claimed.has(`${r.message_id}:${r.sender_user_id}`))
       .map((r) => ({ messageId: r.message_id, senderUserId: r.sender_user_id }));
-    const devices = await this.queueReadReceipts(caller, valid);
-    this.realtime.wake(devices);
+    this.realtime.queued(await this.queueReadReceipts(caller, valid));
     return valid.length;
   }
 
-  /** `read` receipts for the senders' devices and the reader's other devices, once per device. */
+  /** Queues `read` receipts for the senders' devices and the reader's other devices, once per device. */
   private async queueReadReceipts(
     caller: Caller,
     receipts: { messageId: string; senderUserId: string }[],
-  ): Promise<string[]> {
+  ): Promise<QueuedEnvelope[]> {
     if (receipts.length === 0) return [];
-    const rows: { destination_device_id: string }[] = await this.db.query(
+    const rows: EnvelopeRow[] = await this.db.query(
       `INSERT INTO envelopes (destination_device_id, destination_user_id, kind, message_id, sender_user_id, sender_device_id)
        SELECT d.id, d.user_id, 'read', r.message_id, $1, $2
        FROM unnest($3::uuid[], $4::uuid[]) AS r(message_id, sender_user_id)
        JOIN devices d ON d.revoked_at IS NULL AND d.identity_key IS NOT NULL
          AND (d.user_id = r.sender_user_id OR (d.user_id = $1 AND d.id <> $2))
        ON CONFLICT DO NOTHING
-       RETURNING destination_device_id`,
+       RETURNING ${ENVELOPE_COLUMNS}`,
       [caller.userId, caller.deviceId, receipts.map((r) => r.messageId), receipts.map((r) => r.senderUserId)],
     );
-    return [...new Set(rows.map((r) => r.destination_device_id))];
+    return rows.map(toQueued);
   }
 
   private async previousSend(senderDeviceId: string, messageId: string): Promise<SendMessageResponse | undefined> {
