@@ -1,4 +1,5 @@
 import type { Contact, ConversationSummary } from '@parley/shared';
+import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Avatar } from '../../components/Avatar.js';
 import { useNow } from '../../hooks/useNow.js';
@@ -24,75 +25,74 @@ function TypingDots() {
   );
 }
 
+/** A row of the list that opens the chat with `peerId`; one Tab stop for the whole list. */
+function ChatButton({ peerId, tabStop, children }: { peerId: string; tabStop: boolean; children: ReactNode }) {
+  const selected = useConversations((s) => s.selected === peerId);
+  return (
+    <li>
+      <button
+        type="button"
+        className="chat-item"
+        data-nav-item
+        tabIndex={tabStop ? 0 : -1}
+        aria-current={selected ? 'true' : undefined}
+        onClick={() => useConversations.getState().open(peerId)}
+      >
+        {children}
+      </button>
+    </li>
+  );
+}
+
 function ChatItem({ chat, tabStop }: { chat: ConversationSummary; tabStop: boolean }) {
   const { t, i18n } = useTranslation();
   const now = useNow(60_000);
-  const selected = useConversations((s) => s.selected === chat.peer.id);
   const online = useContacts((s) => s.contacts.find((c) => c.userId === chat.peer.id)?.presence?.online);
   const typing = useContacts((s) => Boolean(s.typing[chat.peer.id]));
   const last = chat.lastMessage;
   const firstLine = last?.text.split('\n')[0] ?? '';
   const preview = last?.direction === 'out' ? t('sidebar.you', { text: firstLine }) : firstLine;
   return (
-    <li>
-      <button
-        type="button"
-        className="chat-item"
-        data-nav-item
-        tabIndex={tabStop ? 0 : -1}
-        aria-current={selected ? 'true' : undefined}
-        onClick={() => useConversations.getState().open(chat.peer.id)}
-      >
-        <Avatar id={chat.peer.id} name={chat.peer.displayName} online={online} />
-        <span className="chat-main">
-          <span className="chat-line">
-            <span className="chat-name">{chat.peer.displayName}</span>
-            {last ? (
-              <time className="chat-time" dateTime={last.serverTimestamp ?? last.sentAt}>
-                {formatListTime(last.serverTimestamp ?? last.sentAt, i18n.language, now)}
-              </time>
-            ) : null}
-          </span>
-          <span className="chat-line">
-            <span className="chat-preview">{typing ? <TypingDots /> : preview}</span>
-            {chat.unreadCount > 0 ? (
-              <>
-                <span className="badge" aria-hidden="true">
-                  {chat.unreadCount > 99 ? '99+' : chat.unreadCount}
-                </span>
-                <span className="visually-hidden">{t('sidebar.unread', { count: chat.unreadCount })}</span>
-              </>
-            ) : null}
-          </span>
+    <ChatButton peerId={chat.peer.id} tabStop={tabStop}>
+      <Avatar id={chat.peer.id} name={chat.peer.displayName} online={online} />
+      <span className="chat-main">
+        <span className="chat-line">
+          <span className="chat-name">{chat.peer.displayName}</span>
+          {last ? (
+            <time className="chat-time" dateTime={last.serverTimestamp ?? last.sentAt}>
+              {formatListTime(last.serverTimestamp ?? last.sentAt, i18n.language, now)}
+            </time>
+          ) : null}
         </span>
-      </button>
-    </li>
+        <span className="chat-line">
+          <span className="chat-preview">{typing ? <TypingDots /> : preview}</span>
+          {chat.unreadCount > 0 ? (
+            <>
+              <span className="badge" aria-hidden="true">
+                {chat.unreadCount > 99 ? '99+' : chat.unreadCount}
+              </span>
+              <span className="visually-hidden">{t('sidebar.unread', { count: chat.unreadCount })}</span>
+            </>
+          ) : null}
+        </span>
+      </span>
+    </ChatButton>
   );
 }
 
 function ContactItem({ contact, tabStop }: { contact: Contact; tabStop: boolean }) {
-  const selected = useConversations((s) => s.selected === contact.userId);
   return (
-    <li>
-      <button
-        type="button"
-        className="chat-item"
-        data-nav-item
-        tabIndex={tabStop ? 0 : -1}
-        aria-current={selected ? 'true' : undefined}
-        onClick={() => useConversations.getState().open(contact.userId)}
-      >
-        <Avatar id={contact.userId} name={contact.displayName} online={contact.presence?.online} />
-        <span className="chat-main">
-          <span className="chat-line">
-            <span className="chat-name">{contact.displayName}</span>
-          </span>
-          <span className="chat-line">
-            <span className="chat-preview">@{contact.username}</span>
-          </span>
+    <ChatButton peerId={contact.userId} tabStop={tabStop}>
+      <Avatar id={contact.userId} name={contact.displayName} online={contact.presence?.online} />
+      <span className="chat-main">
+        <span className="chat-line">
+          <span className="chat-name">{contact.displayName}</span>
         </span>
-      </button>
-    </li>
+        <span className="chat-line">
+          <span className="chat-preview">@{contact.username}</span>
+        </span>
+      </span>
+    </ChatButton>
   );
 }
 
