@@ -45,6 +45,7 @@ describe('languages', () => {
   });
 
   it('formats times and days with the chosen language', async () => {
+    fake.seed(BOB, 'Just now', 'in', 0); // today even just after midnight, when the others are yesterday's
     const { user } = await renderSignedIn();
     await user.click(screen.getByRole('button', { name: 'Settings' }));
     await user.selectOptions(screen.getByRole('combobox', { name: 'Language' }), 'ru');
