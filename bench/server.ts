@@ -55,7 +55,11 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
   const databaseUrl = ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-server-'));
   const port = await freePort();
-  const child = start(process.execPath, ['apps/server/dist/main.js'], {
+  // BENCH_PROFILE_DIR=dir: the server writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+  const profile = process.env.BENCH_PROFILE_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+    : [];
+  const child = start(process.execPath, [...profile, 'apps/server/dist/main.js'], {
     PORT: String(port),
     DATABASE_URL: databaseUrl,
     DATA_DIR: dataDir,

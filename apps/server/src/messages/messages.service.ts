@@ -67,6 +67,13 @@ const toQueued = (r: EnvelopeRow): QueuedEnvelope => ({
  */
 @Injectable()
 export class MessagesService {
+  private readonly pendingAcks: {
+    caller: Caller;
+    ids: string[];
+    resolve: () => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+
   constructor(
     private readonly db: DataSource,
     private readonly limits: RateLimits,
@@ -189,29 +196,42 @@ export class MessagesService {
 
   /**
    * Deletes envelopes the device has stored (only its own) and, for messages from someone else,
-   * queues a `delivered` receipt for every device of the sender.
+   * queues a `delivered` receipt for every device of the sender. Acks that arrive together (in
+   * one turn of the event loop) are written in one statement: a commit is the expensive part.
    */
-  async ack(caller: Caller, ids: string[]): Promise<number> {
-    if (ids.length === 0) return 0;
-    // One statement, so atomic without a transaction: delete what was acked and queue the receipts.
-    // One row per queued receipt (or one without a receipt when there were none), each with the count acked.
-    const rows: (EnvelopeRow & { acked: number })[] = await this.db.query(
-      `WITH acked AS (
-         DELETE FROM envelopes WHERE id = ANY($1) AND destination_device_id = $2
-         RETURNING kind, message_id, sender_user_id
-       ), receipts AS (
+  ack(caller: Caller, ids: string[]): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.pendingAcks.push({ caller, ids, resolve, reject });
+      if (this.pendingAcks.length === 1) setImmediate(() => void this.writeAcks());
+    });
+  }
+
+  private async writeAcks(): Promise<void> {
+    const batch = this.pendingAcks.splice(0);
+    const rows = batch.flatMap(({ caller, ids }) => ids.map((id) => [id, caller.deviceId, caller.userId] as const));
+    try {
+      // One statement, so atomic without a transaction: delete what was acked and queue the receipts.
+      const receipts: EnvelopeRow[] = await this.db.query(
+        `WITH given AS (
+           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS g(id, device_id, user_id)
+         ), acked AS (
+           DELETE FROM envelopes e USING given g WHERE e.id = g.id AND e.destination_device_id = g.device_id
+           RETURNING g.device_id, g.user_id, e.kind, e.message_id, e.sender_user_id
+         )
          INSERT INTO envelopes (destination_device_id, destination_user_id, kind, message_id, sender_user_id, sender_device_id)
-         SELECT d.id, d.user_id, 'delivered', a.message_id, $3, $2
+         SELECT d.id, d.user_id, 'delivered', a.message_id, a.user_id, a.device_id
          FROM acked a JOIN devices d ON d.user_id = a.sender_user_id AND d.revoked_at IS NULL AND d.identity_key IS NOT NULL
-         WHERE a.kind = 'message' AND a.sender_user_id <> $3
+         WHERE a.kind = 'message' AND a.sender_user_id <> a.user_id
          ON CONFLICT DO NOTHING
-         RETURNING ${ENVELOPE_COLUMNS}
-       )
-       SELECT (SELECT count(*)::int FROM acked) AS acked, r.* FROM (SELECT 1) one LEFT JOIN receipts r ON true`,
-      [ids, caller.deviceId, caller.userId],
-    );
-    this.realtime.queued(rows.filter((r) => r.id !== null).map(toQueued));
-    return rows[0]?.acked ?? 0;
+         RETURNING ${ENVELOPE_COLUMNS}`,
+        [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
+      );
+      this.realtime.queued(receipts.map(toQueued));
+      for (const pending of batch) pending.resolve();
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+    }
   }
 
   /**
