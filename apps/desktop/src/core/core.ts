@@ -479,6 +479,8 @@ export class ParleyCore implements ClientBridge {
         });
       }
     } catch (error) {
+      // Stopped meanwhile (closed, signed out): the store is gone and the next start maintains the keys.
+      if (this.active !== active) return;
       console.warn(`parley: key maintenance failed: ${(error as Error).message}`);
     }
   }
