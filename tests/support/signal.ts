@@ -50,6 +50,8 @@ class MemoryStore implements StorageType {
 /** A device's Signal keys for tests: real libsignal keys with a real signature. */
 export interface TestSignalDevice {
   upload: UploadKeysRequest;
+  /** A new signed prekey, signed by this device's identity key. */
+  newSignedPreKey(keyId: number): Promise<UploadKeysRequest['signedPreKey']>;
   encrypt(bundle: DeviceBundle, plaintext: string): Promise<{ type: CiphertextType; content: string }>;
   decrypt(senderDeviceId: string, type: CiphertextType, content: string): Promise<string>;
 }
@@ -74,6 +76,11 @@ export async function createSignalDevice(preKeyCount = 10, firstKeyId = 1): Prom
       identityKey: b64(identity.pubKey),
       signedPreKey: { keyId: 1, publicKey: b64(signed.keyPair.pubKey), signature: b64(signed.signature) },
       preKeys,
+    },
+    async newSignedPreKey(keyId) {
+      const next = await KeyHelper.generateSignedPreKey(identity, keyId);
+      await store.storeSignedPreKey(keyId, next.keyPair);
+      return { keyId, publicKey: b64(next.keyPair.pubKey), signature: b64(next.signature) };
     },
     async encrypt(bundle, plaintext) {
       const to = address(bundle.deviceId);

@@ -66,15 +66,23 @@ describe('prekeys', () => {
     });
   });
 
-  it('rotates the signed prekey but never the identity key of a device', async () => {
+  it('rotates the signed prekey, signed by the identity key, but never the identity key of a device', async () => {
     const bob = await createDevice(t.url);
     const alice = await createDevice(t.url);
-    const other = await createSignalDevice(1);
-    const rotated = { ...other.upload.signedPreKey, keyId: 2 };
-    // (Signed with another identity, which the server does not check: clients verify signatures.)
+    const rotated = await bob.signal.newSignedPreKey(2);
     expect(
       (await call(t.url, 'PUT', '/keys/signed', { token: bob.accessToken, body: { signedPreKey: rotated } })).status,
     ).toBe(204);
+    expect((await bundles(alice, bob.user.id)).devices[0]?.signedPreKey).toEqual(rotated);
+
+    // Signed by another identity: refused, and the bundle keeps the good one.
+    const other = await createSignalDevice(1);
+    const forged = { ...other.upload.signedPreKey, keyId: 3 };
+    expectError(
+      await call(t.url, 'PUT', '/keys/signed', { token: bob.accessToken, body: { signedPreKey: forged } }),
+      422,
+      'INVALID_SIGNATURE',
+    );
     expect((await bundles(alice, bob.user.id)).devices[0]?.signedPreKey).toEqual(rotated);
 
     const change = await call(t.url, 'PUT', '/keys', { token: bob.accessToken, body: other.upload });
@@ -94,6 +102,16 @@ describe('prekeys', () => {
       await call(t.url, 'PUT', '/keys', { token: fresh.accessToken, body: { ...keys, identityKey: 'AAAA' } }),
       400,
       'VALIDATION_FAILED',
+    );
+    const flipped = Buffer.from(keys.signedPreKey.signature, 'base64');
+    flipped[10] = (flipped[10] as number) ^ 1;
+    expectError(
+      await call(t.url, 'PUT', '/keys', {
+        token: fresh.accessToken,
+        body: { ...keys, signedPreKey: { ...keys.signedPreKey, signature: flipped.toString('base64') } },
+      }),
+      422,
+      'INVALID_SIGNATURE',
     );
     expectError(
       await call(t.url, 'PUT', '/keys', { token: fresh.accessToken, body: { ...keys, registrationId: 0 } }),

@@ -14,9 +14,17 @@ import { Realtime } from '../gateway/realtime.js';
 import { AppError } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
 import type { Caller } from '../http/route.js';
+import { signedPreKeyIsValid } from './signatures.js';
 
 const bytes = (base64: string) => Buffer.from(base64, 'base64');
 const b64 = (buffer: Buffer) => buffer.toString('base64');
+
+/** A signed prekey must be signed by the device's identity key: a bad one would break every session set up with it. */
+async function checkSignature(identityKey: Buffer, signedPreKey: SignedPreKey): Promise<void> {
+  if (!(await signedPreKeyIsValid(identityKey, bytes(signedPreKey.publicKey), bytes(signedPreKey.signature)))) {
+    throw new AppError('INVALID_SIGNATURE', "The signed prekey's signature does not verify with the identity key");
+  }
+}
 
 /** Devices that can receive: signed in and with keys uploaded. */
 export const RECEIVING_DEVICE = { revokedAt: IsNull(), identityKey: Not(IsNull()) } as const;
@@ -37,6 +45,7 @@ export class KeysService {
       if (device.identityKey && !device.identityKey.equals(identityKey)) {
         throw new AppError('IDENTITY_KEY_CHANGED', "A device's identity key cannot change; sign in as a new device");
       }
+      await checkSignature(identityKey, input.signedPreKey);
       await tx.update(
         DeviceEntity,
         { id: device.id },
@@ -48,7 +57,8 @@ export class KeysService {
 
   async replaceSignedPreKey(caller: Caller, signedPreKey: SignedPreKey): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await this.lockDevice(tx, caller.deviceId, true);
+      const device = await this.lockDevice(tx, caller.deviceId, true);
+      await checkSignature(device.identityKey as Buffer, signedPreKey);
       await tx.update(DeviceEntity, { id: caller.deviceId }, signed(signedPreKey));
     });
   }
