@@ -7,6 +7,7 @@ import {
   type SendMessageRequest,
   type SendMessageResponse,
 } from '@parley/shared';
+import DataLoader from 'dataloader';
 import { DataSource, In } from 'typeorm';
 import { DeviceEntity } from '../database/entities.js';
 import { type QueuedEnvelope, Realtime } from '../gateway/realtime.js';
@@ -61,18 +62,34 @@ const toQueued = (r: EnvelopeRow): QueuedEnvelope => ({
   envelope: toEnvelope(r),
 });
 
+interface SendWrite {
+  caller: Caller;
+  input: SendMessageRequest;
+  /** The owner of each destination device. */
+  owners: Map<string, string>;
+}
+
+interface AckWrite {
+  caller: Caller;
+  ids: string[];
+}
+
+/**
+ * Writes that arrive together are batched into one statement, so one commit (the expensive part
+ * of a write) serves them all; each caller still waits for its own write to be committed.
+ */
+const BATCHED = { cache: false, maxBatchSize: 500, batchScheduleFn: (run: () => void) => setImmediate(run) };
+
 /**
  * Store-and-forward of ciphertext: a send is stored whole in one transaction before it is
  * acknowledged, and an envelope is deleted only when its destination device acks it.
  */
 @Injectable()
 export class MessagesService {
-  private readonly pendingAcks: {
-    caller: Caller;
-    ids: string[];
-    resolve: () => void;
-    reject: (error: unknown) => void;
-  }[] = [];
+  /** Sends checked in one event-loop turn, stored in one statement. */
+  private readonly sendWrites = new DataLoader<SendWrite, Date | null>((writes) => this.writeSends(writes), BATCHED);
+  /** Acks received in one event-loop turn, written in one statement. */
+  private readonly ackWrites = new DataLoader<AckWrite, true>((acks) => this.writeAcks(acks), BATCHED);
 
   constructor(
     private readonly db: DataSource,
@@ -83,7 +100,7 @@ export class MessagesService {
   /**
    * Two round trips on the hot path: one query reads everything the checks need (a previous
    * send with this id, the recipient, the destination devices and their queue lengths), one
-   * statement stores the send and all its envelopes atomically.
+   * statement stores the send and all its envelopes atomically (with the sends that arrived with it).
    */
   async send(caller: Caller, input: SendMessageRequest): Promise<SendMessageResponse> {
     await this.limits.consume('sendPerDevice', caller.deviceId);
@@ -106,39 +123,69 @@ export class MessagesService {
     const expected = new Map(state.devices.map((d) => [d.id, d]));
     await this.checkDevices(input, expected);
 
-    // One row per stored envelope (or one without an envelope when there were none); none when the id was taken.
-    const rows: (EnvelopeRow & { accepted_at: Date })[] = await this.db.query(
-      `WITH accepted AS (
-         INSERT INTO sends (sender_device_id, message_id, sender_user_id, recipient_user_id) VALUES ($3, $1, $2, $4)
-         ON CONFLICT DO NOTHING RETURNING server_timestamp
-       ), stored AS (
-         INSERT INTO envelopes (destination_device_id, destination_user_id, kind, message_id, sender_user_id,
-           sender_device_id, type, content, server_timestamp)
-         SELECT e.d, e.u, 'message', $1, $2, $3, e.t, e.c, a.server_timestamp
-         FROM accepted a, unnest($5::uuid[], $6::uuid[], $7::text[], $8::bytea[]) AS e(d, u, t, c)
-         RETURNING ${ENVELOPE_COLUMNS}
-       )
-       SELECT a.server_timestamp AS accepted_at, s.* FROM accepted a LEFT JOIN stored s ON true`,
-      [
-        input.messageId,
-        caller.userId,
-        caller.deviceId,
-        input.recipientUserId,
-        input.envelopes.map((e) => e.deviceId),
-        input.envelopes.map((e) => expected.get(e.deviceId)?.userId),
-        input.envelopes.map((e) => e.type),
-        input.envelopes.map((e) => Buffer.from(e.content, 'base64')),
-      ],
-    );
-    const accepted = rows[0]?.accepted_at;
+    const owners = new Map([...expected.values()].map((d) => [d.id, d.userId]));
+    const accepted = await this.sendWrites.load({ caller, input, owners });
     if (!accepted) {
       // The same id was stored concurrently: answer as its duplicate.
       const previous = await this.previousSend(caller.deviceId, input.messageId);
       if (!previous) throw new AppError('INTERNAL', 'The send vanished while being stored');
       return previous;
     }
-    this.realtime.queued(rows.filter((r) => r.id !== null).map(toQueued));
     return { messageId: input.messageId, serverTimestamp: accepted.toISOString(), duplicate: false };
+  }
+
+  /**
+   * Stores sends and their envelopes in one statement; for each, when it was accepted, or null
+   * when its id was already taken (a concurrent duplicate).
+   */
+  private async writeSends(writes: readonly SendWrite[]): Promise<(Date | null)[]> {
+    const key = (deviceId: string, messageId: string) => `${deviceId}:${messageId}`;
+    // The same id twice in one batch: the first is stored, the others answer as its duplicates.
+    const first = new Map<string, SendWrite>();
+    for (const w of writes)
+      if (!first.has(key(w.caller.deviceId, w.input.messageId)))
+        first.set(key(w.caller.deviceId, w.input.messageId), w);
+    const sends = [...first.values()];
+    const envelopes = sends.flatMap((w) => w.input.envelopes.map((e) => ({ w, e })));
+    // One row per stored envelope, or one without an envelope for a send that had none.
+    const rows: (EnvelopeRow & { accepted_device: string; accepted_message: string; accepted_at: Date })[] =
+      await this.db.query(
+        `WITH accepted AS (
+           INSERT INTO sends (sender_device_id, message_id, sender_user_id, recipient_user_id)
+           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[])
+           ON CONFLICT DO NOTHING
+           RETURNING sender_device_id, message_id, sender_user_id, server_timestamp
+         ), stored AS (
+           INSERT INTO envelopes (destination_device_id, destination_user_id, kind, message_id, sender_user_id,
+             sender_device_id, type, content, server_timestamp)
+           SELECT e.d, e.u, 'message', a.message_id, a.sender_user_id, a.sender_device_id, e.t, e.c, a.server_timestamp
+           FROM accepted a
+           JOIN unnest($5::uuid[], $6::uuid[], $7::uuid[], $8::uuid[], $9::text[], $10::bytea[]) AS e(sd, m, d, u, t, c)
+             ON e.sd = a.sender_device_id AND e.m = a.message_id
+           RETURNING ${ENVELOPE_COLUMNS}
+         )
+         SELECT a.sender_device_id AS accepted_device, a.message_id AS accepted_message, a.server_timestamp AS accepted_at, s.*
+         FROM accepted a LEFT JOIN stored s ON s.sender_device_id = a.sender_device_id AND s.message_id = a.message_id`,
+        [
+          sends.map((w) => w.caller.deviceId),
+          sends.map((w) => w.input.messageId),
+          sends.map((w) => w.caller.userId),
+          sends.map((w) => w.input.recipientUserId),
+          envelopes.map(({ w }) => w.caller.deviceId),
+          envelopes.map(({ w }) => w.input.messageId),
+          envelopes.map(({ e }) => e.deviceId),
+          envelopes.map(({ w, e }) => w.owners.get(e.deviceId)),
+          envelopes.map(({ e }) => e.type),
+          envelopes.map(({ e }) => Buffer.from(e.content, 'base64')),
+        ],
+      );
+    const acceptedAt = new Map(rows.map((r) => [key(r.accepted_device, r.accepted_message), r.accepted_at]));
+    this.realtime.queued(rows.filter((r) => r.id !== null).map(toQueued));
+    return writes.map((w) =>
+      first.get(key(w.caller.deviceId, w.input.messageId)) === w
+        ? (acceptedAt.get(key(w.caller.deviceId, w.input.messageId)) ?? null)
+        : null,
+    );
   }
 
   /** The destination set must be exactly the recipient's receiving devices and my other ones, with room in their queues. */
@@ -199,21 +246,15 @@ export class MessagesService {
    * queues a `delivered` receipt for every device of the sender. Acks that arrive together (in
    * one turn of the event loop) are written in one statement: a commit is the expensive part.
    */
-  ack(caller: Caller, ids: string[]): Promise<void> {
-    if (ids.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.pendingAcks.push({ caller, ids, resolve, reject });
-      if (this.pendingAcks.length === 1) setImmediate(() => void this.writeAcks());
-    });
+  async ack(caller: Caller, ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.ackWrites.load({ caller, ids });
   }
 
-  private async writeAcks(): Promise<void> {
-    const batch = this.pendingAcks.splice(0);
-    const rows = batch.flatMap(({ caller, ids }) => ids.map((id) => [id, caller.deviceId, caller.userId] as const));
-    try {
-      // One statement, so atomic without a transaction: delete what was acked and queue the receipts.
-      const receipts: EnvelopeRow[] = await this.db.query(
-        `WITH given AS (
+  private async writeAcks(acks: readonly AckWrite[]): Promise<true[]> {
+    const rows = acks.flatMap(({ caller, ids }) => ids.map((id) => [id, caller.deviceId, caller.userId] as const));
+    // One statement, so atomic without a transaction: delete what was acked and queue the receipts.
+    const receipts: EnvelopeRow[] = await this.db.query(
+      `WITH given AS (
            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS g(id, device_id, user_id)
          ), acked AS (
            DELETE FROM envelopes e USING given g WHERE e.id = g.id AND e.destination_device_id = g.device_id
@@ -225,13 +266,10 @@ export class MessagesService {
          WHERE a.kind = 'message' AND a.sender_user_id <> a.user_id
          ON CONFLICT DO NOTHING
          RETURNING ${ENVELOPE_COLUMNS}`,
-        [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
-      );
-      this.realtime.queued(receipts.map(toQueued));
-      for (const pending of batch) pending.resolve();
-    } catch (error) {
-      for (const pending of batch) pending.reject(error);
-    }
+      [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
+    );
+    this.realtime.queued(receipts.map(toQueued));
+    return acks.map(() => true);
   }
 
   /**
