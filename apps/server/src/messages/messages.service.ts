@@ -80,6 +80,25 @@ interface AckWrite {
  */
 const BATCHED = { cache: false, maxBatchSize: 500, batchScheduleFn: (run: () => void) => setImmediate(run) };
 
+/** A batch write that, if the statement fails, writes each item alone: one bad item fails only itself. */
+function aloneOnFailure<K, V>(write: (items: readonly K[]) => Promise<V[]>) {
+  return async (items: readonly K[]): Promise<(V | Error)[]> => {
+    try {
+      return await write(items);
+    } catch (error) {
+      if (items.length === 1) throw error;
+      return Promise.all(
+        items.map((item) =>
+          write([item]).then(
+            ([value]) => value as V,
+            (failure: unknown) => (failure instanceof Error ? failure : new Error(String(failure))),
+          ),
+        ),
+      );
+    }
+  };
+}
+
 /**
  * Store-and-forward of ciphertext: a send is stored whole in one transaction before it is
  * acknowledged, and an envelope is deleted only when its destination device acks it.
@@ -87,9 +106,15 @@ const BATCHED = { cache: false, maxBatchSize: 500, batchScheduleFn: (run: () => 
 @Injectable()
 export class MessagesService {
   /** Sends checked in one event-loop turn, stored in one statement. */
-  private readonly sendWrites = new DataLoader<SendWrite, Date | null>((writes) => this.writeSends(writes), BATCHED);
+  private readonly sendWrites = new DataLoader<SendWrite, Date | null>(
+    aloneOnFailure((writes) => this.writeSends(writes)),
+    BATCHED,
+  );
   /** Acks received in one event-loop turn, written in one statement. */
-  private readonly ackWrites = new DataLoader<AckWrite, true>((acks) => this.writeAcks(acks), BATCHED);
+  private readonly ackWrites = new DataLoader<AckWrite, true>(
+    aloneOnFailure((acks) => this.writeAcks(acks)),
+    BATCHED,
+  );
 
   constructor(
     private readonly db: DataSource,
