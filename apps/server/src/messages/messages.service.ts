@@ -165,11 +165,10 @@ export class MessagesService {
    */
   private async writeSends(writes: readonly SendWrite[]): Promise<(Date | null)[]> {
     const key = (deviceId: string, messageId: string) => `${deviceId}:${messageId}`;
+    const keyOf = (w: SendWrite) => key(w.caller.deviceId, w.input.messageId);
     // The same id twice in one batch: the first is stored, the others answer as its duplicates.
     const first = new Map<string, SendWrite>();
-    for (const w of writes)
-      if (!first.has(key(w.caller.deviceId, w.input.messageId)))
-        first.set(key(w.caller.deviceId, w.input.messageId), w);
+    for (const w of writes) if (!first.has(keyOf(w))) first.set(keyOf(w), w);
     const sends = [...first.values()];
     const envelopes = sends.flatMap((w) => w.input.envelopes.map((e) => ({ w, e })));
     // One row per stored envelope, or one without an envelope for a send that had none.
@@ -206,11 +205,7 @@ export class MessagesService {
       );
     const acceptedAt = new Map(rows.map((r) => [key(r.accepted_device, r.accepted_message), r.accepted_at]));
     this.realtime.queued(rows.filter((r) => r.id !== null).map(toQueued));
-    return writes.map((w) =>
-      first.get(key(w.caller.deviceId, w.input.messageId)) === w
-        ? (acceptedAt.get(key(w.caller.deviceId, w.input.messageId)) ?? null)
-        : null,
-    );
+    return writes.map((w) => (first.get(keyOf(w)) === w ? (acceptedAt.get(keyOf(w)) ?? null) : null));
   }
 
   /** The destination set must be exactly the recipient's receiving devices and my other ones, with room in their queues. */
