@@ -10,6 +10,7 @@ import { AuthController } from './auth/auth.controller.js';
 import { AuthService } from './auth/auth.service.js';
 import { JWT_SECRET } from './auth/jwt-secret.js';
 import { Tokens } from './auth/tokens.js';
+import { CallsController } from './calls/calls.controller.js';
 import { CONFIG, type Config } from './config/config.js';
 import { ContactsController } from './contacts/contacts.controller.js';
 import { ContactsService } from './contacts/contacts.service.js';
@@ -82,6 +83,7 @@ export class AppModule implements NestModule {
         ContactsController,
         KeysController,
         MessagesController,
+        CallsController,
         HealthController,
         DocsController,
       ],

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AttachmentPointer } from './attachments.js';
 import type { Device, User } from './auth.js';
-import type { CallRecord } from './calls.js';
+import { type CallConfig, CallRecord } from './calls.js';
 import { IsoDate, Uuid } from './fields.js';
 import { LIMITS } from './limits.js';
 import type { SignalResult } from './socket.js';
@@ -132,6 +132,10 @@ export interface ClientApi {
   safetyNumber(peerUserId: string): Promise<SafetyNumber>;
   acceptIdentity(peerUserId: string): Promise<void>;
   sendSignal(peerUserId: string, payload: unknown): Promise<SignalResult>;
+  /** ICE servers (with fresh TURN credentials) and the ring time, from the server. */
+  callConfig(): Promise<CallConfig>;
+  /** Puts a finished call into the conversation's history (on this device). */
+  recordCall(peerUserId: string, direction: 'in' | 'out', call: CallRecord): Promise<LocalMessage>;
   connectionState(): Promise<ConnectionState>;
 }
 
@@ -177,6 +181,8 @@ export const CLIENT_API_ARGS = {
   safetyNumber: z.tuple([Id]),
   acceptIdentity: z.tuple([Id]),
   sendSignal: z.tuple([Id, z.unknown()]),
+  callConfig: z.tuple([]),
+  recordCall: z.tuple([Id, z.enum(['in', 'out']), CallRecord]),
   connectionState: z.tuple([]),
 } as const satisfies { [K in keyof ClientApi]: z.ZodType<Parameters<ClientApi[K]>> };
 

@@ -9,6 +9,7 @@ import {
   TokenPair,
   User,
 } from './auth.js';
+import { CallConfig } from './calls.js';
 import { HealthResponse } from './health.js';
 import {
   AddPreKeysRequest,
@@ -216,6 +217,14 @@ export const ROUTES = {
     body: SendMessageRequest,
     maxBodyBytes: LIMITS.sendBodyBytes,
     response: SendMessageResponse,
+  },
+  callConfig: {
+    method: 'GET',
+    path: '/calls/config',
+    summary: 'ICE servers for calls (TURN credentials valid for ttlSeconds) and the ring time',
+    status: 200,
+    auth: true,
+    response: CallConfig,
   },
 } as const satisfies Record<string, RouteDef>;
 

@@ -4,6 +4,8 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type AuthResponse,
+  type CallConfig,
+  type CallRecord,
   type ClientApi,
   type ClientBridge,
   type ClientEvents,
@@ -293,6 +295,32 @@ export class ParleyCore implements ClientBridge {
       toUserId: peerUserId,
       envelopes: envelopes.map(({ deviceId, type, content }) => ({ deviceId, type, content })),
     });
+  }
+
+  async callConfig(): Promise<CallConfig> {
+    return this.require().session.call('callConfig', {});
+  }
+
+  async recordCall(peerUserId: string, direction: 'in' | 'out', call: CallRecord): Promise<LocalMessage> {
+    const active = this.require();
+    const now = new Date();
+    const message: LocalMessage = {
+      id: active.messaging.newMessageId(),
+      peerUserId,
+      senderUserId: direction === 'out' ? active.profile.user.id : peerUserId,
+      direction,
+      text: '',
+      attachment: null,
+      call,
+      status: 'read',
+      sentAt: now.toISOString(),
+      serverTimestamp: null,
+      // A missed call stays unread until the chat is opened.
+      readAt: direction === 'in' && call.outcome === 'missed' ? null : now.toISOString(),
+    };
+    active.store.insertMessage(message, now.getTime());
+    this.emit('message', message);
+    return message;
   }
 
   async connectionState() {

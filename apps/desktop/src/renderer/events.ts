@@ -1,5 +1,6 @@
 import { parley } from './api.js';
 import { notifyIncomingMessage } from './notifications.js';
+import { useCalls } from './stores/calls.js';
 import { useContacts } from './stores/contacts.js';
 import { useConversations } from './stores/conversations.js';
 import { useMessages } from './stores/messages.js';
@@ -33,6 +34,9 @@ export function connectCoreEvents(): () => void {
     parley.on('identity', (change) => useContacts.getState().identityChanged(change)),
     parley.on('connection', ({ state }) => useSession.getState().connectionChanged(state)),
     parley.on('signedOut', ({ reason }) => useSession.getState().signedOut(reason)),
+    parley.on('signal', ({ fromUserId, fromDeviceId, payload }) =>
+      useCalls.getState().signalReceived(fromUserId, fromDeviceId, payload),
+    ),
   ];
   return () => {
     for (const stop of stops) stop();

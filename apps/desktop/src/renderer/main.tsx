@@ -6,6 +6,7 @@ import './styles/auth.css';
 import './styles/sidebar.css';
 import './styles/conversation.css';
 import './styles/dialogs.css';
+import './styles/call.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';

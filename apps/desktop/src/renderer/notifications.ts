@@ -39,3 +39,22 @@ export function notifyIncomingMessage(message: LocalMessage): void {
     notification.close();
   };
 }
+
+/**
+ * A notification for an incoming call while the window is hidden or unfocused; a click brings the
+ * window forward, where the call screen answers or declines.
+ */
+export function notifyIncomingCall(peerUserId: string, media: 'audio' | 'video'): void {
+  if (!useSettings.getState().notifications || windowActive()) return;
+  if (!supported() || Notification.permission !== 'granted') return;
+  const caller = findPeer(peerUserId)?.displayName ?? i18next.t('appName');
+  const notification = new Notification(caller, {
+    body: i18next.t(media === 'video' ? 'call.incomingVideo' : 'call.incomingAudio'),
+    tag: `call:${peerUserId}`,
+    requireInteraction: true,
+  });
+  notification.onclick = () => {
+    window.focus();
+    notification.close();
+  };
+}

@@ -14,6 +14,19 @@ export type RateLimit = z.output<typeof RateLimit>;
 
 const Bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+/** A comma-separated list of ICE server URLs (`stun:host:port`, `turn:host:port?transport=udp`, `turns:…`). */
+const IceUrls = (scheme: RegExp) =>
+  z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(scheme, `expected URLs like ${scheme.source.slice(1)}host:port`)));
+
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -53,6 +66,11 @@ const EnvSchema = z.object({
   RATE_LIMIT_KEYS_PER_TARGET: RateLimit.default({ points: 30, seconds: 600 }),
   RATE_LIMIT_SEND_PER_DEVICE: RateLimit.default({ points: 600, seconds: 60 }),
   RATE_LIMIT_EPHEMERAL_PER_DEVICE: RateLimit.default({ points: 1200, seconds: 60 }),
+  STUN_URLS: IceUrls(/^stun:/).describe('STUN servers for calls, comma-separated'),
+  TURN_URLS: IceUrls(/^turns?:/).describe('TURN servers for calls (coturn with use-auth-secret), comma-separated'),
+  TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3_600),
+  CALL_RING_SECONDS: z.coerce.number().int().min(1).max(300).default(45),
 });
 
 export type Config = Omit<z.output<typeof EnvSchema>, 'DATA_DIR'> & { DATA_DIR: string };
@@ -68,6 +86,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  if (parsed.data.TURN_URLS.length > 0 && !parsed.data.TURN_SECRET) {
+    throw new ConfigError('Invalid configuration:\n  TURN_SECRET: required when TURN_URLS is set');
   }
   const dataDir = parsed.data.DATA_DIR;
   return { ...parsed.data, DATA_DIR: isAbsolute(dataDir) ? dataDir : resolve(dataDir) };

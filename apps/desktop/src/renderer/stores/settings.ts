@@ -10,6 +10,8 @@ export interface Preferences {
   notifications: boolean;
   /** Show the message text in notifications (off: only "New message"). */
   notificationText: boolean;
+  /** Calls go through the server's TURN relay only, so contacts never learn this computer's IP address. */
+  relayCalls: boolean;
 }
 
 interface SettingsState extends Preferences {
@@ -30,6 +32,7 @@ function loadPreferences(): Preferences {
     language: isLanguage(saved.language) ? saved.language : systemLanguage(),
     notifications: typeof saved.notifications === 'boolean' ? saved.notifications : true,
     notificationText: typeof saved.notificationText === 'boolean' ? saved.notificationText : true,
+    relayCalls: typeof saved.relayCalls === 'boolean' ? saved.relayCalls : false,
   };
 }
 
@@ -38,8 +41,8 @@ export const useSettings = create<SettingsState>((set, get) => ({
   ...loadPreferences(),
   update(patch) {
     set(patch);
-    const { theme, language, notifications, notificationText } = get();
-    const preferences: Preferences = { theme, language, notifications, notificationText };
+    const { theme, language, notifications, notificationText, relayCalls } = get();
+    const preferences: Preferences = { theme, language, notifications, notificationText, relayCalls };
     try {
       localStorage.setItem(STORAGE_KEY, JSON.stringify(preferences));
     } catch {} // storage full or disabled: the choice still holds for this run

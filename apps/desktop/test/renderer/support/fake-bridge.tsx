@@ -1,5 +1,6 @@
 // (.tsx so the Node-side tests project, which includes test/**/*.ts, leaves these DOM helpers alone.)
 import type {
+  CallRecord,
   ClientApi,
   ClientBridge,
   ClientError,
@@ -310,6 +311,15 @@ export class FakeBridge implements ClientBridge {
   }
   sendSignal(peerUserId: string, payload: unknown) {
     return this.call('sendSignal', [peerUserId, payload], () => ({ deliveredTo: [] }));
+  }
+  callConfig() {
+    return this.call('callConfig', [], () => ({ iceServers: [], ttlSeconds: 3600, ringSeconds: 45 }));
+  }
+  recordCall(peerUserId: string, direction: 'in' | 'out', call: CallRecord) {
+    return this.call('recordCall', [peerUserId, direction, call], () => {
+      const peer = this.directory.find((u) => u.id === peerUserId) ?? ME;
+      return this.seed(peer, '', direction, 0, { call });
+    });
   }
   connectionState() {
     return this.call('connectionState', [], () => this.connection);

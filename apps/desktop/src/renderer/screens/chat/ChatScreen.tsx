@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useContacts } from '../../stores/contacts.js';
 import { useConversations } from '../../stores/conversations.js';
+import { CallScreen } from '../call/CallScreen.js';
 import { MessageSearchDialog } from '../search/MessageSearchDialog.js';
 import { SettingsDialog } from '../settings/SettingsDialog.js';
 import { ConversationPane } from './ConversationPane.js';
@@ -70,6 +71,7 @@ export function ChatScreen() {
       </main>
       {panel === 'settings' ? <SettingsDialog onClose={() => setPanel(null)} /> : null}
       {panel === 'search' ? <MessageSearchDialog onClose={() => setPanel(null)} /> : null}
+      <CallScreen />
     </div>
   );
 }

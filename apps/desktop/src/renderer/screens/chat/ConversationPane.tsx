@@ -7,6 +7,7 @@ import { Icon } from '../../components/Icon.js';
 import { useNow } from '../../hooks/useNow.js';
 import { useWindowActive } from '../../hooks/useWindowActive.js';
 import { formatLastSeen } from '../../i18n/format.js';
+import { useCalls } from '../../stores/calls.js';
 import { useContacts } from '../../stores/contacts.js';
 import { useConversations, usePeer } from '../../stores/conversations.js';
 import { useMessages } from '../../stores/messages.js';
@@ -60,6 +61,7 @@ export function ConversationPane({ peerUserId }: { peerUserId: string }) {
   const peer = usePeer(peerUserId);
   const isContact = useContacts((s) => s.contacts.some((c) => c.userId === peerUserId));
   const online = useContacts((s) => s.contacts.find((c) => c.userId === peerUserId)?.presence?.online);
+  const inCall = useCalls((s) => s.call !== null && s.call.phase !== 'ended');
   const [dialog, setDialog] = useState<'safety' | 'remove' | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const name = peer?.displayName ?? '…';
@@ -91,6 +93,30 @@ export function ConversationPane({ peerUserId }: { peerUserId: string }) {
           <PresenceLine peerUserId={peerUserId} username={peer?.username} />
         </div>
         <div className="conversation-actions">
+          {isContact ? (
+            <>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={t('call.startAudio', { name })}
+                title={t('call.audioCall')}
+                disabled={inCall}
+                onClick={() => void useCalls.getState().start(peerUserId, 'audio')}
+              >
+                <Icon name="phone" />
+              </button>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={t('call.startVideo', { name })}
+                title={t('call.videoCall')}
+                disabled={inCall}
+                onClick={() => void useCalls.getState().start(peerUserId, 'video')}
+              >
+                <Icon name="video" />
+              </button>
+            </>
+          ) : null}
           <button type="button" className="icon-button labelled" onClick={() => setDialog('safety')}>
             <Icon name="shield" />
             <span>{t('conversation.safetyNumber')}</span>

@@ -9,6 +9,7 @@ import { StatusTicks } from '../../components/StatusTicks.js';
 import { useNow } from '../../hooks/useNow.js';
 import { formatDay, formatTime } from '../../i18n/format.js';
 import { useMessages } from '../../stores/messages.js';
+import { callSummary } from '../call/call-summary.js';
 
 /**
  * One row per message, keyed by its id. A day's first message carries the day separator above
@@ -78,6 +79,15 @@ const MessageRow = memo(function MessageRow({
       .resend(message)
       .catch((error: unknown) => setProblem(errorMessage(error, t)));
   };
+  if (message.call) {
+    return (
+      <p className={`call-entry${message.call.outcome === 'missed' && !out ? ' missed' : ''}`}>
+        <Icon name={message.call.media === 'video' ? 'video' : 'phone'} size={16} />
+        <span className="call-entry-text">{callSummary(message, t)}</span>
+        <time dateTime={momentOf(message)}>{formatTime(momentOf(message), i18n.language)}</time>
+      </p>
+    );
+  }
   return (
     <>
       <div

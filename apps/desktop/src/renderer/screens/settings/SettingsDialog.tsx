@@ -146,6 +146,26 @@ function NotificationsSection() {
   );
 }
 
+function CallsSection() {
+  const { t } = useTranslation();
+  const relayCalls = useSettings((s) => s.relayCalls);
+  const update = useSettings((s) => s.update);
+  return (
+    <section className="settings-section" aria-labelledby="settings-calls">
+      <h3 id="settings-calls">{t('settings.calls')}</h3>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={relayCalls}
+          onChange={(event) => update({ relayCalls: event.target.checked })}
+        />
+        <span>{t('settings.relayCalls')}</span>
+      </label>
+      <p className="muted">{t('settings.relayCallsHint')}</p>
+    </section>
+  );
+}
+
 function AccountSection({ onSignedOut }: { onSignedOut: () => void }) {
   const { t } = useTranslation();
   const [confirming, setConfirming] = useState(false);
@@ -195,6 +215,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
         <ProfileSection />
         <AppearanceSection />
         <NotificationsSection />
+        <CallsSection />
         <DevicesSection />
         <AccountSection onSignedOut={onClose} />
       </div>

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { withBrowser } from '../support/browser.js';
+import { callEntries, callScreen, inboundBytes, startCall, trackPeerConnections } from '../support/calls.js';
+import { befriend, person } from '../support/pair.js';
+import { withServer } from '../support/server.js';
+
+const t = withServer({ CALL_RING_SECONDS: '4' });
+const b = withBrowser();
+
+describe('calls', () => {
+  it('a video call carries audio and video both ways, ends on both sides within 2 s, and stays in both histories', {
+    timeout: 120_000,
+  }, async () => {
+    const alice = await person(b.browser, t.server.baseUrl, 'alice', 'Alice');
+    const bob = await person(b.browser, t.server.baseUrl, 'bob', 'Bob');
+    b.apps.push(alice.app, bob.app);
+    await trackPeerConnections(alice);
+    await trackPeerConnections(bob);
+    await befriend(alice, bob);
+
+    await startCall(alice.page, 'Bob', 'video');
+    await expect.poll(() => callScreen(alice.page, 'Bob').getByRole('status').textContent()).toBe('Calling…');
+    const ringing = callScreen(bob.page, 'Alice');
+    await ringing.getByText('Incoming video call').waitFor();
+    await ringing.getByRole('button', { name: 'Accept' }).click();
+
+    for (const page of [alice.page, bob.page]) await page.getByRole('timer').waitFor({ timeout: 20_000 });
+    const before = await Promise.all([inboundBytes(alice.page), inboundBytes(bob.page)]);
+    await alice.page.waitForTimeout(2_000);
+    const after = await Promise.all([inboundBytes(alice.page), inboundBytes(bob.page)]);
+    for (const side of [0, 1]) {
+      expect(after[side]?.audio).toBeGreaterThan(before[side]?.audio ?? 0);
+      expect(after[side]?.video).toBeGreaterThan(before[side]?.video ?? 0);
+    }
+
+    await callScreen(alice.page, 'Bob').getByRole('button', { name: 'Hang up' }).click();
+    const hungUpAt = Date.now();
+    await callScreen(bob.page, 'Alice').getByText('Alice hung up').waitFor({ timeout: 2_000 });
+    expect(Date.now() - hungUpAt).toBeLessThan(2_000);
+    await callScreen(alice.page, 'Bob').getByText('Call ended').waitFor({ timeout: 2_000 });
+
+    await expect
+      .poll(() => callEntries(alice.page).allTextContents())
+      .toEqual([expect.stringMatching(/^Outgoing video call · 0:0[2-9]$/)]);
+    await expect
+      .poll(() => callEntries(bob.page).allTextContents())
+      .toEqual([expect.stringMatching(/^Incoming video call · 0:0[2-9]$/)]);
+  });
+});

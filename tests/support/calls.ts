@@ -1,0 +1,74 @@
+import type { Page } from 'playwright-core';
+import type { Person } from './pair.js';
+
+/**
+ * Keeps every RTCPeerConnection the page creates in `window.__pcs`, so a test can read
+ * `getStats()` as the browser's own WebRTC internals would show them. Test-only: the app has no
+ * hook for this.
+ */
+const TRACK_PEER_CONNECTIONS = `
+  window.__pcs = [];
+  const Original = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Original {
+    constructor(...args) {
+      super(...args);
+      window.__pcs.push(this);
+    }
+  };
+`;
+
+/** Installs the tracking for this person's page (reloading it; the session comes back from the keychain). */
+export async function trackPeerConnections(someone: Person): Promise<void> {
+  await someone.page.addInitScript({ content: TRACK_PEER_CONNECTIONS });
+  await someone.page.reload();
+  await someone.page.getByRole('searchbox', { name: 'Search people and chats' }).waitFor();
+}
+
+export interface InboundBytes {
+  audio: number;
+  video: number;
+}
+
+/** Media bytes received so far, by kind, over the page's newest peer connection. */
+export function inboundBytes(page: Page): Promise<InboundBytes> {
+  return page.evaluate(`(async () => {
+    const pc = window.__pcs[window.__pcs.length - 1];
+    const totals = { audio: 0, video: 0 };
+    if (!pc) return totals;
+    (await pc.getStats()).forEach((report) => {
+      if (report.type === 'inbound-rtp' && (report.kind === 'audio' || report.kind === 'video'))
+        totals[report.kind] += report.bytesReceived ?? 0;
+    });
+    return totals;
+  })()`);
+}
+
+/** The ICE candidate types (host, srflx, relay) of the selected pair of the page's newest connection. */
+export function selectedCandidateTypes(page: Page): Promise<{ local: string; remote: string } | null> {
+  return page.evaluate(`(async () => {
+    const pc = window.__pcs[window.__pcs.length - 1];
+    if (!pc) return null;
+    const stats = new Map();
+    (await pc.getStats()).forEach((report) => stats.set(report.id, report));
+    for (const report of stats.values()) {
+      if (report.type === 'candidate-pair' && report.nominated && report.state === 'succeeded') {
+        return {
+          local: stats.get(report.localCandidateId)?.candidateType,
+          remote: stats.get(report.remoteCandidateId)?.candidateType,
+        };
+      }
+    }
+    return null;
+  })()`);
+}
+
+/** The call screen of a page, named after the other person. */
+export const callScreen = (page: Page, peerName: string) => page.getByRole('region', { name: `Call with ${peerName}` });
+
+/** Starts a call from the open conversation's header. */
+export async function startCall(page: Page, peerName: string, media: 'audio' | 'video'): Promise<void> {
+  await page.getByRole('button', { name: media === 'video' ? `Video call ${peerName}` : `Call ${peerName}` }).click();
+}
+
+/** The call entries of the open conversation's history. */
+export const callEntries = (page: Page) => page.getByRole('log', { name: 'Messages' }).locator('.call-entry-text');
