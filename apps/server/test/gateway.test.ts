@@ -137,11 +137,29 @@ describe('ephemeral signals', () => {
     const stored = await t.db.query("SELECT 1 FROM envelopes WHERE encode(content, 'base64') = $1", [marker]);
     expect(stored).toEqual([]);
 
+    // Like a send, a signal must address every device of the callee, and only theirs.
     const wrongDevice = await callerClient.request(CLIENT_EVENTS.signal, {
       toUserId: callee.user.id,
       envelopes: [{ deviceId: caller.deviceId, type: 'whisper', content: marker }],
     });
-    expect(wrongDevice).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    expect(wrongDevice).toMatchObject({
+      ok: false,
+      error: {
+        code: 'MISMATCHED_DEVICES',
+        details: { extraDevices: [{ userId: caller.user.id, deviceId: caller.deviceId }] },
+      },
+    });
+    const partial = await callerClient.request(CLIENT_EVENTS.signal, {
+      toUserId: callee.user.id,
+      envelopes: envelopes.slice(0, 1),
+    });
+    expect(partial).toMatchObject({
+      ok: false,
+      error: {
+        code: 'MISMATCHED_DEVICES',
+        details: { missingDevices: [{ userId: callee.user.id, deviceId: callee2.deviceId }], extraDevices: [] },
+      },
+    });
     calleeClient.close();
     callerClient.close();
   });

@@ -290,10 +290,12 @@ export class ParleyCore implements ClientBridge {
   async sendSignal(peerUserId: string, payload: unknown): Promise<SignalResult> {
     const active = this.require();
     const plaintext = new TextEncoder().encode(JSON.stringify({ kind: 'signal', payload }));
-    const envelopes = await active.messaging.encryptFor(peerUserId, plaintext, false);
-    return active.connection.signal({
-      toUserId: peerUserId,
-      envelopes: envelopes.map(({ deviceId, type, content }) => ({ deviceId, type, content })),
+    return active.messaging.repairingDevices(async () => {
+      const envelopes = await active.messaging.encryptFor(peerUserId, plaintext, false);
+      return active.connection.signal({
+        toUserId: peerUserId,
+        envelopes: envelopes.map(({ deviceId, type, content }) => ({ deviceId, type, content })),
+      });
     });
   }
 

@@ -53,12 +53,22 @@ export class Messaging {
     const content: MessageContent = message.attachment
       ? { kind: 'attachment', attachment: message.attachment, text, sentAt, to }
       : { kind: 'text', text, sentAt, to };
-    for (let attempt = 0; ; attempt++) {
+    return this.repairingDevices(async () => {
       const envelopes = await this.encryptFor(message.peerUserId, encode(content), true);
+      return transport.send({ messageId: message.id, recipientUserId: message.peerUserId, envelopes });
+    });
+  }
+
+  /**
+   * Runs `attempt` (encrypt for the devices we know, then send); when the server says the device
+   * list is out of date, learns the new one and tries again.
+   */
+  async repairingDevices<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let tries = 0; ; tries++) {
       try {
-        return await transport.send({ messageId: message.id, recipientUserId: message.peerUserId, envelopes });
+        return await attempt();
       } catch (error) {
-        if (!(error instanceof CoreError) || attempt >= DEVICE_REPAIRS) throw error;
+        if (!(error instanceof CoreError) || tries >= DEVICE_REPAIRS) throw error;
         if (error.code === 'MISMATCHED_DEVICES') {
           const details = error.details as { missingDevices: DeviceRef[]; extraDevices: DeviceRef[] };
           for (const extra of details.extraDevices) this.signal.forgetDevice(extra.deviceId);

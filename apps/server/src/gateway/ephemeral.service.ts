@@ -6,11 +6,12 @@ import {
   type SignalResult,
   type TypingRequest,
 } from '@parley/shared';
-import { DataSource, In, IsNull } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { ContactEntity, DeviceEntity } from '../database/entities.js';
 import { AppError } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
 import type { Caller } from '../http/route.js';
+import { RECEIVING_DEVICE } from '../keys/keys.service.js';
 import { Realtime } from './realtime.js';
 
 /** Typing indicators and call signalling: relayed to whoever is online now, never stored. */
@@ -38,13 +39,28 @@ export class EphemeralService {
       throw new AppError('NOT_A_CONTACT', 'This user does not have you in their contacts');
     }
     const deviceIds = input.envelopes.map((e) => e.deviceId);
-    const theirs = await this.db.getRepository(DeviceEntity).find({
-      where: { id: In(deviceIds), userId: input.toUserId, revokedAt: IsNull() },
+    // Like a send, a signal addresses every receiving device of the user (but the caller's own):
+    // a client with an old device list learns the new one, so every device rings.
+    const receiving = await this.db.getRepository(DeviceEntity).find({
+      where: { userId: input.toUserId, ...RECEIVING_DEVICE },
       select: { id: true },
     });
-    if (theirs.length !== new Set(deviceIds).size) {
-      throw new AppError('VALIDATION_FAILED', 'Signals may only address the devices of `toUserId`', {
-        issues: [{ path: 'envelopes', code: 'custom', message: 'Unknown device for this user' }],
+    const expected = new Set(receiving.map((d) => d.id).filter((id) => id !== caller.deviceId));
+    const given = new Set(deviceIds);
+    const missing = [...expected].filter((id) => !given.has(id));
+    const extra = [...given].filter((id) => !expected.has(id));
+    if (missing.length || extra.length || given.size !== deviceIds.length) {
+      const owners = extra.length
+        ? await this.db
+            .getRepository(DeviceEntity)
+            .find({ where: { id: In(extra) }, select: { id: true, userId: true } })
+        : [];
+      throw new AppError('MISMATCHED_DEVICES', 'The device list is out of date; refetch keys and resend', {
+        missingDevices: missing.map((deviceId) => ({ userId: input.toUserId, deviceId })),
+        extraDevices: extra.map((deviceId) => ({
+          userId: owners.find((d) => d.id === deviceId)?.userId ?? input.toUserId,
+          deviceId,
+        })),
       });
     }
     const online = await this.realtime.onlineDevices(deviceIds);

@@ -11,6 +11,8 @@ declare module 'simple-peer/simplepeer.min.js' {
   export type SignalData = Record<string, unknown>;
   export interface Instance {
     signal(data: SignalData): void;
+    /** Starts a new offer/answer round (the caller's side; the callee's asks the caller). */
+    negotiate(): void;
     destroy(error?: Error): void;
     replaceTrack(oldTrack: MediaStreamTrack, newTrack: MediaStreamTrack, stream: MediaStream): void;
     on(event: 'signal', listener: (data: SignalData) => void): this;

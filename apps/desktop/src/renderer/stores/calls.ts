@@ -58,8 +58,12 @@ interface CallsState {
 
 /** How long an ended call's screen stays, with its reason. */
 const ENDED_SCREEN_MS = 2_500;
-/** How long ICE may stay disconnected before it counts as failed. */
-const DISCONNECTED_GRACE_MS = 5_000;
+/** How long ICE may stay disconnected before the caller restarts it. */
+const DISCONNECTED_GRACE_MS = 4_000;
+/** How long an ICE restart may take to bring the connection back. */
+const ICE_RESTART_WINDOW_MS = 10_000;
+/** How long to wait for the other side's hang-up after the connection closed, before calling it lost. */
+const LOST_GRACE_MS = 1_500;
 
 /** What the running call holds that is not state to render. */
 interface Live {
@@ -173,36 +177,42 @@ export const useCalls = create<CallsState>((set, get) => {
       connected();
     });
     peer.on('connect', connected);
-    peer.on('close', () => {
-      if (get().call?.callId === call.callId && get().call?.phase !== 'ended') end('peerHungUp', 'completed');
-    });
-    peer.on('error', (error) => {
-      if (error.code === 'ERR_ICE_CONNECTION_FAILURE' || error.code === 'ERR_CONNECTION_FAILURE') return; // handled below
-      console.warn(`parley: call failed: ${error.message}`);
-      void send(call.peerUserId, { kind: 'hangup', callId: call.callId, reason: 'connection_failed' });
-      end('connectionFailed', 'failed');
-    });
-    let disconnectedTimer: ReturnType<typeof setTimeout> | null = null;
-    peer.on('iceStateChange', (state) => {
-      if (state === 'connected' || state === 'completed') {
-        if (disconnectedTimer) clearTimeout(disconnectedTimer);
-        return;
-      }
-      const fail = () => {
-        if (!live.iceRestarted && initiator) {
-          // One ICE restart: new candidates (a network change), then the call ends.
-          live.iceRestarted = true;
-          peer._pc.restartIce();
-          return;
-        }
+    // The call's end: a hang-up signal ends it as such; the connection lost for good ends it as failed.
+    let failing: ReturnType<typeof setTimeout> | null = null;
+    const failAfter = (ms: number) => {
+      if (failing) return;
+      failing = setTimeout(() => {
+        if (get().call?.callId !== call.callId || get().call?.phase === 'ended') return;
         void send(call.peerUserId, { kind: 'hangup', callId: call.callId, reason: 'connection_failed' });
         end('connectionFailed', 'failed');
-      };
-      if (state === 'failed') fail();
-      else if (state === 'disconnected') {
-        disconnectedTimer = setTimeout(fail, DISCONNECTED_GRACE_MS);
-        live.timers.push(disconnectedTimer);
-      }
+      }, ms);
+      live.timers.push(failing);
+    };
+    const recovered = () => {
+      if (failing) clearTimeout(failing);
+      failing = null;
+    };
+    peer.on('close', () => failAfter(LOST_GRACE_MS));
+    peer.on('error', (error) => {
+      console.warn(`parley: call connection: ${error.message}`);
+      failAfter(LOST_GRACE_MS);
+    });
+    peer.on('iceStateChange', (state) => {
+      if (state === 'connected' || state === 'completed') recovered();
+      if (state !== 'disconnected') return;
+      // Still disconnected after a grace period: the caller restarts ICE once (new candidates, e.g.
+      // after a network change); if that does not bring it back, the call ends on both sides.
+      live.timers.push(
+        setTimeout(() => {
+          if (peer._pc.iceConnectionState !== 'disconnected' || get().call?.callId !== call.callId) return;
+          if (initiator && !live.iceRestarted) {
+            live.iceRestarted = true;
+            peer._pc.restartIce();
+            peer.negotiate();
+          }
+          failAfter(ICE_RESTART_WINDOW_MS);
+        }, DISCONNECTED_GRACE_MS),
+      );
     });
     for (const data of live.pending.splice(0)) peer.signal(data);
   };
