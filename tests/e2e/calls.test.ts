@@ -4,7 +4,7 @@ import { callEntries, callScreen, inboundBytes, startCall, trackPeerConnections 
 import { befriend, person } from '../support/pair.js';
 import { withServer } from '../support/server.js';
 
-const t = withServer({ CALL_RING_SECONDS: '4' });
+const t = withServer();
 const b = withBrowser();
 
 describe('calls', () => {

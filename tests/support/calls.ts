@@ -67,8 +67,14 @@ export const callScreen = (page: Page, peerName: string) => page.getByRole('regi
 
 /** Starts a call from the open conversation's header. */
 export async function startCall(page: Page, peerName: string, media: 'audio' | 'video'): Promise<void> {
-  await page.getByRole('button', { name: media === 'video' ? `Video call ${peerName}` : `Call ${peerName}` }).click();
+  const name = media === 'video' ? `Video call ${peerName}` : `Call ${peerName}`;
+  await page.getByRole('button', { name, exact: true }).click();
 }
 
 /** The call entries of the open conversation's history. */
 export const callEntries = (page: Page) => page.getByRole('log', { name: 'Messages' }).locator('.call-entry-text');
+
+/** The text of the newest call entry in the open conversation. */
+export async function lastCallEntry(page: Page): Promise<string | undefined> {
+  return (await callEntries(page).allTextContents()).at(-1);
+}

@@ -15,6 +15,15 @@ export async function signUp(page: Page, url: string, username: string, displayN
   await page.getByRole('searchbox', { name: 'Search people and chats' }).waitFor({ timeout: 20_000 });
 }
 
+/** Signs in to an existing account through the sign-in form (a new device of that account). */
+export async function signIn(page: Page, url: string, username: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('searchbox', { name: 'Search people and chats' }).waitFor({ timeout: 20_000 });
+}
+
 /** Finds someone in the directory and adds them. */
 export async function addContact(page: Page, query: string, displayName: string): Promise<void> {
   const search = page.getByRole('searchbox', { name: 'Search people and chats' });
