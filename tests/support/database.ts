@@ -33,3 +33,16 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/** Every column of every table, as text: what someone with the database would see. */
+export async function dumpDatabase(db: TestDatabase): Promise<string> {
+  const tables = await db.query<{ table_name: string }>(
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+  );
+  const parts: string[] = [];
+  for (const { table_name } of tables) {
+    const rows = await db.query(`SELECT * FROM "${table_name}"`);
+    parts.push(JSON.stringify(rows, (_, v) => (v?.type === 'Buffer' ? Buffer.from(v.data).toString('latin1') : v)));
+  }
+  return parts.join('\n');
+}

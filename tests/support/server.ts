@@ -132,13 +132,15 @@ export interface ServerContext {
 
 /**
  * A throwaway database and a server process on it for the test file that calls this (set up in
- * beforeAll, torn down in afterAll). Rate limits are relaxed unless `env` says otherwise.
+ * beforeAll, torn down in afterAll). Rate limits are relaxed unless `env` says otherwise; `env` may be
+ * a function, read when the server starts (after the file's earlier beforeAll hooks).
  */
-export function withServer(env: Record<string, string> = {}): ServerContext {
+export function withServer(env: Record<string, string> | (() => Record<string, string>) = {}): ServerContext {
   const context = {} as ServerContext;
   beforeAll(async () => {
     context.db = await createTestDatabase();
-    context.server = await startServer({ DATABASE_URL: context.db.url, ...RELAXED_LIMITS, ...env });
+    const extra = typeof env === 'function' ? env() : env;
+    context.server = await startServer({ DATABASE_URL: context.db.url, ...RELAXED_LIMITS, ...extra });
     context.url = context.server.baseUrl;
   });
   afterAll(async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CLIENT_EVENTS, type Envelope, SERVER_EVENTS, type SendMessageResponse } from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevice, encryptFor, opaqueEnvelopesFor, type TestDevice } from '../../../tests/support/devices.js';
+import { dumpDatabase } from '../../../tests/support/database.js';
 import { call, expectError } from '../../../tests/support/http.js';
 import { withServer } from '../../../tests/support/server.js';
 import { connectClient, eventually, type TestClient } from '../../../tests/support/socket.js';
@@ -10,19 +11,6 @@ const t = withServer();
 
 const messagesOf = (client: TestClient) => client.envelopes.filter((e) => e.kind === 'message');
 const receiptsOf = (client: TestClient, kind: Envelope['kind']) => client.envelopes.filter((e) => e.kind === kind);
-
-/** Every column of every table, as text: what someone with the database would see. */
-async function databaseDump(): Promise<string> {
-  const tables = await t.db.query<{ table_name: string }>(
-    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
-  );
-  const parts: string[] = [];
-  for (const { table_name } of tables) {
-    const rows = await t.db.query(`SELECT * FROM "${table_name}"`);
-    parts.push(JSON.stringify(rows, (_, v) => (v?.type === 'Buffer' ? Buffer.from(v.data).toString('latin1') : v)));
-  }
-  return parts.join('\n');
-}
 
 describe('store and forward', () => {
   let alice: TestDevice;
@@ -78,7 +66,7 @@ describe('store and forward', () => {
       );
     }
     // The server stored only ciphertext: the marker is nowhere in the database.
-    expect(await databaseDump()).not.toContain(marker);
+    expect(await dumpDatabase(t.db)).not.toContain(marker);
 
     // Acks deleted every copy; both of Alice's devices got a delivered receipt.
     await eventually(

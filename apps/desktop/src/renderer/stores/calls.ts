@@ -172,10 +172,9 @@ export const useCalls = create<CallsState>((set, get) => {
     const peer = new SimplePeer({ initiator, stream, config, trickle: true });
     live.peer = peer;
     peer.on('signal', (data) => void send(call.peerUserId, { kind: 'sdp', callId: call.callId, data }));
-    peer.on('stream', (remote) => {
-      update({ remoteStream: remote });
-      connected();
-    });
+    // The remote tracks arrive with the answer, before any media can flow: the call counts as
+    // connected only once ICE and DTLS are up (simple-peer's data channel opens).
+    peer.on('stream', (remote) => update({ remoteStream: remote }));
     peer.on('connect', connected);
     // The call's end: a hang-up signal ends it as such; the connection lost for good ends it as failed.
     let failing: ReturnType<typeof setTimeout> | null = null;
