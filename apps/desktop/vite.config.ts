@@ -12,7 +12,8 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     target: 'es2022',
-    // One bundle read from disk (file:// or the local host), never over a network: size matters less than simplicity.
+    // Read from disk (file:// or the local host), never over a network; what only a call needs is a
+    // separate chunk (stores/calls.ts) so that start-up does not parse it.
     chunkSizeWarningLimit: 1024,
   },
 });

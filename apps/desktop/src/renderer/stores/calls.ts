@@ -1,5 +1,5 @@
 import { type CallConfig, type CallMedia, type CallOutcome, CallSignal } from '@parley/shared';
-import SimplePeer, { type Instance, type SignalData } from 'simple-peer/simplepeer.min.js';
+import type { Instance, SignalData } from 'simple-peer/simplepeer.min.js';
 import { create } from 'zustand';
 import { parley } from '../api.js';
 import { notifyIncomingCall } from '../notifications.js';
@@ -122,6 +122,10 @@ async function measureQuality(pc: RTCPeerConnection): Promise<CallQuality | null
   return 'poor';
 }
 
+/** simple-peer is loaded with the first call, not at start-up (it is a sixth of the renderer bundle). */
+let simplePeer: Promise<typeof import('simple-peer/simplepeer.min.js').default> | null = null;
+const loadSimplePeer = () => (simplePeer ??= import('simple-peer/simplepeer.min.js').then((m) => m.default));
+
 export const useCalls = create<CallsState>((set, get) => {
   const update = (patch: Partial<CallView>) => {
     const call = get().call;
@@ -162,9 +166,10 @@ export const useCalls = create<CallsState>((set, get) => {
   };
 
   /** The WebRTC side: trickle ICE through encrypted signals; one ICE restart before giving up. */
-  const connectPeer = (initiator: boolean, stream: MediaStream) => {
+  const connectPeer = async (initiator: boolean, stream: MediaStream) => {
+    const SimplePeer = await loadSimplePeer();
     const call = get().call;
-    if (!call) return;
+    if (!call || call.phase === 'ended') return;
     const config: RTCConfiguration = {
       iceServers: live.config?.iceServers ?? [],
       iceTransportPolicy: useSettings.getState().relayCalls ? 'relay' : 'all',
@@ -242,7 +247,7 @@ export const useCalls = create<CallsState>((set, get) => {
         },
       });
       try {
-        const [config, stream] = await Promise.all([parley.callConfig(), localMedia(media)]);
+        const [config, stream] = await Promise.all([parley.callConfig(), localMedia(media), loadSimplePeer()]);
         live.config = config;
         if (get().call?.callId !== callId) {
           for (const track of stream.getTracks()) track.stop();
@@ -275,14 +280,14 @@ export const useCalls = create<CallsState>((set, get) => {
       update({ phase: 'connecting' });
       for (const timer of live.timers.splice(0)) clearTimeout(timer);
       try {
-        const stream = await localMedia(call.media);
+        const [stream] = await Promise.all([localMedia(call.media), loadSimplePeer()]);
         if (get().call?.callId !== call.callId || get().call?.phase === 'ended') {
           for (const track of stream.getTracks()) track.stop();
           return;
         }
         update({ localStream: stream });
         await send(call.peerUserId, { kind: 'accept', callId: call.callId });
-        connectPeer(false, stream);
+        await connectPeer(false, stream);
       } catch (error) {
         console.warn(`parley: call could not be answered: ${(error as Error).message}`);
         void send(call.peerUserId, { kind: 'hangup', callId: call.callId, reason: 'connection_failed' });
@@ -410,7 +415,7 @@ export const useCalls = create<CallsState>((set, get) => {
           if (live.ringing.size > 1) void send(fromUserId, { kind: 'answered_elsewhere', callId: current.callId });
           for (const timer of live.timers.splice(0)) clearTimeout(timer);
           update({ phase: 'connecting' });
-          connectPeer(true, current.localStream);
+          void connectPeer(true, current.localStream);
           return;
         }
         case 'decline':
