@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { CLIENT_EVENTS, type Envelope, SERVER_EVENTS, type SendMessageResponse } from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDevice, encryptFor, opaqueEnvelopesFor, type TestDevice } from '../../../tests/support/devices.js';
 import { dumpDatabase } from '../../../tests/support/database.js';
+import { createDevice, encryptFor, opaqueEnvelopesFor, type TestDevice } from '../../../tests/support/devices.js';
 import { call, expectError } from '../../../tests/support/http.js';
 import { withServer } from '../../../tests/support/server.js';
 import { connectClient, eventually, type TestClient } from '../../../tests/support/socket.js';
