@@ -24,6 +24,8 @@ export const RELAXED_LIMITS = {
 export interface ServerProcess {
   baseUrl: string;
   port: number;
+  /** The server's DATA_DIR (its blob store is under `attachments/`). */
+  dataDir: string;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   /** Graceful stop (SIGTERM) and clean-up; resolves with the exit code once the process is gone. */
@@ -109,6 +111,7 @@ export async function startServer(
   return {
     baseUrl,
     port,
+    dataDir,
     output: () => output,
     kill: (signal = 'SIGKILL') => stop(signal),
     stop: async () => {

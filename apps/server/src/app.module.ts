@@ -5,6 +5,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
+import { AttachmentsController } from './attachments/attachments.controller.js';
+import { AttachmentsService } from './attachments/attachments.service.js';
 import { AccessGuard } from './auth/access.guard.js';
 import { AuthController } from './auth/auth.controller.js';
 import { AuthService } from './auth/auth.service.js';
@@ -84,6 +86,7 @@ export class AppModule implements NestModule {
         KeysController,
         MessagesController,
         CallsController,
+        AttachmentsController,
         HealthController,
         DocsController,
       ],
@@ -104,6 +107,7 @@ export class AppModule implements NestModule {
         EphemeralService,
         KeysService,
         MessagesService,
+        AttachmentsService,
         Gateway,
       ],
     };

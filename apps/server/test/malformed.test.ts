@@ -55,7 +55,7 @@ describe('malformed requests', () => {
   for (const [name, route] of Object.entries(ROUTES)) {
     it(`${route.method} ${route.path} (${name}) never answers 5xx`, async () => {
       const auth = route.auth ? { token } : {};
-      if ('body' in route) {
+      if ('body' in route || 'binaryBody' in route) {
         for (const [what, rawBody, contentType = 'application/json'] of BAD_BODIES) {
           const headers: Record<string, string> = contentType ? { 'content-type': contentType } : {};
           const res = await call(t.url, route.method, concretePath(route.path), { ...auth, rawBody, headers });

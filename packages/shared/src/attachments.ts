@@ -32,3 +32,38 @@ export const AttachmentPointer = z.strictObject({
   voice: VoiceMetadata.optional(),
 });
 export type AttachmentPointer = z.infer<typeof AttachmentPointer>;
+
+/**
+ * Files are encrypted in chunks of this many plaintext bytes with libsodium's secretstream
+ * (XChaCha20-Poly1305): a 24-byte header, then each chunk with a 17-byte tag; the last chunk is
+ * tagged final, so a truncated or reordered file fails to decrypt.
+ */
+export const ATTACHMENT_CHUNK_BYTES = 64 * 1024;
+export const ATTACHMENT_HEADER_BYTES = 24;
+export const ATTACHMENT_CHUNK_OVERHEAD_BYTES = 17;
+
+/** The ciphertext size of a file of `size` bytes (the final chunk is partial, or empty). */
+export function attachmentCiphertextSize(size: number): number {
+  const chunks = Math.floor(size / ATTACHMENT_CHUNK_BYTES) + 1;
+  return ATTACHMENT_HEADER_BYTES + size + chunks * ATTACHMENT_CHUNK_OVERHEAD_BYTES;
+}
+
+/** Announces an upload: its ciphertext size and who may fetch it besides the uploader. */
+export const CreateAttachmentRequest = z.strictObject({
+  recipientUserId: Uuid,
+  /** Ciphertext bytes, as `attachmentCiphertextSize` gives for the file. */
+  size: z.number().int().min(attachmentCiphertextSize(0)).max(Number.MAX_SAFE_INTEGER),
+});
+export type CreateAttachmentRequest = z.infer<typeof CreateAttachmentRequest>;
+
+export const CreateAttachmentResponse = z.object({
+  id: Uuid,
+  /** The server's limit on a file's (plaintext) size. */
+  maxBytes: z.number().int(),
+});
+export type CreateAttachmentResponse = z.infer<typeof CreateAttachmentResponse>;
+
+/** `details` of ATTACHMENT_TOO_LARGE. */
+export const AttachmentTooLarge = z.object({ maxBytes: z.number().int() });
+
+export const AttachmentParams = z.strictObject({ id: Uuid });

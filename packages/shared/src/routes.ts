@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { AttachmentParams, CreateAttachmentRequest, CreateAttachmentResponse } from './attachments.js';
 import {
   AuthResponse,
   DeviceIdParams,
@@ -46,6 +47,10 @@ export interface RouteDef {
   body?: z.ZodType;
   /** Body size limit when it is not LIMITS.jsonBodyBytes. */
   maxBodyBytes?: number;
+  /** The body is bytes (`application/octet-stream`), read as a stream by the handler, not JSON. */
+  binaryBody?: true;
+  /** The success response is bytes (`application/octet-stream`), not JSON. */
+  binaryResponse?: true;
   query?: z.ZodType;
   params?: z.ZodType;
   response?: z.ZodType;
@@ -225,6 +230,35 @@ export const ROUTES = {
     status: 200,
     auth: true,
     response: CallConfig,
+  },
+  createAttachment: {
+    method: 'POST',
+    path: '/attachments',
+    summary:
+      'Announce an encrypted file: its ciphertext size and its recipient (over the limit: 413, nothing uploaded)',
+    status: 201,
+    auth: true,
+    body: CreateAttachmentRequest,
+    response: CreateAttachmentResponse,
+  },
+  uploadAttachment: {
+    method: 'PUT',
+    path: '/attachments/:id',
+    summary:
+      'Upload the ciphertext (application/octet-stream, exactly the announced size); a cut-off upload is sent again whole',
+    status: 204,
+    auth: true,
+    params: AttachmentParams,
+    binaryBody: true,
+  },
+  downloadAttachment: {
+    method: 'GET',
+    path: '/attachments/:id',
+    summary: 'The ciphertext, for its uploader and its recipient only (anyone else: 404)',
+    status: 200,
+    auth: true,
+    params: AttachmentParams,
+    binaryResponse: true,
   },
 } as const satisfies Record<string, RouteDef>;
 

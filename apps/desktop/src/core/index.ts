@@ -1,3 +1,10 @@
+export {
+  AttachmentCorrupt,
+  AttachmentDecryptor,
+  AttachmentEncryptor,
+  newAttachmentKey,
+  sodiumReady,
+} from './attachments/crypto.js';
 export { type CoreOptions, ParleyCore } from './core.js';
 export { CoreError } from './errors.js';
 export * from './net/api-client.js';

@@ -71,6 +71,16 @@ const EnvSchema = z.object({
   TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3_600),
   CALL_RING_SECONDS: z.coerce.number().int().min(1).max(300).default(45),
+  ATTACHMENT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(100 * 1024 * 1024),
+  ATTACHMENT_RETENTION_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(30 * 86_400),
 });
 
 export type Config = Omit<z.output<typeof EnvSchema>, 'DATA_DIR'> & { DATA_DIR: string };

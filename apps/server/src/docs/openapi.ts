@@ -33,14 +33,19 @@ function operation(name: string, def: RouteDef) {
     ...(def.body
       ? { requestBody: { required: true, content: { 'application/json': { schema: schema(def.body, 'input') } } } }
       : {}),
+    ...(def.binaryBody ? { requestBody: { required: true, content: { 'application/octet-stream': BYTES } } } : {}),
     responses: {
       [def.status]: def.response
         ? { description: 'Success', content: { 'application/json': { schema: schema(def.response, 'output') } } }
-        : { description: 'Success, no content' },
+        : def.binaryResponse
+          ? { description: 'Success', content: { 'application/octet-stream': BYTES } }
+          : { description: 'Success, no content' },
       default: errorResponse,
     },
   };
 }
+
+const BYTES = { schema: { type: 'string', contentMediaType: 'application/octet-stream' } };
 
 /** The OpenAPI 3.1 document, generated from the shared route table and schemas. */
 export function openApiDocument(): object {

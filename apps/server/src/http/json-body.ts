@@ -12,6 +12,14 @@ const largeBodyParsers = new Map<string, RequestHandler>(
     .map((route) => [`${route.method} ${API_PREFIX}${route.path}`, parser(route.maxBodyBytes)]),
 );
 
+/** Routes whose body is a byte stream for the handler, as "METHOD" and a path pattern. */
+const binaryBodyRoutes = Object.values(ROUTES)
+  .filter((route) => 'binaryBody' in route)
+  .map((route) => ({
+    method: route.method,
+    path: new RegExp(`^${API_PREFIX}${route.path.replace(/:\w+/g, '[^/]+')}$`),
+  }));
+
 /** body-parser failures, which are the client's fault, as our error codes. */
 function bodyParserError(error: { type?: string; message?: string; limit?: number }): AppError {
   switch (error.type) {
@@ -29,10 +37,19 @@ function bodyParserError(error: { type?: string; message?: string; limit?: numbe
 
 /**
  * Parses JSON bodies (size-limited per route). A request that carries a body must say it is
- * JSON; anything else is a 415, not a guess.
+ * JSON — or, on a binary route, `application/octet-stream`, left unread for its handler;
+ * anything else is a 415, not a guess.
  */
 export function jsonBody(req: Request, res: Response, next: NextFunction): void {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (binaryBodyRoutes.some((route) => route.method === req.method && route.path.test(req.path))) {
+    next(
+      hasBody && !req.is('application/octet-stream')
+        ? new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/octet-stream')
+        : undefined,
+    );
+    return;
+  }
   if (hasBody && !req.is('application/json')) {
     next(new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json'));
     return;

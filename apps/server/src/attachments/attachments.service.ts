@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { attachmentCiphertextSize, type CreateAttachmentRequest, type CreateAttachmentResponse } from '@parley/shared';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { CONFIG, type Config } from '../config/config.js';
+import { AppError } from '../http/app-error.js';
+import type { Caller } from '../http/route.js';
+import { LOGGER } from '../logger.js';
+import { BlobStore, SizeMismatch } from './blob-store.js';
+
+/** An upload not finished within this time is abandoned: its row and partial file go. */
+const UNFINISHED_UPLOAD_MS = 24 * 3_600_000;
+const SWEEP_EVERY_MS = 3_600_000;
+
+const notFound = () => new AppError('NOT_FOUND', 'No such attachment');
+
+/**
+ * Encrypted attachments: announced (size, recipient), uploaded whole, fetched only by the uploader
+ * and the recipient, deleted after the retention period. The server never has a file's key.
+ */
+@Injectable()
+export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
+  private readonly blobs: BlobStore;
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly db: DataSource,
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {
+    this.blobs = new BlobStore(join(config.DATA_DIR, 'attachments'));
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.blobs.init();
+    const every = Math.min(SWEEP_EVERY_MS, Math.max(1_000, (this.config.ATTACHMENT_RETENTION_SECONDS * 1000) / 4));
+    this.sweeper = setInterval(() => void this.sweep(), every);
+    this.sweeper.unref();
+    await this.sweep();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweeper);
+  }
+
+  async create(caller: Caller, input: CreateAttachmentRequest): Promise<CreateAttachmentResponse> {
+    const maxBytes = this.config.ATTACHMENT_MAX_BYTES;
+    if (input.size > attachmentCiphertextSize(maxBytes)) {
+      throw new AppError('ATTACHMENT_TOO_LARGE', `Files can be at most ${maxBytes} bytes`, { maxBytes });
+    }
+    const id = randomUUID();
+    const [row] = await this.db.query<{ id: string }[]>(
+      `INSERT INTO attachments (id, owner_user_id, recipient_user_id, size)
+       SELECT $1, $2, id, $4 FROM users WHERE id = $3
+       RETURNING id`,
+      [id, caller.userId, input.recipientUserId, input.size],
+    );
+    if (!row) throw new AppError('USER_NOT_FOUND', 'No such recipient');
+    return { id, maxBytes };
+  }
+
+  /** Stores the whole ciphertext, or nothing; only the uploader, only until it is complete. */
+  async upload(caller: Caller, id: string, body: Readable, contentLength: number | undefined): Promise<void> {
+    const [row] = await this.db.query<{ size: string; uploaded: boolean }[]>(
+      'SELECT size, uploaded_at IS NOT NULL AS uploaded FROM attachments WHERE id = $1 AND owner_user_id = $2',
+      [id, caller.userId],
+    );
+    if (!row) throw notFound();
+    if (row.uploaded) throw new AppError('ALREADY_UPLOADED', 'This attachment is already uploaded');
+    const size = Number(row.size);
+    if (contentLength !== size) {
+      throw new AppError('VALIDATION_FAILED', `Content-Length must be the announced size, ${size} bytes`);
+    }
+    try {
+      await this.blobs.write(id, body, size);
+    } catch (error) {
+      if (error instanceof SizeMismatch) throw new AppError('VALIDATION_FAILED', error.message);
+      throw error;
+    }
+    await this.db.query('UPDATE attachments SET uploaded_at = now() WHERE id = $1', [id]);
+  }
+
+  /** The ciphertext and its size, for the uploader and the recipient; anyone else learns nothing. */
+  async download(caller: Caller, id: string): Promise<{ stream: Readable; size: number }> {
+    const [row] = await this.db.query<{ size: string }[]>(
+      `SELECT size FROM attachments
+       WHERE id = $1 AND uploaded_at IS NOT NULL AND $2 IN (owner_user_id, recipient_user_id)`,
+      [id, caller.userId],
+    );
+    if (!row) throw notFound();
+    return { stream: this.blobs.read(id), size: Number(row.size) };
+  }
+
+  /** Deletes attachments past the retention period and uploads abandoned half-way. */
+  private async sweep(): Promise<void> {
+    try {
+      // A SELECT around the DELETE, so that the driver answers rows (not rows and a count).
+      const expired = await this.db.query<{ id: string }[]>(
+        `WITH gone AS (
+           DELETE FROM attachments
+           WHERE created_at < now() - make_interval(secs => $1)
+              OR (uploaded_at IS NULL AND created_at < now() - make_interval(secs => $2))
+           RETURNING id)
+         SELECT id FROM gone`,
+        [this.config.ATTACHMENT_RETENTION_SECONDS, UNFINISHED_UPLOAD_MS / 1000],
+      );
+      for (const { id } of expired) await this.blobs.remove(id);
+      await this.blobs.sweepPartials(UNFINISHED_UPLOAD_MS);
+      if (expired.length) this.log.info({ deleted: expired.length }, 'attachments past retention deleted');
+    } catch (error) {
+      this.log.error({ err: error }, 'attachment sweep failed');
+    }
+  }
+}
