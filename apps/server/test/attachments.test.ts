@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { AttachmentDecryptor, AttachmentEncryptor, newAttachmentKey, sodiumReady } from '@parley/desktop';
 import { API_PREFIX, type AuthResponse, attachmentCiphertextSize } from '@parley/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, dumpDatabase } from '../../../tests/support/database.js';
 import { call, expectError, register } from '../../../tests/support/http.js';
 import { RELAXED_LIMITS, startServer, withServer } from '../../../tests/support/server.js';

@@ -113,7 +113,10 @@ export class AttachmentDecryptor extends Transform {
     try {
       if (!this.state) {
         const header = this.pending.take(ATTACHMENT_HEADER_BYTES);
-        if (!header) return done();
+        if (!header) {
+          done();
+          return;
+        }
         this.state = sodium.crypto_secretstream_xchacha20poly1305_init_pull(header, this.key);
       }
       // A full-size chunk is held back while it might be the last one (its tag says).
