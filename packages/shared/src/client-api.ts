@@ -208,6 +208,8 @@ export const CLIENT_ERROR_CODES = [
   'NETWORK',
   'IDENTITY_UNTRUSTED',
   'LOCAL_STORE_LOCKED',
+  /** A downloaded attachment does not match its digest, or does not decrypt. */
+  'ATTACHMENT_CORRUPT',
 ] as const;
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
 

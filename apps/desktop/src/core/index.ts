@@ -5,9 +5,11 @@ export {
   newAttachmentKey,
   sodiumReady,
 } from './attachments/crypto.js';
+export { AttachmentTransfers, type Progress, type UploadedAttachment } from './attachments/transfers.js';
 export { type CoreOptions, ParleyCore } from './core.js';
 export { CoreError } from './errors.js';
 export * from './net/api-client.js';
+export { ServerSession } from './net/server-session.js';
 export { KEYCHAIN_SERVICE, KeychainSecretStore, keychainAccount, type SecretStore } from './secrets.js';
 // Building blocks, exported for the benchmarks.
 export { SignalService } from './signal/signal-service.js';

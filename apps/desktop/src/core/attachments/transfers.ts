@@ -1,0 +1,163 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { API_PREFIX, type AttachmentPointer, attachmentCiphertextSize, ErrorBody } from '@parley/shared';
+import { CoreError } from '../errors.js';
+import type { ServerSession } from '../net/server-session.js';
+import { AttachmentDecryptor, AttachmentEncryptor, newAttachmentKey, sodiumReady } from './crypto.js';
+
+/** Bytes moved so far and the total, for progress bars. */
+export type Progress = (done: number, total: number) => void;
+
+/** What an upload gives the message that refers to it (name, type and metadata come from the UI). */
+export type UploadedAttachment = Pick<AttachmentPointer, 'id' | 'key' | 'digest' | 'size'>;
+
+/** Counts the bytes passing through. */
+class Counter extends Transform {
+  private done = 0;
+  constructor(
+    private readonly total: number,
+    private readonly onProgress?: Progress,
+  ) {
+    super();
+  }
+  override _transform(chunk: Buffer, _: BufferEncoding, next: TransformCallback): void {
+    this.done += chunk.length;
+    this.onProgress?.(this.done, this.total);
+    next(null, chunk);
+  }
+}
+
+/**
+ * Attachments between this device and the server. The local copy of every attachment is its
+ * ciphertext under `<dataDir>/attachments/<id>` (the key lives only in the message, in the
+ * encrypted store), so nothing readable is ever on disk and a failed upload can be retried from
+ * it. Files stream through in chunks: memory stays flat whatever their size.
+ */
+export class AttachmentTransfers {
+  constructor(
+    private readonly serverUrl: string,
+    private readonly session: ServerSession,
+    private readonly dir: string,
+  ) {}
+
+  /**
+   * Announces a file of `size` bytes read from `source` and encrypts it into the local copy;
+   * `upload` then sends it (and can be called again if it fails). Over the server's limit it fails
+   * at the announcement (ATTACHMENT_TOO_LARGE, with `maxBytes`), before anything is read.
+   */
+  async prepare(
+    recipientUserId: string,
+    source: Readable,
+    size: number,
+    signal?: AbortSignal,
+  ): Promise<UploadedAttachment> {
+    await sodiumReady;
+    const cipherSize = attachmentCiphertextSize(size);
+    const { id } = await this.session.call('createAttachment', { body: { recipientUserId, size: cipherSize } });
+    const key = newAttachmentKey();
+    const encryptor = new AttachmentEncryptor(key);
+    const partial = await this.partialPath(id);
+    try {
+      await pipeline(source, encryptor, createWriteStream(partial, { mode: 0o600 }), { signal });
+      if ((await stat(partial)).size !== cipherSize) {
+        throw new CoreError('VALIDATION_FAILED', `The file is not the ${size} bytes it was said to be`);
+      }
+      await rename(partial, this.localPath(id));
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw error;
+    }
+    return { id, key: Buffer.from(key).toString('base64'), digest: encryptor.digest().toString('base64'), size };
+  }
+
+  /** Sends the local copy (again, after a failure); an upload the server already has counts as done. */
+  async upload(id: string, onProgress?: Progress, signal?: AbortSignal): Promise<void> {
+    const path = this.localPath(id);
+    const { size } = await stat(path);
+    const counter = new Counter(size, onProgress);
+    const body = createReadStream(path).pipe(counter);
+    const res = await this.fetch(`/attachments/${id}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+      body: body as unknown as ReadableStream,
+      duplex: 'half',
+      signal,
+    });
+    if (res.status === 409) return; // ALREADY_UPLOADED: an earlier try got through
+    if (!res.ok) throw await this.failure(res);
+  }
+
+  /** Fetches the attachment into the local copy, checking its digest; a local copy is used as is. */
+  async download(pointer: AttachmentPointer, onProgress?: Progress, signal?: AbortSignal): Promise<void> {
+    const path = this.localPath(pointer.id);
+    if (existsSync(path)) return;
+    const res = await this.fetch(`/attachments/${pointer.id}`, { signal });
+    if (!res.ok || !res.body) throw await this.failure(res);
+    const total = attachmentCiphertextSize(pointer.size);
+    const hash = createHash('sha256');
+    const partial = await this.partialPath(pointer.id);
+    try {
+      const hashing = new Transform({
+        transform(chunk: Buffer, _, next) {
+          hash.update(chunk);
+          next(null, chunk);
+        },
+      });
+      await pipeline(res.body, new Counter(total, onProgress), hashing, createWriteStream(partial, { mode: 0o600 }), {
+        signal,
+      });
+      if (hash.digest('base64') !== pointer.digest) {
+        throw new CoreError('ATTACHMENT_CORRUPT', 'The attachment does not match its digest');
+      }
+      await rename(partial, path);
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw error;
+    }
+  }
+
+  /** The plaintext of a downloaded (or sent) attachment, decrypted as it is read. */
+  open(pointer: AttachmentPointer): Readable {
+    const decryptor = new AttachmentDecryptor(Buffer.from(pointer.key, 'base64'));
+    const file = createReadStream(this.localPath(pointer.id));
+    file.on('error', (error) => decryptor.destroy(error));
+    return file.pipe(decryptor);
+  }
+
+  has(id: string): boolean {
+    return existsSync(this.localPath(id));
+  }
+
+  private localPath(id: string): string {
+    return join(this.dir, id);
+  }
+
+  private async partialPath(id: string): Promise<string> {
+    await mkdir(join(this.dir, '.partial'), { recursive: true, mode: 0o700 });
+    return join(this.dir, '.partial', `${id}.${randomBytes(6).toString('hex')}`);
+  }
+
+  private async fetch(path: string, init: RequestInit & { duplex?: 'half' }): Promise<Response> {
+    const token = await this.session.token();
+    try {
+      return await fetch(`${this.serverUrl}${API_PREFIX}${path}`, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` },
+      });
+    } catch (error) {
+      if ((error as Error).name === 'AbortError') throw error;
+      throw new CoreError('NETWORK', `The server cannot be reached: ${(error as Error).message}`);
+    }
+  }
+
+  private async failure(res: Response): Promise<CoreError> {
+    const parsed = ErrorBody.safeParse(await res.json().catch(() => null));
+    return parsed.success
+      ? new CoreError(parsed.data.error.code, parsed.data.error.message, parsed.data.error.details)
+      : new CoreError('NETWORK', `Unexpected answer ${res.status}`);
+  }
+}

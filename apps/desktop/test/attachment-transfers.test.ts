@@ -1,0 +1,121 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { AttachmentTransfers, createApiClient, ServerSession, type UploadedAttachment } from '@parley/desktop';
+import type { AttachmentPointer, AuthResponse } from '@parley/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { register } from '../../../tests/support/http.js';
+import { withServer } from '../../../tests/support/server.js';
+
+const MAX_BYTES = 4 * 1024 * 1024;
+const t = withServer({ ATTACHMENT_MAX_BYTES: String(MAX_BYTES) });
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+describe('attachment transfers through the core, against a real server', () => {
+  const dirs: string[] = [];
+  let alice: { auth: AuthResponse; transfers: AttachmentTransfers; dir: string };
+  let bob: { auth: AuthResponse; transfers: AttachmentTransfers; dir: string };
+
+  async function device() {
+    const auth = await register(t.url);
+    const session = new ServerSession(
+      createApiClient(t.url),
+      auth.refreshToken,
+      {
+        persistRefreshToken: async () => {},
+        revoked: () => {},
+      },
+      auth,
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'parley-attachments-'));
+    dirs.push(dir);
+    return { auth, transfers: new AttachmentTransfers(t.url, session, dir), dir };
+  }
+
+  beforeAll(async () => {
+    alice = await device();
+    bob = await device();
+  });
+  afterAll(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  const pointer = (uploaded: UploadedAttachment): AttachmentPointer => ({
+    ...uploaded,
+    name: 'notes.txt',
+    contentType: 'text/plain',
+  });
+
+  it('a file goes up and comes down whole, with progress, and is never readable on disk', async () => {
+    const marker = `marker-${randomBytes(6).toString('hex')}`;
+    const file = Buffer.concat([Buffer.from(marker), randomBytes(3 * 1024 * 1024), Buffer.from(marker)]);
+    const sent: number[] = [];
+    const uploaded = await alice.transfers.prepare(bob.auth.user.id, Readable.from([file]), file.length);
+    await alice.transfers.upload(uploaded.id, (done) => sent.push(done));
+    expect(sent.length).toBeGreaterThan(1);
+    expect(sent.at(-1)).toBeGreaterThan(file.length);
+
+    const received: number[] = [];
+    await bob.transfers.download(pointer(uploaded), (done) => received.push(done));
+    expect(received.length).toBeGreaterThan(1);
+    expect(sha256(await readAll(bob.transfers.open(pointer(uploaded))))).toBe(sha256(file));
+    // The sender reads its own copy too.
+    expect(sha256(await readAll(alice.transfers.open(pointer(uploaded))))).toBe(sha256(file));
+    for (const dir of [alice.dir, bob.dir]) {
+      for (const name of await readdir(dir)) {
+        if (name !== '.partial') expect((await readFile(join(dir, name))).includes(marker)).toBe(false);
+      }
+    }
+  });
+
+  it('a file over the server limit is refused before a byte of it is read', async () => {
+    const untouched = new Readable({
+      read() {
+        throw new Error('the file was read');
+      },
+    });
+    await expect(alice.transfers.prepare(bob.auth.user.id, untouched, MAX_BYTES + 1)).rejects.toMatchObject({
+      code: 'ATTACHMENT_TOO_LARGE',
+      details: { maxBytes: MAX_BYTES },
+    });
+  });
+
+  it('a cancelled upload is not served; retried from the local copy, it completes', async () => {
+    const file = randomBytes(2 * 1024 * 1024);
+    const uploaded = await alice.transfers.prepare(bob.auth.user.id, Readable.from([file]), file.length);
+    const abort = new AbortController();
+    const cancelled = alice.transfers.upload(
+      uploaded.id,
+      (done) => {
+        if (done > 512 * 1024) abort.abort();
+      },
+      abort.signal,
+    );
+    await expect(cancelled).rejects.toThrow();
+    await expect(bob.transfers.download(pointer(uploaded))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+    await alice.transfers.upload(uploaded.id);
+    await bob.transfers.download(pointer(uploaded));
+    expect(sha256(await readAll(bob.transfers.open(pointer(uploaded))))).toBe(sha256(file));
+  });
+
+  it('a download that does not match its digest is refused and leaves nothing behind', async () => {
+    const file = randomBytes(100_000);
+    const uploaded = await alice.transfers.prepare(bob.auth.user.id, Readable.from([file]), file.length);
+    await alice.transfers.upload(uploaded.id);
+    const forged = { ...pointer(uploaded), digest: Buffer.alloc(32).toString('base64') };
+    await expect(bob.transfers.download(forged)).rejects.toMatchObject({ code: 'ATTACHMENT_CORRUPT' });
+    expect(bob.transfers.has(uploaded.id)).toBe(false);
+    await bob.transfers.download(pointer(uploaded));
+    expect(sha256(await readAll(bob.transfers.open(pointer(uploaded))))).toBe(sha256(file));
+  });
+});
