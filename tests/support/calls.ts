@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
 import type { Person } from './pair.js';
 
 /**
@@ -41,6 +42,17 @@ export function inboundBytes(page: Page): Promise<InboundBytes> {
     });
     return totals;
   })()`);
+}
+
+/** Audio and video bytes received keep growing on every page, over two seconds. */
+export async function expectMediaFlowing(pages: Page[]): Promise<void> {
+  const before = await Promise.all(pages.map(inboundBytes));
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const after = await Promise.all(pages.map(inboundBytes));
+  pages.forEach((_, i) => {
+    expect(after[i]?.audio).toBeGreaterThan(before[i]?.audio ?? 0);
+    expect(after[i]?.video).toBeGreaterThan(before[i]?.video ?? 0);
+  });
 }
 
 /** The ICE candidate types (host, srflx, relay) of the selected pair of the page's newest connection. */
