@@ -42,7 +42,10 @@ export function startTestKeyring(): { env: Record<string, string>; stop: () => v
   };
 }
 
-/** Waits until the keyring answers on the bus (it takes a moment to register its name). */
+/**
+ * Waits until the keyring's login collection exists on the bus: the daemon registers its name
+ * first and creates the collection a moment later, and a secret stored in between fails.
+ */
 export async function waitForKeyring(env: Record<string, string>): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -53,8 +56,10 @@ export async function waitForKeyring(env: Record<string, string>): Promise<void>
           '--session',
           '--print-reply',
           '--dest=org.freedesktop.secrets',
-          '/org/freedesktop/secrets',
-          'org.freedesktop.DBus.Peer.Ping',
+          '/org/freedesktop/secrets/collection/login',
+          'org.freedesktop.DBus.Properties.Get',
+          'string:org.freedesktop.Secret.Collection',
+          'string:Locked',
         ],
         { env: { ...process.env, ...env }, stdio: 'ignore' },
       );
