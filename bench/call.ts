@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startHost } from '@parley/desktop/host';
 import { chromium, type Page } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS } from '../tests/support/chromium.ts';
+import { CHROMIUM, CHROMIUM_ARGS, TRACK_PEER_CONNECTIONS } from '../tests/support/chromium.ts';
 import { startTestKeyring, waitForKeyring } from '../tests/support/keyring.ts';
 import { ROOT, startBenchServer } from './server.ts';
 import { median, percentile } from './stats.ts';
@@ -34,15 +34,6 @@ const MEDIA_FLOWING = `(async () => {
     await new Promise((r) => setTimeout(r, 5));
   }
 })()`;
-
-/** Keeps the page's peer connections in window.__pcs, so their stats can be read. */
-const TRACK_PEER_CONNECTIONS = `
-  window.__pcs = [];
-  const Original = window.RTCPeerConnection;
-  window.RTCPeerConnection = class extends Original {
-    constructor(...args) { super(...args); window.__pcs.push(this); }
-  };
-`;
 
 /** The baseline: camera and microphone on both ends, offer/answer/candidates handed over in-page. */
 const BARE_WEBRTC = `(async () => {

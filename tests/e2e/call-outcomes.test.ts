@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startApp, withBrowser } from '../support/browser.js';
-import { callScreen, lastCallEntry, startCall } from '../support/calls.js';
+import { callScreen, connectCall, lastCallEntry, startCall } from '../support/calls.js';
 import { befriend, type Person, person } from '../support/pair.js';
 import { withServer } from '../support/server.js';
 import { openChat, signIn } from '../support/ui.js';
@@ -53,9 +53,7 @@ describe('how a call ends, on every side', () => {
     await befriend(carol, bob);
     await openChat(bob.page, 'Alice');
 
-    await startCall(alice.page, 'Bob', 'audio');
-    await callScreen(bob.page, 'Alice').getByRole('button', { name: 'Accept' }).click();
-    for (const page of [alice.page, bob.page]) await page.getByRole('timer').waitFor({ timeout: 20_000 });
+    await connectCall(alice, bob, 'audio');
 
     await startCall(carol.page, 'Bob', 'audio');
     await callScreen(carol.page, 'Bob').getByText('Bob is on another call').waitFor({ timeout: 10_000 });

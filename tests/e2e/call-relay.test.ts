@@ -1,20 +1,19 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, withBrowser } from '../support/browser.js';
+import { withBrowser } from '../support/browser.js';
 import {
   callScreen,
+  connectCall,
   expectMediaFlowing,
   lastCallEntry,
   selectedCandidateTypes,
-  startCall,
   trackPeerConnections,
 } from '../support/calls.js';
 import { dumpDatabase } from '../support/database.js';
-import { befriend, type Person } from '../support/pair.js';
+import { befriend, type Person, person } from '../support/pair.js';
 import { withServer } from '../support/server.js';
 import { startTap, type Tap } from '../support/tap.js';
 import { type Coturn, startCoturn } from '../support/turn.js';
-import { signUp, uniqueUsername } from '../support/ui.js';
 
 let coturn: Coturn;
 beforeAll(async () => {
@@ -29,12 +28,8 @@ const b = withBrowser();
 
 /** Someone whose host reaches the server through a tap that records everything the server sends. */
 async function tappedPerson(name: string, displayName: string, tap: Tap): Promise<Person> {
-  const app = await startApp(tap.url);
-  b.apps.push(app);
-  const page = await (await b.browser.newContext()).newPage();
-  const username = uniqueUsername(name);
-  await signUp(page, app.url, username, displayName);
-  const someone = { page, app, username, displayName };
+  const someone = await person(b.browser, tap.url, name, displayName);
+  b.apps.push(someone.app);
   await trackPeerConnections(someone);
   return someone;
 }
@@ -66,9 +61,7 @@ describe('a call forced through TURN', () => {
   it('connects through coturn on the short-lived credentials and carries audio and video both ways', {
     timeout: 60_000,
   }, async () => {
-    await startCall(alice.page, 'Bob', 'video');
-    await callScreen(bob.page, 'Alice').getByRole('button', { name: 'Accept' }).click();
-    for (const page of [alice.page, bob.page]) await page.getByRole('timer').waitFor({ timeout: 20_000 });
+    await connectCall(alice, bob, 'video');
 
     // A relay candidate exists only if coturn accepted the server's short-lived credentials, and
     // with relay-only gathering it is the only kind of pair there is.
@@ -85,9 +78,7 @@ describe('a call forced through TURN', () => {
     timeout: 60_000,
   }, async () => {
     const signalsBefore = countSignals(tap.fromServer());
-    await startCall(alice.page, 'Bob', 'audio');
-    await callScreen(bob.page, 'Alice').getByRole('button', { name: 'Accept' }).click();
-    for (const page of [alice.page, bob.page]) await page.getByRole('timer').waitFor({ timeout: 20_000 });
+    await connectCall(alice, bob, 'audio');
     // Both ends did produce SDP with a DTLS fingerprint, and it crossed the server as signals …
     for (const page of [alice.page, bob.page]) expect(await localSdp(page)).toContain('a=fingerprint');
     await callScreen(bob.page, 'Alice').getByRole('button', { name: 'Hang up' }).click();
@@ -105,9 +96,7 @@ describe('a call forced through TURN', () => {
   it('when the relay goes away mid-call, one ICE restart is tried, then both sides end with the reason', {
     timeout: 90_000,
   }, async () => {
-    await startCall(alice.page, 'Bob', 'audio');
-    await callScreen(bob.page, 'Alice').getByRole('button', { name: 'Accept' }).click();
-    for (const page of [alice.page, bob.page]) await page.getByRole('timer').waitFor({ timeout: 20_000 });
+    await connectCall(alice, bob, 'audio');
     const firstUfrag = iceUfrag(await localSdp(alice.page));
 
     await coturn.stop();

@@ -1,22 +1,7 @@
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { TRACK_PEER_CONNECTIONS } from './chromium.js';
 import type { Person } from './pair.js';
-
-/**
- * Keeps every RTCPeerConnection the page creates in `window.__pcs`, so a test can read
- * `getStats()` as the browser's own WebRTC internals would show them. Test-only: the app has no
- * hook for this.
- */
-const TRACK_PEER_CONNECTIONS = `
-  window.__pcs = [];
-  const Original = window.RTCPeerConnection;
-  window.RTCPeerConnection = class extends Original {
-    constructor(...args) {
-      super(...args);
-      window.__pcs.push(this);
-    }
-  };
-`;
 
 /** Installs the tracking for this person's page (reloading it; the session comes back from the keychain). */
 export async function trackPeerConnections(someone: Person): Promise<void> {
@@ -81,6 +66,13 @@ export const callScreen = (page: Page, peerName: string) => page.getByRole('regi
 export async function startCall(page: Page, peerName: string, media: 'audio' | 'video'): Promise<void> {
   const name = media === 'video' ? `Video call ${peerName}` : `Call ${peerName}`;
   await page.getByRole('button', { name, exact: true }).click();
+}
+
+/** `caller` calls `callee`, who answers at once; resolves when both call timers run (connected). */
+export async function connectCall(caller: Person, callee: Person, media: 'audio' | 'video'): Promise<void> {
+  await startCall(caller.page, callee.displayName, media);
+  await callScreen(callee.page, caller.displayName).getByRole('button', { name: 'Accept' }).click();
+  for (const page of [caller.page, callee.page]) await page.getByRole('timer').waitFor({ timeout: 20_000 });
 }
 
 /** The call entries of the open conversation's history. */

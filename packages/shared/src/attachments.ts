@@ -58,12 +58,9 @@ export type CreateAttachmentRequest = z.infer<typeof CreateAttachmentRequest>;
 
 export const CreateAttachmentResponse = z.object({
   id: Uuid,
-  /** The server's limit on a file's (plaintext) size. */
+  /** The server's limit on a file's (plaintext) size; also the `details` of ATTACHMENT_TOO_LARGE. */
   maxBytes: z.number().int(),
 });
 export type CreateAttachmentResponse = z.infer<typeof CreateAttachmentResponse>;
-
-/** `details` of ATTACHMENT_TOO_LARGE. */
-export const AttachmentTooLarge = z.object({ maxBytes: z.number().int() });
 
 export const AttachmentParams = z.strictObject({ id: Uuid });

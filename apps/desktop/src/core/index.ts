@@ -1,10 +1,4 @@
-export {
-  AttachmentCorrupt,
-  AttachmentDecryptor,
-  AttachmentEncryptor,
-  newAttachmentKey,
-  sodiumReady,
-} from './attachments/crypto.js';
+export { AttachmentDecryptor, AttachmentEncryptor, newAttachmentKey, sodiumReady } from './attachments/crypto.js';
 export { AttachmentTransfers, type Progress, type UploadedAttachment } from './attachments/transfers.js';
 export { type CoreOptions, ParleyCore } from './core.js';
 export { CoreError } from './errors.js';

@@ -78,6 +78,8 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
       await this.blobs.write(id, body, size);
     } catch (error) {
       if (error instanceof SizeMismatch) throw new AppError('VALIDATION_FAILED', error.message);
+      // The client went away mid-upload: its doing, not a fault here; it sends the file again.
+      if (body.readableAborted) throw new AppError('VALIDATION_FAILED', 'The upload was cut off; send it again');
       throw error;
     }
     await this.db.query('UPDATE attachments SET uploaded_at = now() WHERE id = $1', [id]);

@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { ATTACHMENT_CHUNK_BYTES, ATTACHMENT_CHUNK_OVERHEAD_BYTES, ATTACHMENT_HEADER_BYTES } from '@parley/shared';
 import sodium, { type StateAddress } from 'libsodium-wrappers';
+import { CoreError } from '../errors.js';
 
 /** libsodium's WebAssembly, loaded once. */
 export const sodiumReady = sodium.ready;
@@ -91,13 +92,11 @@ export class AttachmentEncryptor extends Transform {
   }
 }
 
-export class AttachmentCorrupt extends Error {
-  override name = 'AttachmentCorrupt';
-}
+const corrupt = (why: string) => new CoreError('ATTACHMENT_CORRUPT', `The attachment ${why}`);
 
 /**
  * Decrypts what `AttachmentEncryptor` made. Every chunk is authenticated as it arrives; a
- * truncated file (no final chunk), extra bytes after it, or a wrong key fail with `AttachmentCorrupt`.
+ * truncated file (no final chunk), extra bytes after it, or a wrong key fail with ATTACHMENT_CORRUPT.
  */
 export class AttachmentDecryptor extends Transform {
   private state: StateAddress | null = null;
@@ -130,9 +129,9 @@ export class AttachmentDecryptor extends Transform {
 
   override _flush(done: TransformCallback): void {
     try {
-      if (!this.state) throw new AttachmentCorrupt('the attachment is truncated');
+      if (!this.state) throw corrupt('is truncated');
       this.open(this.pending.rest());
-      if (!this.finished) throw new AttachmentCorrupt('the attachment is truncated');
+      if (!this.finished) throw corrupt('is truncated');
       done();
     } catch (error) {
       done(error as Error);
@@ -140,12 +139,12 @@ export class AttachmentDecryptor extends Transform {
   }
 
   private open(cipher: Buffer): void {
-    if (this.finished) throw new AttachmentCorrupt('the attachment has bytes after its end');
+    if (this.finished) throw corrupt('has bytes after its end');
     let opened: { message: Uint8Array; tag: number } | false | null = null;
     try {
       opened = this.state && sodium.crypto_secretstream_xchacha20poly1305_pull(this.state, cipher, null);
     } catch {} // too short to be a chunk
-    if (!opened) throw new AttachmentCorrupt('the attachment does not decrypt (wrong key or damaged)');
+    if (!opened) throw corrupt('does not decrypt (wrong key or damaged)');
     if (opened.tag === sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL) this.finished = true;
     this.push(Buffer.from(opened.message.buffer, opened.message.byteOffset, opened.message.byteLength));
   }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, type Hash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,17 +15,19 @@ export type Progress = (done: number, total: number) => void;
 /** What an upload gives the message that refers to it (name, type and metadata come from the UI). */
 export type UploadedAttachment = Pick<AttachmentPointer, 'id' | 'key' | 'digest' | 'size'>;
 
-/** Counts the bytes passing through. */
-class Counter extends Transform {
+/** Counts the bytes passing through for progress, and hashes them when given a hash. */
+class Meter extends Transform {
   private done = 0;
   constructor(
     private readonly total: number,
     private readonly onProgress?: Progress,
+    private readonly hash?: Hash,
   ) {
     super();
   }
   override _transform(chunk: Buffer, _: BufferEncoding, next: TransformCallback): void {
     this.done += chunk.length;
+    this.hash?.update(chunk);
     this.onProgress?.(this.done, this.total);
     next(null, chunk);
   }
@@ -78,8 +80,7 @@ export class AttachmentTransfers {
   async upload(id: string, onProgress?: Progress, signal?: AbortSignal): Promise<void> {
     const path = this.localPath(id);
     const { size } = await stat(path);
-    const counter = new Counter(size, onProgress);
-    const body = createReadStream(path).pipe(counter);
+    const body = createReadStream(path).pipe(new Meter(size, onProgress));
     const res = await this.fetch(`/attachments/${id}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
@@ -87,8 +88,9 @@ export class AttachmentTransfers {
       duplex: 'half',
       signal,
     });
-    if (res.status === 409) return; // ALREADY_UPLOADED: an earlier try got through
-    if (!res.ok) throw await this.failure(res);
+    if (res.ok) return;
+    const error = await this.failure(res);
+    if (error.code !== 'ALREADY_UPLOADED') throw error; // already there: an earlier try got through
   }
 
   /** Fetches the attachment into the local copy, checking its digest; a local copy is used as is. */
@@ -101,13 +103,7 @@ export class AttachmentTransfers {
     const hash = createHash('sha256');
     const partial = await this.partialPath(pointer.id);
     try {
-      const hashing = new Transform({
-        transform(chunk: Buffer, _, next) {
-          hash.update(chunk);
-          next(null, chunk);
-        },
-      });
-      await pipeline(res.body, new Counter(total, onProgress), hashing, createWriteStream(partial, { mode: 0o600 }), {
+      await pipeline(res.body, new Meter(total, onProgress, hash), createWriteStream(partial, { mode: 0o600 }), {
         signal,
       });
       if (hash.digest('base64') !== pointer.digest) {
