@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,9 +19,33 @@ export function startTestKeyring(): { env: Record<string, string>; stop: () => v
     }
   }
   const home = mkdtempSync(join(tmpdir(), 'parley-keyring-'));
-  const address = execFileSync('dbus-daemon', ['--session', '--fork', '--print-address=1', '--print-pid=1'], {
-    encoding: 'utf8',
-  }).split('\n');
+  // A session bus without service activation: with the standard configuration, the first call
+  // to org.freedesktop.secrets (our own readiness check, or keytar) could start a second, locked
+  // gnome-keyring with no login collection, racing the unlocked one below for the name.
+  const config = join(home, 'bus.conf');
+  writeFileSync(
+    config,
+    `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=${home}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`,
+  );
+  const address = execFileSync(
+    'dbus-daemon',
+    [`--config-file=${config}`, '--fork', '--print-address=1', '--print-pid=1'],
+    {
+      encoding: 'utf8',
+    },
+  ).split('\n');
   const busAddress = address[0]?.trim() ?? '';
   const busPid = Number(address[1]);
   const env = { DBUS_SESSION_BUS_ADDRESS: busAddress };
@@ -43,8 +67,8 @@ export function startTestKeyring(): { env: Record<string, string>; stop: () => v
 }
 
 /**
- * Waits until the keyring's login collection exists on the bus: the daemon registers its name
- * first and creates the collection a moment later, and a secret stored in between fails.
+ * Waits until the keyring's login collection answers on the bus: the daemon takes its name first
+ * and creates the collection a moment later, and a secret stored in between fails.
  */
 export async function waitForKeyring(env: Record<string, string>): Promise<void> {
   const deadline = Date.now() + 10_000;
