@@ -123,6 +123,7 @@ async function seed(dataDir: string, serverUrl: string, sizes: number[]): Promis
           serverTimestamp: new Date(at).toISOString(),
           readAt: new Date(at).toISOString(),
           attachment: null,
+          attachmentReady: false,
           call: null,
         };
         store.insertMessage(message, at);

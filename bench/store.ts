@@ -43,6 +43,7 @@ function measure(store: LocalStore) {
         serverTimestamp: new Date(start + i * 1000).toISOString(),
         readAt: null,
         attachment: null,
+        attachmentReady: false,
         call: null,
       };
       store.insertMessage(m, start + i * 1000);

@@ -38,6 +38,7 @@ async function seedHistory(dataDir: string, serverUrl: string, peerUserId: strin
           serverTimestamp: at,
           readAt: at,
           attachment: null,
+          attachmentReady: false,
           call: null,
         },
         Date.parse(at),

@@ -31,6 +31,7 @@ export async function openCore(serverUrl: string, dataDir?: string): Promise<Tes
     identity: [],
     connection: [],
     signal: [],
+    transfer: [],
     signedOut: [],
   } as TestCore['events'];
   for (const name of Object.keys(events) as (keyof ClientEvents)[]) {

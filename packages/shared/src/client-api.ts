@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AttachmentPointer } from './attachments.js';
+import { AttachmentPointer, VoiceMetadata } from './attachments.js';
 import type { Device, User } from './auth.js';
 import { type CallConfig, CallRecord } from './calls.js';
 import { IsoDate, Uuid } from './fields.js';
@@ -49,6 +49,8 @@ export interface LocalMessage {
   /** The text, or an attachment's caption (may be empty then). */
   text: string;
   attachment: AttachmentPointer | null;
+  /** The attachment's (encrypted) local copy exists: sent from here, or downloaded. */
+  attachmentReady: boolean;
   /** Set on a call's history entry. */
   call: CallRecord | null;
   status: MessageStatus;
@@ -104,6 +106,31 @@ export interface SafetyNumber {
   changed: boolean;
 }
 
+/** A file the UI is about to send: what the recipient sees besides the bytes. */
+export const OutgoingFile = z.strictObject({
+  name: z.string().trim().min(1).max(255),
+  contentType: z.string().min(1).max(255),
+  size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  image: AttachmentPointer.shape.image,
+  voice: VoiceMetadata.optional(),
+});
+export type OutgoingFile = z.infer<typeof OutgoingFile>;
+
+/** How many bytes of a file the UI hands the core per `appendAttachment` call. */
+export const ATTACHMENT_APPEND_BYTES = 1024 * 1024;
+
+/** A file moving between this device and the server, as progress bars show it. */
+export interface TransferUpdate {
+  messageId: string;
+  peerUserId: string;
+  direction: 'upload' | 'download';
+  /** `active` while bytes move; `failed` may be retried (`retryMessage` / `downloadAttachment`). */
+  state: 'active' | 'done' | 'failed' | 'cancelled';
+  done: number;
+  total: number;
+  error?: { code: string; message: string };
+}
+
 export interface ClientApi {
   register(input: {
     username: string;
@@ -127,6 +154,22 @@ export interface ClientApi {
   history(peerUserId: string, before?: string, limit?: number): Promise<HistoryPage>;
   searchMessages(query: string, limit?: number): Promise<SearchHit[]>;
   sendText(peerUserId: string, text: string): Promise<LocalMessage>;
+  /**
+   * Starts sending a file: the server is told its size (over the limit this fails with
+   * ATTACHMENT_TOO_LARGE and `details.maxBytes`, before any byte is read) and the core starts
+   * encrypting. Returns the id the message will have. Then `appendAttachment` the bytes in order
+   * (at most ATTACHMENT_APPEND_BYTES each) and `sendAttachment`, or `cancelTransfer` to drop it.
+   */
+  startAttachment(peerUserId: string, file: OutgoingFile): Promise<string>;
+  appendAttachment(messageId: string, bytes: Uint8Array): Promise<void>;
+  /** Finishes the file and sends it (uploads, then the message); its progress comes as `transfer` events. */
+  sendAttachment(messageId: string, caption: string): Promise<LocalMessage>;
+  /** Fetches a received attachment into the local copy (a no-op when it is there). */
+  downloadAttachment(messageId: string): Promise<void>;
+  /** Stops a file being prepared, uploaded (the message fails; `retryMessage` resumes) or downloaded. */
+  cancelTransfer(messageId: string): Promise<void>;
+  /** Sends a failed outgoing message again. */
+  retryMessage(messageId: string): Promise<void>;
   markRead(peerUserId: string): Promise<void>;
   setTyping(peerUserId: string, typing: boolean): Promise<void>;
   safetyNumber(peerUserId: string): Promise<SafetyNumber>;
@@ -149,6 +192,7 @@ export interface ClientEvents {
   identity: IdentityChange;
   connection: { state: ConnectionState };
   signal: { fromUserId: string; fromDeviceId: string; payload: unknown };
+  transfer: TransferUpdate;
   /** This device was signed out (logout here, or revoked elsewhere). */
   signedOut: { reason: 'logout' | 'revoked' };
 }
@@ -176,6 +220,12 @@ export const CLIENT_API_ARGS = {
   history: z.tuple([Id, Text.optional(), z.number().int().min(1).max(500).optional()]),
   searchMessages: z.tuple([Text, z.number().int().min(1).max(200).optional()]),
   sendText: z.tuple([Id, z.string().max(8_000 * 4)]),
+  startAttachment: z.tuple([Id, OutgoingFile]),
+  appendAttachment: z.tuple([Id, z.instanceof(Uint8Array).refine((b) => b.byteLength <= ATTACHMENT_APPEND_BYTES)]),
+  sendAttachment: z.tuple([Id, z.string().max(8_000 * 4)]),
+  downloadAttachment: z.tuple([Id]),
+  cancelTransfer: z.tuple([Id]),
+  retryMessage: z.tuple([Id]),
   markRead: z.tuple([Id]),
   setTyping: z.tuple([Id, z.boolean()]),
   safetyNumber: z.tuple([Id]),
@@ -197,6 +247,7 @@ export const CLIENT_API_EVENTS = [
   'identity',
   'connection',
   'signal',
+  'transfer',
   'signedOut',
 ] as const satisfies readonly (keyof ClientEvents)[];
 

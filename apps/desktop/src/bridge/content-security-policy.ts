@@ -1,6 +1,8 @@
 /**
  * The renderer's Content-Security-Policy, the same in both shells: only the app's own files, its
- * own bridge connection, and media for calls. No inline scripts or styles, no remote content.
+ * own bridge connection, media for calls, and attachments as the shell serves them (Electron's
+ * `parley-attachment:` protocol; the browser host's own origin). No inline scripts or styles, no
+ * remote content.
  */
 export function contentSecurityPolicy(extraConnectSources: string[] = []): string {
   return [
@@ -8,8 +10,8 @@ export function contentSecurityPolicy(extraConnectSources: string[] = []): strin
     "script-src 'self'",
     "style-src 'self'",
     ["connect-src 'self'", ...extraConnectSources].join(' '),
-    "img-src 'self' data: blob:",
-    "media-src 'self' blob: mediastream:",
+    "img-src 'self' data: blob: parley-attachment:",
+    "media-src 'self' blob: mediastream: parley-attachment:",
     "object-src 'none'",
     "base-uri 'none'",
     "frame-ancestors 'none'",

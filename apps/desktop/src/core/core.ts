@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
 import {
+  ATTACHMENT_APPEND_BYTES,
+  type AttachmentPointer,
   type AuthResponse,
   type CallConfig,
   type CallRecord,
@@ -14,13 +17,16 @@ import {
   type HistoryPage,
   LIMITS,
   type LocalMessage,
+  type OutgoingFile,
   type SafetyNumber,
   type SearchHit,
   type SessionInfo,
   type SignalResult,
+  type TransferUpdate,
   type User,
   type UserPage,
 } from '@parley/shared';
+import { AttachmentTransfers, type Progress, type UploadedAttachment } from './attachments/transfers.js';
 import { CoreError } from './errors.js';
 import { Messaging } from './messaging.js';
 import { createApiClient } from './net/api-client.js';
@@ -56,8 +62,26 @@ interface Active {
   messaging: Messaging;
   connection: Connection;
   outbox: Outbox;
+  transfers: AttachmentTransfers;
+  /** Files being handed over by the UI (`startAttachment` … `sendAttachment`), by message id. */
+  drafts: Map<string, Draft>;
+  /** Downloads in flight, by message id. */
+  downloads: Map<string, { done: Promise<void>; abort: AbortController }>;
   typingTimers: Map<string, NodeJS.Timeout>;
 }
+
+/** A file the UI is appending: its bytes stream into the encryptor as they come. */
+interface Draft {
+  peerUserId: string;
+  file: OutgoingFile;
+  input: PassThrough;
+  received: number;
+  encrypted: Promise<UploadedAttachment>;
+  abort: AbortController;
+}
+
+/** Progress is reported at most this often per transfer (and always at the end). */
+const PROGRESS_INTERVAL_MS = 100;
 
 /** How long a "typing" lasts without a new one. */
 const TYPING_TTL_MS = 8_000;
@@ -219,35 +243,91 @@ export class ParleyCore implements ClientBridge {
     const active = this.require();
     const body = text.trim();
     if (!body) throw new CoreError('VALIDATION_FAILED', 'A message cannot be empty');
-    if (body.length > 8_000) throw new CoreError('VALIDATION_FAILED', 'A message can be at most 8,000 characters');
-    if (active.signal.hasUnacceptedChange(peerUserId)) {
-      throw new CoreError(
-        'IDENTITY_UNTRUSTED',
-        'The safety number with this contact has changed; review it before sending',
-      );
+    return this.queueMessage(active, peerUserId, body, null);
+  }
+
+  async startAttachment(peerUserId: string, file: OutgoingFile): Promise<string> {
+    const active = this.require();
+    this.checkTrusted(active, peerUserId);
+    const attachmentId = await active.transfers.announce(peerUserId, file.size);
+    const input = new PassThrough({ highWaterMark: ATTACHMENT_APPEND_BYTES });
+    const abort = new AbortController();
+    const encrypted = active.transfers.encrypt(attachmentId, input, file.size, abort.signal);
+    encrypted.catch(() => {}); // reported to whoever appends or sends next
+    const messageId = active.messaging.newMessageId();
+    active.drafts.set(messageId, { peerUserId, file, input, received: 0, encrypted, abort });
+    return messageId;
+  }
+
+  async appendAttachment(messageId: string, bytes: Uint8Array): Promise<void> {
+    const draft = this.draft(messageId);
+    if (draft.input.destroyed) await draft.encrypted; // rejects with why it stopped
+    draft.received += bytes.byteLength;
+    if (draft.received > draft.file.size) {
+      this.dropDraft(messageId);
+      throw new CoreError('VALIDATION_FAILED', `The file is larger than the ${draft.file.size} bytes announced`);
     }
-    const now = new Date();
-    const message: LocalMessage = {
-      id: active.messaging.newMessageId(),
-      peerUserId,
-      senderUserId: active.profile.user.id,
-      direction: 'out',
-      text: body,
-      attachment: null,
-      call: null,
-      status: 'pending',
-      sentAt: now.toISOString(),
-      serverTimestamp: null,
-      readAt: null,
-    };
-    // Written with its outbox job in one transaction: once this returns, it will be sent.
-    active.store.db.transaction(() => {
-      active.store.insertMessage(message, now.getTime());
-      active.store.enqueue('message', peerUserId, message.id, {});
-    })();
-    this.emit('message', message);
+    // Backpressure: the UI's next chunk waits until the encryptor has taken this one.
+    if (!draft.input.write(bytes)) await Promise.race([once(draft.input, 'drain'), draft.encrypted]);
+  }
+
+  async sendAttachment(messageId: string, caption: string): Promise<LocalMessage> {
+    const active = this.require();
+    const draft = this.draft(messageId);
+    draft.input.end();
+    let uploaded: UploadedAttachment;
+    try {
+      uploaded = await draft.encrypted;
+    } finally {
+      active.drafts.delete(messageId);
+    }
+    const { name, contentType, image, voice } = draft.file;
+    const attachment: AttachmentPointer = { ...uploaded, name, contentType, image, voice };
+    return this.queueMessage(active, draft.peerUserId, caption.trim(), attachment, messageId);
+  }
+
+  async downloadAttachment(messageId: string): Promise<void> {
+    const active = this.require();
+    const message = active.store.message(messageId);
+    if (!message?.attachment) throw new CoreError('NOT_FOUND', 'No such attachment');
+    if (message.attachmentReady) return;
+    const running = active.downloads.get(messageId);
+    if (running) return running.done;
+    const abort = new AbortController();
+    const pointer = message.attachment;
+    const done = this.transfer(message, 'download', pointer.size, (progress) =>
+      active.transfers.download(pointer, progress, abort.signal),
+    )
+      .then(() => active.store.setAttachmentReady(messageId))
+      .finally(() => active.downloads.delete(messageId));
+    active.downloads.set(messageId, { done, abort });
+    return done;
+  }
+
+  async cancelTransfer(messageId: string): Promise<void> {
+    const active = this.require();
+    if (active.drafts.has(messageId)) this.dropDraft(messageId);
+    active.downloads.get(messageId)?.abort.abort();
+    active.outbox.cancel(messageId);
+  }
+
+  async retryMessage(messageId: string): Promise<void> {
+    const active = this.require();
+    const resent = active.store.resendFailed(messageId);
+    if (resent) this.emit('status', { messageId, peerUserId: resent.peerUserId, status: resent.status });
+    else if (!active.store.expediteMessage(messageId)) return;
     active.outbox.kick();
-    return message;
+  }
+
+  /**
+   * The plaintext of a message's attachment from its local copy, decrypted as it is read (for
+   * the shells to serve to the renderer); null when there is no local copy (or no session).
+   */
+  openAttachment(messageId: string): { pointer: AttachmentPointer; data: Readable } | null {
+    const active = this.active;
+    const message = active?.store.message(messageId);
+    if (!message?.attachment || !message.attachmentReady) return null;
+    return { pointer: message.attachment, data: (active as Active).transfers.open(message.attachment) };
   }
 
   async markRead(peerUserId: string): Promise<void> {
@@ -313,6 +393,7 @@ export class ParleyCore implements ClientBridge {
       direction,
       text: '',
       attachment: null,
+      attachmentReady: false,
       call,
       status: 'read',
       sentAt: now.toISOString(),
@@ -330,6 +411,100 @@ export class ParleyCore implements ClientBridge {
   }
 
   // Internals ---------------------------------------------------------------------------------
+
+  private checkTrusted(active: Active, peerUserId: string): void {
+    if (active.signal.hasUnacceptedChange(peerUserId)) {
+      throw new CoreError(
+        'IDENTITY_UNTRUSTED',
+        'The safety number with this contact has changed; review it before sending',
+      );
+    }
+  }
+
+  /** Stores an outgoing message with its outbox job (one transaction: once this returns, it will be sent). */
+  private queueMessage(
+    active: Active,
+    peerUserId: string,
+    text: string,
+    attachment: AttachmentPointer | null,
+    id = active.messaging.newMessageId(),
+  ): LocalMessage {
+    this.checkTrusted(active, peerUserId);
+    if (text.length > 8_000) throw new CoreError('VALIDATION_FAILED', 'A message can be at most 8,000 characters');
+    const now = new Date();
+    const message: LocalMessage = {
+      id,
+      peerUserId,
+      senderUserId: active.profile.user.id,
+      direction: 'out',
+      text,
+      attachment,
+      attachmentReady: attachment !== null,
+      call: null,
+      status: 'pending',
+      sentAt: now.toISOString(),
+      serverTimestamp: null,
+      readAt: null,
+    };
+    active.store.db.transaction(() => {
+      active.store.insertMessage(message, now.getTime());
+      active.store.enqueue('message', peerUserId, message.id, {});
+    })();
+    this.emit('message', message);
+    active.outbox.kick();
+    return message;
+  }
+
+  private draft(messageId: string): Draft {
+    const draft = this.require().drafts.get(messageId);
+    if (!draft) throw new CoreError('NOT_FOUND', 'No file is being prepared under this id');
+    return draft;
+  }
+
+  private dropDraft(messageId: string): void {
+    const drafts = this.require().drafts;
+    drafts.get(messageId)?.abort.abort();
+    drafts.delete(messageId);
+  }
+
+  /**
+   * Runs one upload or download of a message's attachment, telling the UI how it goes: progress
+   * (throttled), then done, failed or cancelled.
+   */
+  private async transfer(
+    message: LocalMessage,
+    direction: TransferUpdate['direction'],
+    total: number,
+    run: (progress: Progress) => Promise<void>,
+  ): Promise<void> {
+    const update = (state: TransferUpdate['state'], done: number, error?: TransferUpdate['error']) =>
+      this.emit('transfer', {
+        messageId: message.id,
+        peerUserId: message.peerUserId,
+        direction,
+        state,
+        done,
+        total,
+        ...(error ? { error } : {}),
+      });
+    let reportedAt = 0;
+    update('active', 0);
+    try {
+      await run((done, bytes) => {
+        const now = Date.now();
+        if (now - reportedAt < PROGRESS_INTERVAL_MS) return;
+        reportedAt = now;
+        // Ciphertext bytes, scaled to the file's size.
+        update('active', Math.min(total, Math.round((done / bytes) * total)));
+      });
+      update('done', total);
+    } catch (error) {
+      const e = error as Partial<CoreError> & Error;
+      if (e.name === 'AbortError') update('cancelled', 0);
+      else update('failed', 0, { code: e.code ?? 'NETWORK', message: e.message });
+      throw error;
+    }
+  }
 
   private require(): Active {
     if (!this.active) throw new CoreError('NOT_SIGNED_IN', 'Sign in first');
@@ -392,6 +567,7 @@ export class ParleyCore implements ClientBridge {
       unknownUser: (userId) => void this.learnUser(userId),
     });
     const typingTimers = new Map<string, NodeJS.Timeout>();
+    const transfers = new AttachmentTransfers(profile.serverUrl, session, this.attachmentsPath());
     const connection = new Connection(profile.serverUrl, session, {
       state: (state) => {
         this.emit('connection', { state });
@@ -441,13 +617,29 @@ export class ParleyCore implements ClientBridge {
         send: (request) =>
           connection.connected ? connection.send(request) : session.call('sendMessage', { body: request }),
         sendReadReceipts: (request) => connection.sendReadReceipts(request),
+        upload: (message, signal) => {
+          const { id, size } = message.attachment as AttachmentPointer;
+          return this.transfer(message, 'upload', size, (progress) => transfers.upload(id, progress, signal));
+        },
       },
       (messageId) => {
         const m = store.message(messageId);
         if (m) this.emit('status', { messageId, peerUserId: m.peerUserId, status: m.status });
       },
     );
-    this.active = { profile, store, signal, session, messaging, connection, outbox, typingTimers };
+    this.active = {
+      profile,
+      store,
+      signal,
+      session,
+      messaging,
+      connection,
+      outbox,
+      transfers,
+      drafts: new Map(),
+      downloads: new Map(),
+      typingTimers,
+    };
     return this.active;
   }
 
@@ -457,6 +649,8 @@ export class ParleyCore implements ClientBridge {
   }
 
   private async stop(active: Active): Promise<void> {
+    for (const draft of active.drafts.values()) draft.abort.abort();
+    for (const download of active.downloads.values()) download.abort.abort();
     active.connection.close();
     await active.outbox.stop();
     for (const timer of active.typingTimers.values()) clearTimeout(timer);
@@ -476,6 +670,7 @@ export class ParleyCore implements ClientBridge {
     await rm(`${this.databasePath()}-wal`, { force: true });
     await rm(`${this.databasePath()}-shm`, { force: true });
     await rm(this.profilePath(), { force: true });
+    await rm(this.attachmentsPath(), { recursive: true, force: true });
     this.emit('signedOut', { reason });
   }
 
@@ -527,6 +722,10 @@ export class ParleyCore implements ClientBridge {
 
   private databasePath(): string {
     return join(this.options.dataDir, 'parley.db');
+  }
+
+  private attachmentsPath(): string {
+    return join(this.options.dataDir, 'attachments');
   }
 
   private profilePath(): string {

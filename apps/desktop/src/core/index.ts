@@ -1,4 +1,5 @@
 export { AttachmentDecryptor, AttachmentEncryptor, newAttachmentKey, sodiumReady } from './attachments/crypto.js';
+export { type AttachmentResponse, attachmentResponse } from './attachments/serve.js';
 export { AttachmentTransfers, type Progress, type UploadedAttachment } from './attachments/transfers.js';
 export { type CoreOptions, ParleyCore } from './core.js';
 export { CoreError } from './errors.js';

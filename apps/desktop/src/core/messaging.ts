@@ -137,6 +137,7 @@ export class Messaging {
             direction: fromMe ? 'out' : 'in',
             text: content.text,
             attachment: content.kind === 'attachment' ? content.attachment : null,
+            attachmentReady: false,
             call: null,
             status: fromMe ? 'sent' : 'delivered',
             sentAt: content.sentAt,

@@ -1,4 +1,4 @@
-import type { ReadReceiptsRequest } from '@parley/shared';
+import type { LocalMessage, ReadReceiptsRequest } from '@parley/shared';
 import { CoreError } from './errors.js';
 import type { Messaging, Transport } from './messaging.js';
 import type { LocalStore, OutboxJob } from './store/local-store.js';
@@ -23,14 +23,24 @@ const HOLD_MS = 3600_000;
 
 export interface OutboxTransport extends Transport {
   sendReadReceipts(request: ReadReceiptsRequest): Promise<void>;
+  /** Uploads a message's attachment (again, after a failure: it is sent from the local copy). */
+  upload(message: LocalMessage, signal: AbortSignal): Promise<void>;
+}
+
+/** A message job's payload: whether its attachment has reached the server. */
+interface MessageJobPayload {
+  uploaded?: boolean;
 }
 
 /**
  * Runs the persistent outbox: every job (a message to send, read receipts to tell) survives
  * restarts and is retried with backoff. Jobs of one conversation go out in order: a job waiting
- * for a retry holds back the later ones of its conversation.
+ * for a retry holds back the later ones of its conversation. A message with an attachment is
+ * sent once its upload is done; uploads run beside the queue, so a big file holds back only its
+ * own conversation.
  */
 export class Outbox {
+  private readonly uploads = new Map<string, AbortController>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
@@ -64,7 +74,20 @@ export class Outbox {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    // An upload cut off here resumes at the next start: its job stays.
+    for (const upload of this.uploads.values()) upload.abort();
     await this.running;
+  }
+
+  /** Gives up sending a pending message (an upload in flight is stopped): it fails, and can be retried. */
+  cancel(messageId: string): void {
+    const upload = this.uploads.get(messageId);
+    if (upload) {
+      upload.abort(); // the upload's failure fails the message
+      return;
+    }
+    const job = this.store.jobOf(messageId);
+    if (job) this.fail(job);
   }
 
   private schedule(): void {
@@ -80,28 +103,61 @@ export class Outbox {
     for (const job of this.store.dueJobs(Date.now())) {
       if (this.stopped) return;
       if (heldBack.has(job.peerUserId)) continue;
+      const message = job.kind === 'message' && job.messageId ? this.store.message(job.messageId) : undefined;
+      if (message?.attachment && !(JSON.parse(job.payload) as MessageJobPayload).uploaded) {
+        heldBack.add(job.peerUserId);
+        this.startUpload(job, message);
+        continue;
+      }
       try {
         await this.execute(job);
         this.store.completeJob(job.id);
       } catch (error) {
-        const code = error instanceof CoreError ? error.code : 'NETWORK';
-        if (code === 'IDENTITY_UNTRUSTED') {
-          heldBack.add(job.peerUserId);
-          this.store.retryJob(job.id, job.attempts, Date.now() + HOLD_MS, code);
-        } else if (RETRYABLE.has(code)) {
-          heldBack.add(job.peerUserId);
-          this.store.retryJob(
-            job.id,
-            job.attempts + 1,
-            Date.now() + backoffMs(job.attempts),
-            `${code}: ${(error as Error).message}`,
-          );
-        } else {
-          this.store.completeJob(job.id);
-          if (job.messageId && this.store.advanceStatus(job.messageId, 'failed')) this.onStatus(job.messageId);
-        }
+        if (this.failed(job, error)) heldBack.add(job.peerUserId);
       }
     }
+  }
+
+  /** Records a failed attempt; true when the job will be tried again, false when its message failed. */
+  private failed(job: OutboxJob, error: unknown): boolean {
+    const code = error instanceof CoreError ? error.code : 'NETWORK';
+    if (code === 'IDENTITY_UNTRUSTED') {
+      this.store.retryJob(job.id, job.attempts, Date.now() + HOLD_MS, code);
+      return true;
+    }
+    if (RETRYABLE.has(code)) {
+      const reason = `${code}: ${(error as Error).message}`;
+      this.store.retryJob(job.id, job.attempts + 1, Date.now() + backoffMs(job.attempts), reason);
+      return true;
+    }
+    this.fail(job);
+    return false;
+  }
+
+  /** Gives up on a job: its message shows as failed (the user can send it again). */
+  private fail(job: OutboxJob): void {
+    this.store.completeJob(job.id);
+    if (job.messageId && this.store.advanceStatus(job.messageId, 'failed')) this.onStatus(job.messageId);
+  }
+
+  private startUpload(job: OutboxJob, message: LocalMessage): void {
+    if (this.uploads.has(message.id)) return;
+    const abort = new AbortController();
+    this.uploads.set(message.id, abort);
+    this.transport
+      .upload(message, abort.signal)
+      .then(
+        () => this.store.setJobPayload(job.id, { uploaded: true } satisfies MessageJobPayload),
+        (error: unknown) => {
+          if (this.stopped) return;
+          if (abort.signal.aborted) this.fail(job);
+          else this.failed(job, error);
+        },
+      )
+      .finally(() => {
+        this.uploads.delete(message.id);
+        this.kick();
+      });
   }
 
   private async execute(job: OutboxJob): Promise<void> {

@@ -2,10 +2,11 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { Server } from 'socket.io';
 import { BRIDGE_CALL, BRIDGE_EVENT, forwardEvents, serveCall } from '../bridge/bridge.js';
 import { contentSecurityPolicy } from '../bridge/content-security-policy.js';
-import { ParleyCore } from '../core/index.js';
+import { attachmentResponse, ParleyCore } from '../core/index.js';
 
 export interface HostOptions {
   dataDir: string;
@@ -104,6 +105,22 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, headers).end();
+      return;
+    }
+    const attachment = url.pathname.match(/^\/attachments\/([^/]+)$/);
+    if (attachment?.[1]) {
+      const answer = attachmentResponse(core, attachment[1], {
+        range: req.headers.range,
+        download: url.searchParams.has('download'),
+      });
+      res.writeHead(answer.status, { ...headers, ...answer.headers });
+      if (!answer.body || req.method === 'HEAD') {
+        answer.body?.destroy();
+        res.end();
+        return;
+      }
+      // A player that seeks closes the connection mid-file: not a fault.
+      await pipeline(answer.body, res).catch(() => {});
       return;
     }
     const path = normalize(join(root, decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname)));

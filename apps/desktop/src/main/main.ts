@@ -1,9 +1,10 @@
 import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, Menu, nativeImage, session, shell, Tray } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, protocol, session, shell, Tray } from 'electron';
 import { BRIDGE_CALL, BRIDGE_EVENT, forwardEvents, serveCall } from '../bridge/bridge.js';
 import { contentSecurityPolicy } from '../bridge/content-security-policy.js';
-import { ParleyCore } from '../core/index.js';
+import { attachmentResponse, ParleyCore } from '../core/index.js';
 
 /**
  * The Electron main process, kept thin: one locked-down window, the core in this process (out
@@ -15,6 +16,11 @@ const appOrigin = pathToFileURL(join(here, '../renderer')).href;
 const serverUrl = process.env.PARLEY_SERVER_URL ?? 'http://127.0.0.1:3000';
 
 const CSP = contentSecurityPolicy();
+/** Attachments' plaintext for <img>/<audio> and saving (see `renderer/platform/attachment-url.ts`). */
+const ATTACHMENT_SCHEME = 'parley-attachment';
+protocol.registerSchemesAsPrivileged([
+  { scheme: ATTACHMENT_SCHEME, privileges: { standard: true, secure: true, stream: true, supportFetchAPI: true } },
+]);
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -90,6 +96,21 @@ if (!app.requestSingleInstanceLock()) {
     session.defaultSession.setPermissionRequestHandler((contents, permission, callback) => {
       // Only what the app uses: notifications, and camera/microphone for calls.
       callback(isOurs(contents.getURL()) && ['notifications', 'media'].includes(permission));
+    });
+    protocol.handle(ATTACHMENT_SCHEME, (request) => {
+      const url = new URL(request.url);
+      const answer = attachmentResponse(core, url.pathname.slice(1), {
+        range: request.headers.get('range'),
+        download: url.searchParams.has('download'),
+      });
+      const body = answer.body && (Readable.toWeb(answer.body) as ReadableStream);
+      return new Response(body, { status: answer.status, headers: answer.headers });
+    });
+    // "Save" asks where (Electron's save dialog), then shows the saved file in its folder.
+    session.defaultSession.on('will-download', (_, item) => {
+      item.once('done', (__, state) => {
+        if (state === 'completed') shell.showItemInFolder(item.getSavePath());
+      });
     });
     ipcMain.handle(BRIDGE_CALL, (event, method: unknown, args: unknown) => {
       if (!event.senderFrame || !isOurs(event.senderFrame.url)) {

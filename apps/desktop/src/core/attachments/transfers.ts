@@ -48,8 +48,7 @@ export class AttachmentTransfers {
 
   /**
    * Announces a file of `size` bytes read from `source` and encrypts it into the local copy;
-   * `upload` then sends it (and can be called again if it fails). Over the server's limit it fails
-   * at the announcement (ATTACHMENT_TOO_LARGE, with `maxBytes`), before anything is read.
+   * `upload` then sends it (and can be called again if it fails).
    */
   async prepare(
     recipientUserId: string,
@@ -57,15 +56,28 @@ export class AttachmentTransfers {
     size: number,
     signal?: AbortSignal,
   ): Promise<UploadedAttachment> {
+    return this.encrypt(await this.announce(recipientUserId, size), source, size, signal);
+  }
+
+  /**
+   * Tells the server a file of `size` (plaintext) bytes is coming for `recipientUserId`; returns
+   * its id. Over the server's limit this fails (ATTACHMENT_TOO_LARGE, with `maxBytes`), before
+   * anything is read.
+   */
+  async announce(recipientUserId: string, size: number): Promise<string> {
+    const body = { recipientUserId, size: attachmentCiphertextSize(size) };
+    return (await this.session.call('createAttachment', { body })).id;
+  }
+
+  /** Encrypts exactly `size` bytes from `source` into the local copy of announced attachment `id`. */
+  async encrypt(id: string, source: Readable, size: number, signal?: AbortSignal): Promise<UploadedAttachment> {
     await sodiumReady;
-    const cipherSize = attachmentCiphertextSize(size);
-    const { id } = await this.session.call('createAttachment', { body: { recipientUserId, size: cipherSize } });
     const key = newAttachmentKey();
     const encryptor = new AttachmentEncryptor(key);
     const partial = await this.partialPath(id);
     try {
       await pipeline(source, encryptor, createWriteStream(partial, { mode: 0o600 }), { signal });
-      if ((await stat(partial)).size !== cipherSize) {
+      if ((await stat(partial)).size !== attachmentCiphertextSize(size)) {
         throw new CoreError('VALIDATION_FAILED', `The file is not the ${size} bytes it was said to be`);
       }
       await rename(partial, this.localPath(id));

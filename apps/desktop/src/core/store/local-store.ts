@@ -27,6 +27,7 @@ interface MessageRow {
   sort_ts: number;
   read_at: string | null;
   attachment: string | null;
+  attachment_ready: number;
   call: string | null;
 }
 
@@ -41,6 +42,7 @@ const toMessage = (r: MessageRow): LocalMessage => ({
   serverTimestamp: r.server_ts,
   readAt: r.read_at,
   attachment: r.attachment === null ? null : JSON.parse(r.attachment),
+  attachmentReady: r.attachment_ready === 1,
   call: r.call === null ? null : JSON.parse(r.call),
 });
 
@@ -159,8 +161,8 @@ export class LocalStore {
   /** Stores a message (idempotent by id) and brings its conversation up to date. Returns false if it was known. */
   insertMessage(m: LocalMessage, sortTs: number): boolean {
     const inserted = this.sql(
-      `INSERT INTO messages (id, peer_user_id, sender_user_id, direction, text, status, sent_at, server_ts, sort_ts, read_at, attachment, call)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO messages (id, peer_user_id, sender_user_id, direction, text, status, sent_at, server_ts, sort_ts, read_at, attachment, attachment_ready, call)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     ).run(
       m.id,
       m.peerUserId,
@@ -173,6 +175,7 @@ export class LocalStore {
       sortTs,
       m.readAt,
       m.attachment && JSON.stringify(m.attachment),
+      Number(m.attachmentReady),
       m.call && JSON.stringify(m.call),
     );
     if (inserted.changes === 0) return false;
@@ -202,6 +205,21 @@ export class LocalStore {
       this.sql('UPDATE messages SET status = ? WHERE id = ?').run(status, messageId);
     }
     return { ...current, status, serverTimestamp: serverTimestamp ?? current.serverTimestamp };
+  }
+
+  /** A failed outgoing message goes back to pending, to be sent again. */
+  resendFailed(messageId: string): LocalMessage | undefined {
+    const current = this.message(messageId);
+    if (current?.direction !== 'out' || current.status !== 'failed') return undefined;
+    this.db.transaction(() => {
+      this.sql("UPDATE messages SET status = 'pending' WHERE id = ?").run(messageId);
+      this.enqueue('message', current.peerUserId, messageId, {});
+    })();
+    return { ...current, status: 'pending' };
+  }
+
+  setAttachmentReady(messageId: string): void {
+    this.sql('UPDATE messages SET attachment_ready = 1 WHERE id = ?').run(messageId);
   }
 
   /** Marks incoming messages read: all of a conversation, or only the given ids. Returns the ids newly read. */
@@ -315,6 +333,22 @@ export class LocalStore {
 
   nextJobAt(): number | null {
     return (this.sql('SELECT min(next_attempt_at) AS at FROM outbox').get() as { at: number | null }).at;
+  }
+
+  /** The outbox job sending a message, if it has one. */
+  jobOf(messageId: string): OutboxJob | undefined {
+    return this.dueJobs(Number.MAX_SAFE_INTEGER).find((job) => job.messageId === messageId);
+  }
+
+  setJobPayload(id: number, payload: unknown): void {
+    this.sql('UPDATE outbox SET payload = ? WHERE id = ?').run(JSON.stringify(payload), id);
+  }
+
+  /** Makes a message's waiting job due now; false when it has none. */
+  expediteMessage(messageId: string): boolean {
+    return (
+      this.sql('UPDATE outbox SET next_attempt_at = ? WHERE message_id = ?').run(Date.now(), messageId).changes > 0
+    );
   }
 
   completeJob(id: number): void {

@@ -99,4 +99,8 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE messages ADD COLUMN attachment TEXT;
   ALTER TABLE messages ADD COLUMN call TEXT;
   `,
+  // 3: whether an attachment's encrypted local copy exists (sent from here, or downloaded).
+  `
+  ALTER TABLE messages ADD COLUMN attachment_ready INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
