@@ -26,10 +26,30 @@ describe('configuration', () => {
     ['RATE_LIMIT_LOGIN_PER_IP', 'lots'],
     ['LOG_LEVEL', 'loud'],
     ['TRUST_PROXY', 'maybe'],
+    ['ATTACHMENT_S3_BUCKET', 'Not_A_Bucket'],
+    ['ATTACHMENT_S3_ENDPOINT', 'ftp://127.0.0.1:9000'],
+    ['ATTACHMENT_S3_ENDPOINT', 'http://key:secret@127.0.0.1:9000'],
+    ['ATTACHMENT_S3_FORCE_PATH_STYLE', 'maybe'],
+    ['ATTACHMENT_S3_PREFIX', 'no-trailing-slash'],
   ])('stops at boot naming a bad %s (%s)', async (name, value) => {
     const { code, output } = await runWithEnv({ [name]: value });
     expect(code).toBe(78);
     expect(output).toContain('Invalid configuration');
     expect(output).toContain(`${name}:`);
+  });
+
+  const S3_SECRET = 'do-not-print-this-secret-key';
+  it.each([
+    ['ATTACHMENT_S3_BUCKET', { ATTACHMENT_S3_ENDPOINT: 'http://127.0.0.1:9000' }],
+    ['ATTACHMENT_S3_BUCKET', { ATTACHMENT_S3_ACCESS_KEY_ID: 'key', ATTACHMENT_S3_SECRET_ACCESS_KEY: S3_SECRET }],
+    ['ATTACHMENT_S3_SECRET_ACCESS_KEY', { ATTACHMENT_S3_BUCKET: 'parley', ATTACHMENT_S3_ACCESS_KEY_ID: 'key' }],
+    ['ATTACHMENT_S3_ACCESS_KEY_ID', { ATTACHMENT_S3_BUCKET: 'parley', ATTACHMENT_S3_SECRET_ACCESS_KEY: S3_SECRET }],
+    ['ATTACHMENT_MAX_BYTES', { ATTACHMENT_S3_BUCKET: 'parley', ATTACHMENT_MAX_BYTES: String(6 * 1024 ** 3) }],
+  ])('stops at boot naming %s for an S3 blob store configured wrong, never showing the secret', async (name, env) => {
+    const { code, output } = await runWithEnv(env);
+    expect(code).toBe(78);
+    expect(output).toContain('Invalid configuration');
+    expect(output).toContain(`${name}:`);
+    expect(output).not.toContain(S3_SECRET);
   });
 });

@@ -9,11 +9,14 @@ import { CONFIG, type Config } from '../config/config.js';
 import { AppError } from '../http/app-error.js';
 import type { Caller } from '../http/route.js';
 import { LOGGER } from '../logger.js';
-import { BlobStore, SizeMismatch } from './blob-store.js';
+import { BlobNotFound, type BlobStore, SizeMismatch } from './blob-store.js';
+import { FsBlobStore } from './fs-blob-store.js';
+import { S3BlobStore } from './s3-blob-store.js';
 
 /** An upload not finished within this time is abandoned: its row and partial file go. */
 const UNFINISHED_UPLOAD_MS = 24 * 3_600_000;
 const SWEEP_EVERY_MS = 3_600_000;
+const SWEEP_BATCH = 500;
 
 const notFound = () => new AppError('NOT_FOUND', 'No such attachment');
 
@@ -31,11 +34,16 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
     @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly log: Logger,
   ) {
-    this.blobs = new BlobStore(join(config.DATA_DIR, 'attachments'));
+    this.blobs = blobStore(config, log);
   }
 
   async onModuleInit(): Promise<void> {
     await this.blobs.init();
+    const bucket = this.config.ATTACHMENT_S3_BUCKET;
+    this.log.info(
+      bucket ? { store: 's3', bucket, endpoint: this.config.ATTACHMENT_S3_ENDPOINT ?? 'aws' } : { store: 'filesystem' },
+      'attachment blob store ready',
+    );
     const every = Math.min(SWEEP_EVERY_MS, Math.max(1_000, (this.config.ATTACHMENT_RETENTION_SECONDS * 1000) / 4));
     this.sweeper = setInterval(() => void this.sweep(), every);
     this.sweeper.unref();
@@ -93,27 +101,63 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
       [id, caller.userId],
     );
     if (!row) throw notFound();
-    return { stream: this.blobs.read(id), size: Number(row.size) };
+    try {
+      return { stream: await this.blobs.read(id), size: Number(row.size) };
+    } catch (error) {
+      // Only while a sweep is deleting it (past retention): as gone as its row is about to be.
+      if (error instanceof BlobNotFound) throw notFound();
+      throw error;
+    }
   }
 
-  /** Deletes attachments past the retention period and uploads abandoned half-way. */
+  /**
+   * Deletes attachments past the retention period and uploads abandoned half-way, a batch at a
+   * time: the rows go in the same transaction as their blobs, so a blob the store failed to remove
+   * keeps its row and is tried again at the next sweep (removing is idempotent). SKIP LOCKED lets
+   * the instances sharing a store sweep side by side.
+   */
   private async sweep(): Promise<void> {
     try {
-      // A SELECT around the DELETE, so that the driver answers rows (not rows and a count).
-      const expired = await this.db.query<{ id: string }[]>(
-        `WITH gone AS (
-           DELETE FROM attachments
-           WHERE created_at < now() - make_interval(secs => $1)
-              OR (uploaded_at IS NULL AND created_at < now() - make_interval(secs => $2))
-           RETURNING id)
-         SELECT id FROM gone`,
-        [this.config.ATTACHMENT_RETENTION_SECONDS, UNFINISHED_UPLOAD_MS / 1000],
-      );
-      for (const { id } of expired) await this.blobs.remove(id);
+      let deleted = 0;
+      for (;;) {
+        const batch = await this.db.transaction(async (tx) => {
+          // A SELECT around the DELETE, so that the driver answers rows (not rows and a count).
+          const gone = await tx.query<{ id: string }[]>(
+            `WITH gone AS (
+               DELETE FROM attachments WHERE id IN (
+                 SELECT id FROM attachments
+                 WHERE created_at < now() - make_interval(secs => $1)
+                    OR (uploaded_at IS NULL AND created_at < now() - make_interval(secs => $2))
+                 LIMIT $3 FOR UPDATE SKIP LOCKED)
+               RETURNING id)
+             SELECT id FROM gone`,
+            [this.config.ATTACHMENT_RETENTION_SECONDS, UNFINISHED_UPLOAD_MS / 1000, SWEEP_BATCH],
+          );
+          for (const { id } of gone) await this.blobs.remove(id);
+          return gone.length;
+        });
+        deleted += batch;
+        if (batch < SWEEP_BATCH) break;
+      }
       await this.blobs.sweepPartials(UNFINISHED_UPLOAD_MS);
-      if (expired.length) this.log.info({ deleted: expired.length }, 'attachments past retention deleted');
+      if (deleted) this.log.info({ deleted }, 'attachments past retention deleted');
     } catch (error) {
       this.log.error({ err: error }, 'attachment sweep failed');
     }
   }
+}
+
+/** The S3-compatible bucket when one is configured, else the filesystem under DATA_DIR. */
+function blobStore(config: Config, log: Logger): BlobStore {
+  if (!config.ATTACHMENT_S3_BUCKET) return new FsBlobStore(join(config.DATA_DIR, 'attachments'));
+  const { ATTACHMENT_S3_ACCESS_KEY_ID: accessKeyId, ATTACHMENT_S3_SECRET_ACCESS_KEY: secretAccessKey } = config;
+  return new S3BlobStore({
+    bucket: config.ATTACHMENT_S3_BUCKET,
+    prefix: config.ATTACHMENT_S3_PREFIX,
+    endpoint: config.ATTACHMENT_S3_ENDPOINT,
+    region: config.ATTACHMENT_S3_REGION,
+    forcePathStyle: config.ATTACHMENT_S3_FORCE_PATH_STYLE,
+    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+    log,
+  });
 }

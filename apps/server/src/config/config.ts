@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { attachmentCiphertextSize } from '@parley/shared';
 import { z } from 'zod';
 
 /** "points/seconds": at most `points` actions per `seconds`. */
@@ -81,9 +82,42 @@ const EnvSchema = z.object({
     .int()
     .min(1)
     .default(30 * 86_400),
+  ATTACHMENT_S3_BUCKET: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      'expected a bucket name: 3 to 63 lowercase letters, digits, dots, hyphens',
+    )
+    .optional()
+    .describe('Keep attachment blobs in this S3-compatible bucket instead of DATA_DIR/attachments'),
+  ATTACHMENT_S3_ENDPOINT: z
+    .url({ protocol: /^https?$/ })
+    .refine(
+      (u) => !/^\w+:\/\/[^/]*@/.test(u),
+      'no credentials in the URL: use ATTACHMENT_S3_ACCESS_KEY_ID and …_SECRET_ACCESS_KEY',
+    )
+    .optional()
+    .describe('Endpoint of an S3-compatible store (MinIO, Garage, Ceph RGW…); AWS S3 without it'),
+  ATTACHMENT_S3_REGION: z
+    .string()
+    .regex(/^[\w-]{1,64}$/, 'expected a region name, e.g. us-east-1')
+    .default('us-east-1'),
+  ATTACHMENT_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  ATTACHMENT_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  ATTACHMENT_S3_FORCE_PATH_STYLE: Bool.optional().describe('Default: true with ATTACHMENT_S3_ENDPOINT, else false'),
+  ATTACHMENT_S3_PREFIX: z
+    .string()
+    .regex(/^([\w.-]+\/)*$/, 'expected nothing or a path ending in "/", e.g. parley/attachments/')
+    .default(''),
 });
 
-export type Config = Omit<z.output<typeof EnvSchema>, 'DATA_DIR'> & { DATA_DIR: string };
+/** One S3 PUT takes at most 5 GiB. */
+const S3_MAX_OBJECT_BYTES = 5 * 1024 ** 3;
+
+export type Config = Omit<z.output<typeof EnvSchema>, 'DATA_DIR' | 'ATTACHMENT_S3_FORCE_PATH_STYLE'> & {
+  DATA_DIR: string;
+  ATTACHMENT_S3_FORCE_PATH_STYLE: boolean;
+};
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -97,11 +131,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  if (parsed.data.TURN_URLS.length > 0 && !parsed.data.TURN_SECRET) {
-    throw new ConfigError('Invalid configuration:\n  TURN_SECRET: required when TURN_URLS is set');
+  const config = parsed.data;
+  const problems: string[] = [];
+  if (config.TURN_URLS.length > 0 && !config.TURN_SECRET) problems.push('TURN_SECRET: required when TURN_URLS is set');
+  const s3Set = Object.keys(present).filter((name) => name.startsWith('ATTACHMENT_S3_'));
+  if (s3Set.length > 0 && !config.ATTACHMENT_S3_BUCKET) {
+    problems.push(`ATTACHMENT_S3_BUCKET: required when ${s3Set.join(', ')} is set`);
   }
-  const dataDir = parsed.data.DATA_DIR;
-  return { ...parsed.data, DATA_DIR: isAbsolute(dataDir) ? dataDir : resolve(dataDir) };
+  const keyPair = ['ATTACHMENT_S3_ACCESS_KEY_ID', 'ATTACHMENT_S3_SECRET_ACCESS_KEY'] as const;
+  for (const [name, other] of [keyPair, [keyPair[1], keyPair[0]]]) {
+    if (config[other] && !config[name]) problems.push(`${name}: required when ${other} is set`);
+  }
+  if (config.ATTACHMENT_S3_BUCKET && attachmentCiphertextSize(config.ATTACHMENT_MAX_BYTES) > S3_MAX_OBJECT_BYTES) {
+    problems.push('ATTACHMENT_MAX_BYTES: too large for ATTACHMENT_S3_BUCKET (one S3 object takes at most 5 GiB)');
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  const dataDir = config.DATA_DIR;
+  return {
+    ...config,
+    DATA_DIR: isAbsolute(dataDir) ? dataDir : resolve(dataDir),
+    ATTACHMENT_S3_FORCE_PATH_STYLE:
+      config.ATTACHMENT_S3_FORCE_PATH_STYLE ?? config.ATTACHMENT_S3_ENDPOINT !== undefined,
+  };
 }
 
 export const CONFIG = Symbol('CONFIG');
