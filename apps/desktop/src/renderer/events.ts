@@ -5,6 +5,7 @@ import { useContacts } from './stores/contacts.js';
 import { useConversations } from './stores/conversations.js';
 import { useMessages } from './stores/messages.js';
 import { useSession } from './stores/session.js';
+import { useTransfers } from './stores/transfers.js';
 
 /**
  * Feeds the core's events into the stores. Called once when the app starts; returns the function
@@ -33,6 +34,7 @@ export function connectCoreEvents(): () => void {
     parley.on('typing', ({ userId, typing }) => useContacts.getState().typingChanged(userId, typing)),
     parley.on('identity', (change) => useContacts.getState().identityChanged(change)),
     parley.on('connection', ({ state }) => useSession.getState().connectionChanged(state)),
+    parley.on('transfer', (update) => useTransfers.getState().updated(update)),
     parley.on('signedOut', ({ reason }) => useSession.getState().signedOut(reason)),
     parley.on('signal', ({ fromUserId, fromDeviceId, payload }) =>
       useCalls.getState().signalReceived(fromUserId, fromDeviceId, payload),

@@ -5,6 +5,7 @@ import './styles/base.css';
 import './styles/auth.css';
 import './styles/sidebar.css';
 import './styles/conversation.css';
+import './styles/attachments.css';
 import './styles/dialogs.css';
 import './styles/call.css';
 import { StrictMode } from 'react';

@@ -1,5 +1,6 @@
 import type { LocalMessage } from '@parley/shared';
 import i18next from 'i18next';
+import { messagePreview } from './screens/chat/message-preview.js';
 import { findPeer, useConversations } from './stores/conversations.js';
 import { useSettings } from './stores/settings.js';
 
@@ -30,7 +31,9 @@ export function notifyIncomingMessage(message: LocalMessage): void {
   if (!supported() || Notification.permission !== 'granted') return;
   const sender = findPeer(message.peerUserId)?.displayName ?? i18next.t('appName');
   const notification = new Notification(sender, {
-    body: notificationText ? message.text : i18next.t('notification.newMessage'),
+    body: notificationText
+      ? messagePreview(message, i18next.t, { firstLine: false })
+      : i18next.t('notification.newMessage'),
     tag: message.peerUserId,
   });
   notification.onclick = () => {

@@ -147,7 +147,11 @@ describe('delivery ticks', () => {
     emit('status', { messageId: id, peerUserId: BOB.id, status: 'failed' });
     expect(ticks().at(-1)?.getAttribute('aria-label')).toBe('Not sent');
     await user.click(screen.getByRole('button', { name: 'Send again' }));
-    expect(fake.callsOf('sendText').at(-1)).toEqual([BOB.id, 'This will fail']);
+    // The same message goes again (no copy of it).
+    expect(fake.callsOf('retryMessage')).toEqual([[id]]);
+    expect(fake.callsOf('sendText')).toHaveLength(1);
+    await waitFor(() => expect(ticks().at(-1)?.getAttribute('aria-label')).toBe('Sending'));
+    expect(screen.queryByRole('button', { name: 'Send again' })).toBeNull();
   });
 });
 

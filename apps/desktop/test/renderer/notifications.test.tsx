@@ -52,6 +52,7 @@ function incoming(text: string): LocalMessage {
     serverTimestamp: at,
     readAt: null,
     attachment: null,
+    attachmentReady: false,
     call: null,
   };
 }
@@ -85,6 +86,50 @@ describe('notifications', () => {
     focused = false;
     emit('message', { ...incoming('My own, from my other device'), direction: 'out', senderUserId: ME.id });
     expect(RecordingNotification.shown).toHaveLength(1);
+  });
+
+  it('describe an attachment in words, with its caption', async () => {
+    await renderSignedIn();
+    emit('message', {
+      ...incoming(''),
+      attachment: {
+        id: '00000000-0000-4000-8000-0000000000a1',
+        key: 'a2V5',
+        digest: 'ZGlnZXN0',
+        size: 9000,
+        name: 'Voice message.webm',
+        contentType: 'audio/webm',
+        voice: { durationMs: 7_000, waveform: [1, 2, 3] },
+      },
+    });
+    emit('message', {
+      ...incoming('Look at this'),
+      attachment: {
+        id: '00000000-0000-4000-8000-0000000000a2',
+        key: 'a2V5',
+        digest: 'ZGlnZXN0',
+        size: 9000,
+        name: 'cat.jpg',
+        contentType: 'image/jpeg',
+        image: { width: 10, height: 10 },
+      },
+    });
+    emit('message', {
+      ...incoming('Signed\nand scanned'),
+      attachment: {
+        id: '00000000-0000-4000-8000-0000000000a3',
+        key: 'a2V5',
+        digest: 'ZGlnZXN0',
+        size: 9000,
+        name: 'contract.pdf',
+        contentType: 'application/pdf',
+      },
+    });
+    expect(RecordingNotification.shown.map((x) => x.options.body)).toEqual([
+      'Voice message · 0:07',
+      'Photo · Look at this',
+      '📎 contract.pdf · Signed\nand scanned',
+    ]);
   });
 
   it('ask for permission on first sign-in', async () => {

@@ -25,9 +25,11 @@ interface MessagesState {
   loadOlder(peerUserId: string): Promise<void>;
   received(message: LocalMessage): void;
   statusChanged(messageId: string, peerUserId: string, status: MessageStatus): void;
+  /** The attachment's local copy is here now (downloaded): it can be shown and saved. */
+  attachmentReady(messageId: string, peerUserId: string): void;
   setDraft(peerUserId: string, text: string): void;
   send(peerUserId: string, text: string): Promise<void>;
-  /** Sends a failed message's text again, as a new message. */
+  /** Sends a failed outgoing message again (text or file), as the same message. */
   resend(message: LocalMessage): Promise<void>;
   setFocus(focus: MessagesState['focus']): void;
   reset(): void;
@@ -113,6 +115,16 @@ export const useMessages = create<MessagesState>((set, get) => {
         return { ...thread, messages };
       });
     },
+    attachmentReady(messageId, peerUserId) {
+      updateThread(peerUserId, (thread) => {
+        const at = thread.messages.findIndex((m) => m.id === messageId);
+        const current = thread.messages[at];
+        if (!current || current.attachmentReady) return thread;
+        const messages = thread.messages.slice();
+        messages[at] = { ...current, attachmentReady: true };
+        return { ...thread, messages };
+      });
+    },
     setDraft(peerUserId, text) {
       set({ drafts: { ...get().drafts, [peerUserId]: text } });
     },
@@ -128,7 +140,14 @@ export const useMessages = create<MessagesState>((set, get) => {
       }
     },
     async resend(message) {
-      get().received(await parley.sendText(message.peerUserId, message.text));
+      // Shown as sending at once; the core's status events take it from there.
+      get().statusChanged(message.id, message.peerUserId, 'pending');
+      try {
+        await parley.retryMessage(message.id);
+      } catch (error) {
+        get().statusChanged(message.id, message.peerUserId, 'failed');
+        throw error;
+      }
     },
     setFocus(focus) {
       set({ focus });

@@ -4,6 +4,7 @@ import { errorCode, parley } from '../api.js';
 import { useContacts } from './contacts.js';
 import { useConversations } from './conversations.js';
 import { useMessages } from './messages.js';
+import { useTransfers } from './transfers.js';
 
 export type SessionPhase = 'restoring' | 'signedOut' | 'signedIn' | 'keychainUnavailable' | 'restoreFailed';
 
@@ -28,6 +29,7 @@ function clearAccountData(): void {
   useContacts.getState().reset();
   useConversations.getState().reset();
   useMessages.getState().reset();
+  useTransfers.getState().reset();
 }
 
 /** One restore at a time: the core must not open the same store twice (React may mount twice in development). */

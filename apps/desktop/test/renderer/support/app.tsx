@@ -7,6 +7,7 @@ import { useConversations } from '../../../src/renderer/stores/conversations.js'
 import { useMessages } from '../../../src/renderer/stores/messages.js';
 import { useSession } from '../../../src/renderer/stores/session.js';
 import { useSettings } from '../../../src/renderer/stores/settings.js';
+import { useTransfers } from '../../../src/renderer/stores/transfers.js';
 import { fake, SESSION } from './fake-bridge.js';
 
 /** A fresh start: no app on screen, the fake emptied, every store as at launch, English. */
@@ -24,6 +25,7 @@ export function resetApp(): void {
   useContacts.getState().reset();
   useConversations.getState().reset();
   useMessages.getState().reset();
+  useTransfers.getState().reset();
   useSettings.setState({ theme: 'system', language: 'en', notifications: true, notificationText: true });
   initI18n('en');
 }

@@ -1,5 +1,6 @@
 // (.tsx so the Node-side tests project, which includes test/**/*.ts, leaves these DOM helpers alone.)
 import type {
+  AttachmentPointer,
   CallRecord,
   ClientApi,
   ClientBridge,
@@ -11,6 +12,7 @@ import type {
   Device,
   HistoryPage,
   LocalMessage,
+  OutgoingFile,
   SafetyNumber,
   SearchHit,
   SessionInfo,
@@ -55,6 +57,8 @@ export class FakeBridge implements ClientBridge {
   pageSize = 50;
   keyChanged = new Set<string>();
   connection: ConnectionState = 'online';
+  /** Files handed over by startAttachment/appendAttachment, by the message id they will have. */
+  outgoingFiles = new Map<string, { peerUserId: string; file: OutgoingFile; chunks: Uint8Array[] }>();
   private listeners = new Map<string, Set<Listener>>();
   private ids = 0;
 
@@ -116,6 +120,7 @@ export class FakeBridge implements ClientBridge {
       serverTimestamp: moment,
       readAt: direction === 'in' ? moment : null,
       attachment: null,
+      attachmentReady: Boolean(extra.attachment) && direction === 'out',
       call: null,
       ...extra,
     };
@@ -123,6 +128,46 @@ export class FakeBridge implements ClientBridge {
     thread.push(message);
     this.threads.set(peer.id, thread);
     return message;
+  }
+
+  /** Adds a message with an attachment (no event); received ones are not downloaded yet unless `extra` says so. */
+  seedAttachment(
+    peer: User,
+    attachment: Partial<AttachmentPointer> & Pick<AttachmentPointer, 'name' | 'contentType' | 'size'>,
+    direction: 'in' | 'out',
+    minutesAgo: number,
+    extra: Partial<LocalMessage> = {},
+  ): LocalMessage {
+    const n = ++this.ids;
+    return this.seed(peer, extra.text ?? '', direction, minutesAgo, {
+      attachment: {
+        id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+        key: 'a2V5',
+        digest: 'ZGlnZXN0',
+        ...attachment,
+      },
+      ...extra,
+    });
+  }
+
+  /** The bytes appended for a file, in order, as one array. */
+  appendedBytes(messageId: string): Uint8Array {
+    const chunks = this.outgoingFiles.get(messageId)?.chunks ?? [];
+    const all = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+    let at = 0;
+    for (const chunk of chunks) {
+      all.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    return all;
+  }
+
+  private findMessage(messageId: string): LocalMessage | undefined {
+    for (const thread of this.threads.values()) {
+      const found = thread.find((m) => m.id === messageId);
+      if (found) return found;
+    }
+    return undefined;
   }
 
   // ClientApi ----------------------------------------------------------------------------------
@@ -273,6 +318,7 @@ export class FakeBridge implements ClientBridge {
         serverTimestamp: null,
         readAt: null,
         attachment: null,
+        attachmentReady: false,
         call: null,
       };
       const thread = this.threads.get(peerUserId) ?? [];
@@ -280,6 +326,84 @@ export class FakeBridge implements ClientBridge {
       this.threads.set(peerUserId, thread);
       this.emit('message', message);
       return message;
+    });
+  }
+  startAttachment(peerUserId: string, file: OutgoingFile) {
+    return this.call('startAttachment', [peerUserId, file], () => {
+      const id = `file-${++this.ids}`;
+      this.outgoingFiles.set(id, { peerUserId, file, chunks: [] });
+      return id;
+    });
+  }
+  appendAttachment(messageId: string, bytes: Uint8Array) {
+    return this.call('appendAttachment', [messageId, bytes], () => {
+      const entry = this.outgoingFiles.get(messageId);
+      if (!entry) throw clientError('VALIDATION_FAILED');
+      entry.chunks.push(bytes.slice());
+    });
+  }
+  sendAttachment(messageId: string, caption: string) {
+    return this.call('sendAttachment', [messageId, caption], () => {
+      const entry = this.outgoingFiles.get(messageId);
+      if (!entry) throw clientError('VALIDATION_FAILED');
+      const message: LocalMessage = {
+        id: messageId,
+        peerUserId: entry.peerUserId,
+        senderUserId: ME.id,
+        direction: 'out',
+        text: caption.trim(),
+        status: 'pending',
+        sentAt: new Date().toISOString(),
+        serverTimestamp: null,
+        readAt: null,
+        attachment: {
+          id: '00000000-0000-4000-8000-00000000f11e',
+          key: 'a2V5',
+          digest: 'ZGlnZXN0',
+          size: entry.file.size,
+          name: entry.file.name,
+          contentType: entry.file.contentType,
+          ...(entry.file.image ? { image: entry.file.image } : {}),
+          ...(entry.file.voice ? { voice: entry.file.voice } : {}),
+        },
+        attachmentReady: true,
+        call: null,
+      };
+      const thread = this.threads.get(entry.peerUserId) ?? [];
+      thread.push(message);
+      this.threads.set(entry.peerUserId, thread);
+      this.emit('message', message);
+      return message;
+    });
+  }
+  /** By default the file is "downloaded" at once: the message becomes ready and a done event follows. */
+  downloadAttachment(messageId: string) {
+    return this.call('downloadAttachment', [messageId], () => {
+      const message = this.findMessage(messageId);
+      if (!message?.attachment) throw clientError('VALIDATION_FAILED');
+      if (message.attachmentReady) return;
+      message.attachmentReady = true;
+      const size = message.attachment.size;
+      this.emit('transfer', {
+        messageId,
+        peerUserId: message.peerUserId,
+        direction: 'download',
+        state: 'done',
+        done: size,
+        total: size,
+      });
+    });
+  }
+  cancelTransfer(messageId: string) {
+    return this.call('cancelTransfer', [messageId], () => {
+      this.outgoingFiles.delete(messageId);
+    });
+  }
+  retryMessage(messageId: string) {
+    return this.call('retryMessage', [messageId], () => {
+      const message = this.findMessage(messageId);
+      if (!message) throw clientError('VALIDATION_FAILED');
+      message.status = 'pending';
     });
   }
   markRead(peerUserId: string) {

@@ -6,7 +6,7 @@ import { useNow } from '../../hooks/useNow.js';
 import { formatListTime } from '../../i18n/format.js';
 import { useContacts } from '../../stores/contacts.js';
 import { useConversations } from '../../stores/conversations.js';
-import { callSummary } from '../call/call-summary.js';
+import { messagePreview } from './message-preview.js';
 import { byName, moveFocusInList } from './navigation.js';
 
 const matches = (query: string, ...fields: string[]) => {
@@ -51,7 +51,7 @@ function ChatItem({ chat, tabStop }: { chat: ConversationSummary; tabStop: boole
   const online = useContacts((s) => s.contacts.find((c) => c.userId === chat.peer.id)?.presence?.online);
   const typing = useContacts((s) => Boolean(s.typing[chat.peer.id]));
   const last = chat.lastMessage;
-  const firstLine = last?.call ? callSummary(last, t) : (last?.text.split('\n')[0] ?? '');
+  const firstLine = last ? messagePreview(last, t) : '';
   const preview = last?.direction === 'out' ? t('sidebar.you', { text: firstLine }) : firstLine;
   return (
     <ChatButton peerId={chat.peer.id} tabStop={tabStop}>

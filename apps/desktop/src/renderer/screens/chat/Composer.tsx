@@ -1,9 +1,12 @@
-import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
+import { type ClipboardEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorCode, errorMessage, parley } from '../../api.js';
 import { Icon } from '../../components/Icon.js';
 import { useContacts } from '../../stores/contacts.js';
 import { useMessages } from '../../stores/messages.js';
+import { useTransfers } from '../../stores/transfers.js';
+import { FileProblems, StagedFiles } from './StagedFiles.js';
+import { VoiceRecorder } from './VoiceRecorder.js';
 
 /** Longest message the core accepts. */
 const MAX_LENGTH = 8_000;
@@ -46,11 +49,20 @@ function useTypingSignal(peerUserId: string) {
   return { typed, stop };
 }
 
-/** The message box: Enter sends, Shift+Enter starts a new line; the draft is kept per chat. */
+const NO_FILES: never[] = [];
+
+/**
+ * The message box: Enter sends, Shift+Enter starts a new line; the draft is kept per chat. Files
+ * come by the paperclip, a drop on the conversation or a paste, wait above the box, and go with
+ * Send (the text as the caption of the first). With nothing typed, the microphone records a
+ * voice message instead.
+ */
 export function Composer({ peerUserId }: { peerUserId: string }) {
   const { t } = useTranslation();
   const draft = useMessages((s) => s.drafts[peerUserId] ?? '');
+  const staged = useTransfers((s) => s.staged[peerUserId] ?? NO_FILES);
   const [problem, setProblem] = useState<string | null>(null);
+  const [recording, setRecording] = useState(false);
   const box = useRef<HTMLTextAreaElement>(null);
   const typing = useTypingSignal(peerUserId);
 
@@ -60,6 +72,16 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
 
   const submit = async () => {
     const text = draft.trim();
+    if (staged.length > 0) {
+      typing.stop();
+      setProblem(null);
+      useMessages.getState().setDraft(peerUserId, '');
+      const captionSent = await useTransfers.getState().sendStaged(peerUserId, text);
+      // No file went: the text is given back, unless something new was typed meanwhile.
+      if (!captionSent && text && !useMessages.getState().drafts[peerUserId])
+        useMessages.getState().setDraft(peerUserId, text);
+      return;
+    }
     if (!text) return;
     typing.stop();
     setProblem(null);
@@ -82,7 +104,17 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
     }
   };
 
+  const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
+    const files = [...(event.clipboardData?.files ?? [])];
+    if (files.length === 0) return; // text pastes as text
+    event.preventDefault();
+    useTransfers.getState().stage(peerUserId, files);
+  };
+
   const left = MAX_LENGTH - draft.length;
+  const canSend = staged.length > 0 || draft.trim() !== '';
+  // Like Telegram: the microphone while there is nothing to send, the arrow once there is.
+  const showMicrophone = draft === '' && staged.length === 0;
   return (
     <form
       className="composer"
@@ -96,25 +128,72 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
           {problem}
         </p>
       ) : null}
-      <div className="composer-row">
-        <textarea
-          ref={box}
-          aria-label={t('composer.label')}
-          aria-describedby="composer-hint"
-          placeholder={t('composer.label')}
-          rows={1}
-          maxLength={MAX_LENGTH}
-          value={draft}
-          onChange={(event) => {
-            useMessages.getState().setDraft(peerUserId, event.target.value);
-            typing.typed(event.target.value);
+      <FileProblems peerUserId={peerUserId} />
+      <StagedFiles peerUserId={peerUserId} />
+      {recording ? (
+        <VoiceRecorder
+          peerUserId={peerUserId}
+          onDone={(failure) => {
+            setRecording(false);
+            if (failure) setProblem(failure);
+            // Back to the box, after React has put it back.
+            setTimeout(() => box.current?.focus());
           }}
-          onKeyDown={onKeyDown}
         />
-        <button type="submit" className="send-button" aria-label={t('composer.send')} disabled={!draft.trim()}>
-          <Icon name="send" size={20} />
-        </button>
-      </div>
+      ) : (
+        <div className="composer-row">
+          {/* The file input is the paperclip itself (transparent over the icon): one control, a real
+              <input type=file>, so the system's file chooser and automation both reach it. */}
+          <span className="attach-button" title={t('attachments.attach')}>
+            <Icon name="paperclip" size={20} />
+            <input
+              type="file"
+              multiple
+              aria-label={t('attachments.attach')}
+              onChange={(event) => {
+                const files = [...(event.target.files ?? [])];
+                event.target.value = ''; // the same file can be chosen again
+                useTransfers.getState().stage(peerUserId, files);
+                // Back to the text, for a caption and Enter (after the chooser has given the focus back).
+                setTimeout(() => box.current?.focus());
+              }}
+            />
+          </span>
+          <textarea
+            ref={box}
+            aria-label={t('composer.label')}
+            aria-describedby="composer-hint"
+            placeholder={t('composer.label')}
+            rows={1}
+            maxLength={MAX_LENGTH}
+            value={draft}
+            onChange={(event) => {
+              useMessages.getState().setDraft(peerUserId, event.target.value);
+              typing.typed(event.target.value);
+            }}
+            onKeyDown={onKeyDown}
+            onPaste={onPaste}
+          />
+          {showMicrophone ? (
+            <button
+              type="button"
+              className="send-button microphone"
+              aria-label={t('voice.record')}
+              title={t('voice.record')}
+              onClick={() => {
+                setProblem(null);
+                setRecording(true);
+              }}
+            >
+              <Icon name="mic" size={20} />
+            </button>
+          ) : (
+            <button type="submit" className="send-button" aria-label={t('composer.send')} disabled={!canSend}>
+              <Icon name="send" size={20} />
+            </button>
+          )}
+        </div>
+      )}
       {/* The keys are said to screen readers; the count shows to everyone near the limit. */}
       <p id="composer-hint" className={left <= COUNTER_FROM ? 'composer-hint' : 'visually-hidden'}>
         {left <= COUNTER_FROM ? t('composer.remaining', { count: left }) : t('composer.hint')}

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { type DragEvent, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorMessage, parley } from '../../api.js';
 import { Avatar } from '../../components/Avatar.js';
@@ -11,6 +11,7 @@ import { useCalls } from '../../stores/calls.js';
 import { useContacts } from '../../stores/contacts.js';
 import { useConversations, usePeer } from '../../stores/conversations.js';
 import { useMessages } from '../../stores/messages.js';
+import { useTransfers } from '../../stores/transfers.js';
 import { Composer } from './Composer.js';
 import { IdentityNotice } from './IdentityNotice.js';
 import { MessageList } from './MessageList.js';
@@ -55,6 +56,45 @@ function useMarkRead(peerUserId: string) {
   }, [active, unread, lastIncoming, peerUserId]);
 }
 
+const carriesFiles = (event: DragEvent) => [...(event.dataTransfer?.types ?? [])].includes('Files');
+
+/**
+ * Files dragged over the conversation: a drop zone shows while they are over it, and a drop
+ * stages them above the composer. (Enter and leave fire for every child: they are counted.)
+ */
+function useFileDrop(peerUserId: string) {
+  const [dragging, setDragging] = useState(false);
+  const depth = useRef(0);
+  return {
+    dragging,
+    handlers: {
+      onDragEnter(event: DragEvent) {
+        if (!carriesFiles(event)) return;
+        event.preventDefault();
+        depth.current++;
+        setDragging(true);
+      },
+      onDragOver(event: DragEvent) {
+        if (!carriesFiles(event)) return;
+        event.preventDefault(); // allows the drop
+        if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
+      },
+      onDragLeave(event: DragEvent) {
+        if (!carriesFiles(event)) return;
+        depth.current = Math.max(0, depth.current - 1);
+        if (depth.current === 0) setDragging(false);
+      },
+      onDrop(event: DragEvent) {
+        if (!carriesFiles(event)) return;
+        event.preventDefault();
+        depth.current = 0;
+        setDragging(false);
+        useTransfers.getState().stage(peerUserId, [...(event.dataTransfer?.files ?? [])]);
+      },
+    },
+  };
+}
+
 /** One conversation: who, the history, and the composer. */
 export function ConversationPane({ peerUserId }: { peerUserId: string }) {
   const { t } = useTranslation();
@@ -66,6 +106,7 @@ export function ConversationPane({ peerUserId }: { peerUserId: string }) {
   const [problem, setProblem] = useState<string | null>(null);
   const name = peer?.displayName ?? '…';
   useMarkRead(peerUserId);
+  const drop = useFileDrop(peerUserId);
 
   const addContact = async () => {
     setProblem(null);
@@ -85,7 +126,12 @@ export function ConversationPane({ peerUserId }: { peerUserId: string }) {
   };
 
   return (
-    <section className="conversation" aria-labelledby="conversation-title">
+    <section className="conversation" aria-labelledby="conversation-title" {...drop.handlers}>
+      {drop.dragging ? (
+        <div className="drop-zone" role="status">
+          <p>{t('attachments.dropHere', { name })}</p>
+        </div>
+      ) : null}
       <header className="conversation-header">
         <Avatar id={peerUserId} name={name} online={online} />
         <div className="conversation-title">

@@ -10,6 +10,8 @@ import { useNow } from '../../hooks/useNow.js';
 import { formatDay, formatTime } from '../../i18n/format.js';
 import { useMessages } from '../../stores/messages.js';
 import { callSummary } from '../call/call-summary.js';
+import { AttachmentView, imageBox } from './AttachmentView.js';
+import { attachmentKind } from './message-preview.js';
 
 /**
  * One row per message, keyed by its id. A day's first message carries the day separator above
@@ -57,7 +59,19 @@ function buildRows(messages: LocalMessage[], language: string, now: number, t: T
   return rows;
 }
 
-/** One message. Text only: rendered as text by React, never as HTML. */
+/** A first guess at a row's height before it is measured (a picture's box is known from its pointer). */
+function estimateRow(row: Row | undefined): number {
+  let height = 48;
+  const attachment = row?.message.attachment;
+  if (attachment) {
+    const kind = attachmentKind(attachment);
+    height = kind === 'image' && attachment.image ? imageBox(attachment.image).height + 24 : 76;
+    if (row?.message.text) height += 22;
+  }
+  return height + (row?.day ? 40 : 0);
+}
+
+/** One message: its attachment, and its text (rendered as text by React, never as HTML). */
 const MessageRow = memo(function MessageRow({
   message,
   continued,
@@ -88,21 +102,24 @@ const MessageRow = memo(function MessageRow({
       </p>
     );
   }
+  const attachment = message.attachment;
   return (
     <>
       <div
-        className={`bubble ${message.direction}${continued ? ' continued' : ''}${highlighted ? ' highlighted' : ''}`}
+        className={`bubble ${message.direction}${continued ? ' continued' : ''}${highlighted ? ' highlighted' : ''}${attachment ? ` with-attachment ${attachmentKind(attachment)}` : ''}`}
       >
+        {attachment ? <AttachmentView message={message} /> : null}
         <p className="bubble-body">
           <span className="visually-hidden">{out ? t('conversation.you') : peerName}: </span>
-          <span className="bubble-text">{message.text}</span>
+          {message.text ? <span className="bubble-text">{message.text}</span> : null}
           <span className="bubble-meta">
             <time dateTime={momentOf(message)}>{formatTime(momentOf(message), i18n.language)}</time>
             {out ? <StatusTicks status={message.status} /> : null}
           </span>
         </p>
       </div>
-      {out && message.status === 'failed' ? (
+      {/* A file's failure and its Retry show on the attachment. */}
+      {out && message.status === 'failed' && !attachment ? (
         <p className="failed-hint">
           {problem ?? t('conversation.failedHint')}{' '}
           <button type="button" className="link" onClick={resend}>
@@ -137,7 +154,7 @@ export function MessageList({ peerUserId, peerName }: { peerUserId: string; peer
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scroller.current,
-    estimateSize: (index) => (rows[index]?.day ? 88 : 48),
+    estimateSize: (index) => estimateRow(rows[index]),
     getItemKey: (index) => rows[index]?.key ?? index,
     overscan: 6,
     paddingStart: 8,
