@@ -34,6 +34,19 @@ export const AttachmentPointer = z.strictObject({
 export type AttachmentPointer = z.infer<typeof AttachmentPointer>;
 
 /**
+ * Image types the app shows inline (the shells serve them as images, the UI draws thumbnails).
+ * Not SVG: it is a document that can carry script, so it travels as a file.
+ */
+export const INLINE_IMAGE_TYPES: ReadonlySet<string> = new Set([
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'image/avif',
+  'image/bmp',
+]);
+
+/**
  * Files are encrypted in chunks of this many plaintext bytes with libsodium's secretstream
  * (XChaCha20-Poly1305): a 24-byte header, then each chunk with a 17-byte tag; the last chunk is
  * tagged final, so a truncated or reordered file fails to decrypt.

@@ -78,7 +78,11 @@ interface Draft {
   received: number;
   encrypted: Promise<UploadedAttachment>;
   abort: AbortController;
+  /** Drops a draft the UI has abandoned (a window reloaded mid-file): nothing else would. */
+  idle: NodeJS.Timeout;
 }
+
+const DRAFT_IDLE_MS = 10 * 60_000;
 
 /** Progress is reported at most this often per transfer (and always at the end). */
 const PROGRESS_INTERVAL_MS = 100;
@@ -153,6 +157,7 @@ export class ParleyCore implements ClientBridge {
     const secrets = await this.secrets.get(keychainAccount(profile.serverUrl, profile.user.id, profile.deviceId));
     if (!secrets) return null;
     const active = this.activate(profile, Buffer.from(secrets.databaseKey, 'base64'), secrets.refreshToken);
+    await active.transfers.clearPartials(); // left by a crash; nothing is writing yet
     this.start(active);
     return this.info(active);
   }
@@ -255,13 +260,15 @@ export class ParleyCore implements ClientBridge {
     const encrypted = active.transfers.encrypt(attachmentId, input, file.size, abort.signal);
     encrypted.catch(() => {}); // reported to whoever appends or sends next
     const messageId = active.messaging.newMessageId();
-    active.drafts.set(messageId, { peerUserId, file, input, received: 0, encrypted, abort });
+    const idle = setTimeout(() => this.dropDraft(messageId), DRAFT_IDLE_MS);
+    active.drafts.set(messageId, { peerUserId, file, input, received: 0, encrypted, abort, idle });
     return messageId;
   }
 
   async appendAttachment(messageId: string, bytes: Uint8Array): Promise<void> {
     const draft = this.draft(messageId);
     if (draft.input.destroyed) await draft.encrypted; // rejects with why it stopped
+    draft.idle.refresh();
     draft.received += bytes.byteLength;
     if (draft.received > draft.file.size) {
       this.dropDraft(messageId);
@@ -274,6 +281,7 @@ export class ParleyCore implements ClientBridge {
   async sendAttachment(messageId: string, caption: string): Promise<LocalMessage> {
     const active = this.require();
     const draft = this.draft(messageId);
+    clearTimeout(draft.idle);
     draft.input.end();
     let uploaded: UploadedAttachment;
     try {
@@ -462,9 +470,12 @@ export class ParleyCore implements ClientBridge {
   }
 
   private dropDraft(messageId: string): void {
-    const drafts = this.require().drafts;
-    drafts.get(messageId)?.abort.abort();
-    drafts.delete(messageId);
+    const drafts = this.active?.drafts;
+    const draft = drafts?.get(messageId);
+    if (!draft) return;
+    clearTimeout(draft.idle);
+    draft.abort.abort();
+    drafts?.delete(messageId);
   }
 
   /**
@@ -649,7 +660,7 @@ export class ParleyCore implements ClientBridge {
   }
 
   private async stop(active: Active): Promise<void> {
-    for (const draft of active.drafts.values()) draft.abort.abort();
+    for (const id of [...active.drafts.keys()]) this.dropDraft(id);
     for (const download of active.downloads.values()) download.abort.abort();
     active.connection.close();
     await active.outbox.stop();

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { INLINE_IMAGE_TYPES } from '@parley/shared';
 import type { ParleyCore } from '../core.js';
 
 /**
@@ -14,7 +15,7 @@ export interface AttachmentResponse {
   body: Readable | null;
 }
 
-const INLINE_TYPES = /^(image\/(png|jpeg|gif|webp|avif|bmp)|audio\/[\w.+-]+|video\/[\w.+-]+)$/;
+const INLINE_MEDIA = /^(audio|video)\/[\w.+-]+$/;
 
 export function attachmentResponse(
   core: ParleyCore,
@@ -30,7 +31,7 @@ export function attachmentResponse(
   if (!opened) return { status: 404, headers: base, body: null };
   const { pointer, data } = opened;
   const type = pointer.contentType.split(';')[0]?.trim().toLowerCase() ?? '';
-  const inline = !options.download && INLINE_TYPES.test(type);
+  const inline = !options.download && (INLINE_IMAGE_TYPES.has(type) || INLINE_MEDIA.test(type));
   const headers: Record<string, string> = {
     ...base,
     'Content-Type': inline ? type : 'application/octet-stream',

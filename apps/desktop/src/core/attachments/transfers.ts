@@ -154,8 +154,14 @@ export class AttachmentTransfers {
     return file.pipe(decryptor);
   }
 
+  /** Whether the local copy of attachment `id` exists. */
   has(id: string): boolean {
     return existsSync(this.localPath(id));
+  }
+
+  /** Removes unfinished encryptions and downloads (call before any transfer starts). */
+  async clearPartials(): Promise<void> {
+    await rm(join(this.dir, '.partial'), { recursive: true, force: true });
   }
 
   private localPath(id: string): string {

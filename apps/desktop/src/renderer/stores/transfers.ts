@@ -1,5 +1,6 @@
 import {
   ATTACHMENT_APPEND_BYTES,
+  INLINE_IMAGE_TYPES,
   type LocalMessage,
   type OutgoingFile,
   type TransferUpdate,
@@ -70,16 +71,6 @@ interface TransfersState {
 }
 
 const initial = { transfers: {}, staged: {}, sending: {}, problems: {} };
-
-/** Images shown inline (SVG is a document, not a picture: it goes as a file). */
-export const INLINE_IMAGE_TYPES = new Set([
-  'image/png',
-  'image/jpeg',
-  'image/gif',
-  'image/webp',
-  'image/avif',
-  'image/bmp',
-]);
 
 let keys = 0;
 /** Bumped by reset(): work started for a previous account stops. */

@@ -1,7 +1,6 @@
-import type { AttachmentPointer, LocalMessage } from '@parley/shared';
+import { type AttachmentPointer, INLINE_IMAGE_TYPES, type LocalMessage } from '@parley/shared';
 import type { TFunction } from 'i18next';
 import { formatClock } from '../../i18n/format.js';
-import { INLINE_IMAGE_TYPES } from '../../stores/transfers.js';
 import { callSummary } from '../call/call-summary.js';
 
 export type AttachmentKind = 'image' | 'voice' | 'file';
