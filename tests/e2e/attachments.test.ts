@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withBrowser } from '../support/browser.js';
+import { sha256 } from '../support/bytes.js';
 import { dumpDatabase } from '../support/database.js';
 import { befriend, person } from '../support/pair.js';
 import { withServer } from '../support/server.js';
@@ -13,8 +14,6 @@ const MiB = 1024 * 1024;
 const LIMIT = 25 * MiB;
 const t = withServer({ ATTACHMENT_MAX_BYTES: String(LIMIT) });
 const b = withBrowser();
-
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 /** Records every value each progress bar of the page shows (sampled every few ms, in the page). */
 async function recordProgress(page: Page): Promise<void> {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,19 +6,12 @@ import { Readable } from 'node:stream';
 import { AttachmentTransfers, createApiClient, ServerSession, type UploadedAttachment } from '@parley/desktop';
 import type { AttachmentPointer, AuthResponse } from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readAll, sha256 } from '../../../tests/support/bytes.js';
 import { register } from '../../../tests/support/http.js';
 import { withServer } from '../../../tests/support/server.js';
 
 const MAX_BYTES = 4 * 1024 * 1024;
 const t = withServer({ ATTACHMENT_MAX_BYTES: String(MAX_BYTES) });
-
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
 
 describe('attachment transfers through the core, against a real server', () => {
   const dirs: string[] = [];

@@ -1,24 +1,17 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { attachmentResponse } from '@parley/desktop';
 import { ATTACHMENT_APPEND_BYTES, type LocalMessage, type OutgoingFile } from '@parley/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readAll, sha256 } from '../../../tests/support/bytes.js';
 import { openCore, registerCore, type TestCore } from '../../../tests/support/cores.js';
 import { withServer } from '../../../tests/support/server.js';
 import { eventually } from '../../../tests/support/socket.js';
 
 const MAX_BYTES = 8 * 1024 * 1024;
 const t = withServer({ ATTACHMENT_MAX_BYTES: String(MAX_BYTES) });
-
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
 
 /** What the UI does: announce, hand over the bytes in chunks, send. */
 async function sendFile(c: TestCore, peer: string, bytes: Buffer, file: Partial<OutgoingFile> = {}, caption = '') {

@@ -46,6 +46,20 @@ function upload(baseUrl: string, from: AuthResponse, id: string, body: Buffer, l
   });
 }
 
+/** An upload that has sent half of `body` and waits, its connection open. */
+function halfUpload(baseUrl: string, from: AuthResponse, id: string, body: Buffer) {
+  const req = request(`${baseUrl}${API_PREFIX}/attachments/${id}`, {
+    method: 'PUT',
+    headers: {
+      authorization: `Bearer ${from.accessToken}`,
+      'content-type': 'application/octet-stream',
+      'content-length': String(body.length),
+    },
+  });
+  req.write(body.subarray(0, body.length / 2));
+  return req;
+}
+
 async function download(baseUrl: string, who: AuthResponse, id: string) {
   const res = await fetch(`${baseUrl}${API_PREFIX}/attachments/${id}`, {
     headers: { authorization: `Bearer ${who.accessToken}` },
@@ -223,16 +237,8 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('attachments (%s b
     const { cipher } = await encrypted(randomBytes(600_000));
     const { id } = (await announce(t.url, alice, bob, cipher.length)).body;
     const write = store.watchWrite(t.server);
-    const req = request(`${t.url}${API_PREFIX}/attachments/${id}`, {
-      method: 'PUT',
-      headers: {
-        authorization: `Bearer ${alice.accessToken}`,
-        'content-type': 'application/octet-stream',
-        'content-length': String(cipher.length),
-      },
-    });
+    const req = halfUpload(t.url, alice, id, cipher);
     req.on('error', () => {});
-    req.write(cipher.subarray(0, cipher.length / 2));
     await write.started();
     const logged = t.server.output().length;
     req.destroy();
@@ -255,17 +261,9 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('attachments (%s b
     // Half the bytes, then the server dies with the upload open.
     const write = store.watchWrite(t.server);
     const cutOff = new Promise<void>((resolve) => {
-      const req = request(`${t.url}${API_PREFIX}/attachments/${id}`, {
-        method: 'PUT',
-        headers: {
-          authorization: `Bearer ${alice.accessToken}`,
-          'content-type': 'application/octet-stream',
-          'content-length': String(cipher.length),
-        },
-      });
+      const req = halfUpload(t.url, alice, id, cipher);
       req.on('error', () => resolve());
       req.on('response', () => resolve());
-      req.write(cipher.subarray(0, cipher.length / 2));
     });
     await write.started();
     await t.server.kill();

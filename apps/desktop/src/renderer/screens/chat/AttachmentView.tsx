@@ -130,15 +130,14 @@ function SaveLink({ message, className }: { message: LocalMessage; className: st
   );
 }
 
-function FileCard({
-  message,
-  attachment,
-  view,
-}: {
+/** What each kind of attachment is drawn from. */
+interface AttachmentProps {
   message: LocalMessage;
   attachment: AttachmentPointer;
   view: TransferView;
-}) {
+}
+
+function FileCard({ message, attachment, view }: AttachmentProps) {
   const { t, i18n } = useTranslation();
   let action: ReactNode = null;
   if (message.attachmentReady) action = <SaveLink message={message} className="button-link small" />;
@@ -166,15 +165,7 @@ function FileCard({
   );
 }
 
-function ImageAttachment({
-  message,
-  attachment,
-  view,
-}: {
-  message: LocalMessage;
-  attachment: AttachmentPointer;
-  view: TransferView;
-}) {
+function ImageAttachment({ message, attachment, view }: AttachmentProps) {
   const { t } = useTranslation();
   const [viewing, setViewing] = useState(false);
   const box = imageBox(attachment.image ?? { width: IMAGE_MAX_PX, height: IMAGE_MAX_PX });
@@ -246,15 +237,7 @@ function bars(waveform: readonly number[]): number[] {
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
-function VoiceMessage({
-  message,
-  attachment,
-  view,
-}: {
-  message: LocalMessage;
-  attachment: AttachmentPointer;
-  view: TransferView;
-}) {
+function VoiceMessage({ message, attachment, view }: AttachmentProps) {
   const { t } = useTranslation();
   const audio = useRef<HTMLAudioElement>(null);
   const [isPlaying, setPlaying] = useState(false);
