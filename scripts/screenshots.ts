@@ -123,6 +123,42 @@ await alice.getByRole('button', { name: 'Settings' }).click();
 await alice.waitForTimeout(500);
 await alice.screenshot({ path: join(out, 'settings.png') });
 
+// Files: a picture, a document and a voice message from Alice, as Boris sees them.
+await alice.keyboard.press('Escape');
+const picture = await alice.evaluate<string>(`(() => {
+  const canvas = document.createElement('canvas');
+  canvas.width = 640;
+  canvas.height = 400;
+  const g = canvas.getContext('2d');
+  const sky = g.createLinearGradient(0, 0, 0, 400);
+  sky.addColorStop(0, '#7fb6e8');
+  sky.addColorStop(1, '#f4d7a1');
+  g.fillStyle = sky;
+  g.fillRect(0, 0, 640, 400);
+  g.fillStyle = '#3e7d4f';
+  g.beginPath();
+  g.ellipse(320, 420, 420, 140, 0, 0, Math.PI * 2);
+  g.fill();
+  g.fillStyle = '#d9dde3';
+  g.fillRect(270, 220, 100, 60);
+  g.fillStyle = '#9cc9f0';
+  for (let i = 0; i < 7; i++) g.fillRect(312 + (i % 3) * 6, 140 + i * 11, 4, 9);
+  return canvas.toDataURL('image/png').split(',')[1];
+})()`);
+const attach = (name: string, mimeType: string, buffer: Buffer) =>
+  alice.getByLabel('Attach files').setInputFiles([{ name, mimeType, buffer }]);
+await attach('fountain.png', 'image/png', Buffer.from(picture, 'base64'));
+await alice.getByRole('textbox', { name: 'Message' }).fill('The fountain this morning');
+await alice.getByRole('button', { name: 'Send' }).click();
+await attach('Poems, draft 3.pdf', 'application/pdf', Buffer.alloc(486_400, 7));
+await alice.getByRole('button', { name: 'Send' }).click();
+await alice.getByRole('button', { name: 'Record voice message' }).click();
+await alice.waitForTimeout(3_500);
+await alice.getByRole('button', { name: 'Send voice message' }).click();
+await bob.getByRole('slider', { name: 'Voice message position' }).waitFor();
+await bob.waitForTimeout(1_000);
+await bob.screenshot({ path: join(out, 'files.png') });
+
 await browser.close();
 await hostA.close();
 await hostB.close();
