@@ -8,6 +8,7 @@ import { formatBytes, formatClock } from '../../i18n/format.js';
 import { attachmentUrl } from '../../platform/attachment-url.js';
 import { useTransfers } from '../../stores/transfers.js';
 import { attachmentKind } from './message-preview.js';
+import { bucketPeaks } from './voice-recording.js';
 
 /** The largest box an inline picture takes in the history; its box is reserved from the pointer's size. */
 const IMAGE_MAX_PX = 320;
@@ -223,18 +224,6 @@ const SEEK_STEP_MS = 1000;
 /** Only one voice message plays at a time. */
 let playing: HTMLAudioElement | null = null;
 
-/** The waveform in WAVE_BARS bars (each its bucket's peak), 0..1. */
-function bars(waveform: readonly number[]): number[] {
-  return Array.from({ length: WAVE_BARS }, (_, i) => {
-    if (waveform.length === 0) return 0;
-    const from = Math.floor((i * waveform.length) / WAVE_BARS);
-    const to = Math.max(from + 1, Math.floor(((i + 1) * waveform.length) / WAVE_BARS));
-    let peak = 0;
-    for (let j = from; j < to && j < waveform.length; j++) peak = Math.max(peak, waveform[j] ?? 0);
-    return peak / 255;
-  });
-}
-
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
 function VoiceMessage({ message, attachment, view }: AttachmentProps) {
@@ -245,7 +234,7 @@ function VoiceMessage({ message, attachment, view }: AttachmentProps) {
   // The sender's measure: MediaRecorder files often say their duration is Infinity.
   const total = attachment.voice?.durationMs ?? 0;
   const ready = message.attachmentReady;
-  const levels = bars(attachment.voice?.waveform ?? []);
+  const levels = bucketPeaks(attachment.voice?.waveform ?? [], WAVE_BARS).map((level) => level / 255);
   const played = total > 0 ? Math.round((position / total) * WAVE_BARS) : 0;
 
   // The position follows the audio smoothly while it plays.

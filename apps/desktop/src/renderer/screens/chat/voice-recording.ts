@@ -29,18 +29,21 @@ export function recordingProblem(error: unknown): RecordingProblem {
   }
 }
 
-/** Peak levels in at most `count` equal buckets (each bucket's loudest value). */
-export function downsample(levels: readonly number[], count = WAVEFORM_VALUES): number[] {
-  if (levels.length <= count) return levels.map((v) => Math.round(Math.min(255, Math.max(0, v))));
-  const out: number[] = [];
-  for (let i = 0; i < count; i++) {
+/** Each of `count` equal buckets of `levels` as its loudest value (buckets repeat when there are fewer levels). */
+export function bucketPeaks(levels: readonly number[], count: number): number[] {
+  if (levels.length === 0) return Array.from({ length: count }, () => 0);
+  return Array.from({ length: count }, (_, i) => {
     const from = Math.floor((i * levels.length) / count);
     const to = Math.max(from + 1, Math.floor(((i + 1) * levels.length) / count));
     let peak = 0;
-    for (let j = from; j < to; j++) peak = Math.max(peak, levels[j] ?? 0);
-    out.push(Math.round(Math.min(255, peak)));
-  }
-  return out;
+    for (let j = from; j < to && j < levels.length; j++) peak = Math.max(peak, levels[j] ?? 0);
+    return Math.round(Math.min(255, Math.max(0, peak)));
+  });
+}
+
+/** The waveform a voice message carries: at most `count` peak levels 0..255. */
+export function downsample(levels: readonly number[], count = WAVEFORM_VALUES): number[] {
+  return bucketPeaks(levels, Math.min(count, levels.length));
 }
 
 export interface RecordedVoice {
