@@ -178,4 +178,35 @@ describe('files between cores, through a real server', () => {
     await bob.core.downloadAttachment(message.id);
     expect(sha256(await readAll(bob.core.openAttachment(sent.id)?.data as Readable))).toBe(sha256(bytes));
   });
+
+  it('an upload left so long that the server forgot its announcement is announced again and sent', {
+    timeout: 60_000,
+  }, async () => {
+    const dave = await registerCore(t.url, 'dave');
+    const daveId = (await dave.core.session())?.user.id as string;
+    let cut: Promise<void> | null = null;
+    const stop = dave.core.on('transfer', (u) => {
+      if (u.direction === 'upload' && u.state === 'active') cut ??= dave.core.close();
+    });
+    const bytes = randomBytes(1024 * 1024 + 7);
+    const sent = await sendFile(dave, bobId, bytes);
+    await eventually(() => cut !== null, 5_000, 'upload started');
+    await cut;
+    stop();
+    // What the server's sweep does to an announcement never uploaded for a day.
+    const forgotten = await t.db.query('DELETE FROM attachments WHERE id = $1 RETURNING id', [sent.attachment?.id]);
+    expect(forgotten).toHaveLength(1);
+
+    const again = await openCore(t.url, dave.dataDir);
+    cores.push(again);
+    await again.core.restoreSession();
+    const message = await eventually(
+      async () => (await bob.conversation(daveId)).find((m) => m.id === sent.id),
+      20_000,
+      'bob receives the re-announced file',
+    );
+    expect(message.attachment?.id).not.toBe(sent.attachment?.id);
+    await bob.core.downloadAttachment(message.id);
+    expect(sha256(await readAll(bob.core.openAttachment(sent.id)?.data as Readable))).toBe(sha256(bytes));
+  });
 });

@@ -629,8 +629,19 @@ export class ParleyCore implements ClientBridge {
           connection.connected ? connection.send(request) : session.call('sendMessage', { body: request }),
         sendReadReceipts: (request) => connection.sendReadReceipts(request),
         upload: (message, signal) => {
-          const { id, size } = message.attachment as AttachmentPointer;
-          return this.transfer(message, 'upload', size, (progress) => transfers.upload(id, progress, signal));
+          const pointer = message.attachment as AttachmentPointer;
+          return this.transfer(message, 'upload', pointer.size, async (progress) => {
+            try {
+              await transfers.upload(pointer.id, progress, signal);
+            } catch (error) {
+              if ((error as CoreError).code !== 'NOT_FOUND') throw error;
+              // Not uploaded for so long that the server forgot it: the message is not sent yet,
+              // so it can point to a new announcement of the same ciphertext.
+              const id = await transfers.reannounce(pointer.id, message.peerUserId, pointer.size);
+              store.setAttachment(message.id, { ...pointer, id });
+              await transfers.upload(id, progress, signal);
+            }
+          });
         },
       },
       (messageId) => {

@@ -71,6 +71,16 @@ export class AttachmentTransfers {
     return (await this.session.call('createAttachment', { body })).id;
   }
 
+  /**
+   * Announces a prepared file again under a new id (the server forgets an announcement left
+   * without an upload for a day) and moves the local copy to it; returns the new id.
+   */
+  async reannounce(id: string, recipientUserId: string, size: number): Promise<string> {
+    const fresh = await this.announce(recipientUserId, size);
+    await rename(this.localPath(id), this.localPath(fresh));
+    return fresh;
+  }
+
   /** Encrypts exactly `size` bytes from `source` into the local copy of announced attachment `id`. */
   async encrypt(id: string, source: Readable, size: number, signal?: AbortSignal): Promise<UploadedAttachment> {
     await sodiumReady;

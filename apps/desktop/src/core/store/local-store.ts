@@ -1,4 +1,5 @@
 import {
+  type AttachmentPointer,
   type Contact,
   type ConversationSummary,
   type HistoryPage,
@@ -216,6 +217,10 @@ export class LocalStore {
       this.enqueue('message', current.peerUserId, messageId, {});
     })();
     return { ...current, status: 'pending' };
+  }
+
+  setAttachment(messageId: string, attachment: AttachmentPointer): void {
+    this.sql('UPDATE messages SET attachment = ? WHERE id = ?').run(JSON.stringify(attachment), messageId);
   }
 
   setAttachmentReady(messageId: string): void {
