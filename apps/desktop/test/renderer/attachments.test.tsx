@@ -361,6 +361,19 @@ describe('transfers in the history', () => {
     await waitFor(() => expect(within(card).getByRole('link', { name: 'Save' })).toBeTruthy());
   });
 
+  it('a file past the server’s retention says so, without a Retry that cannot work', async () => {
+    fake.seedAttachment(BOB, { name: 'old.zip', contentType: 'application/zip', size: 5000 }, 'in', 0);
+    fake.overrides.downloadAttachment = async () => {
+      throw clientError('NOT_FOUND');
+    };
+    const { user } = await renderSignedIn();
+    await openChat(user, 'Bob Builder');
+    const card = within(history()).getByRole('group', { name: 'old.zip' });
+    await user.click(within(card).getByRole('button', { name: 'Download' }));
+    await waitFor(() => expect(within(card).getByText(/no longer on the server/)).toBeTruthy());
+    expect(within(card).queryByRole('button', { name: 'Retry' })).toBeNull();
+  });
+
   it('a received picture is fetched by itself, shown inline, and opens large with Save', async () => {
     const picture = fake.seedAttachment(
       BOB,

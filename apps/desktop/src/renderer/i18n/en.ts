@@ -196,6 +196,7 @@ export const en = {
     uploadFailed: 'The file could not be sent.',
     uploadCancelled: 'Sending was cancelled.',
     downloadFailed: 'The file could not be downloaded.',
+    downloadGone: 'This file is no longer on the server: files are kept there for a limited time.',
     downloadCancelled: 'The download was cancelled.',
   },
   voice: {

@@ -200,6 +200,7 @@ export const ru: Translation<typeof en> = {
     uploadFailed: 'Файл не удалось отправить.',
     uploadCancelled: 'Отправка отменена.',
     downloadFailed: 'Файл не удалось загрузить.',
+    downloadGone: 'Этого файла больше нет на сервере: файлы хранятся там ограниченное время.',
     downloadCancelled: 'Загрузка отменена.',
   },
   voice: {

@@ -92,8 +92,11 @@ function TransferControls({ message, view }: { message: LocalMessage; view: Tran
         .retryUpload(message)
         .catch((error: unknown) => setProblem(errorMessage(error, t)));
   };
+  // Past the server's retention: retrying cannot bring it back.
+  const gone = view.direction === 'download' && view.error?.code === 'NOT_FOUND';
   const what =
     problem ??
+    (gone ? t('attachments.downloadGone') : null) ??
     (view.direction === 'upload'
       ? view.cancelled
         ? t('attachments.uploadCancelled')
@@ -106,9 +109,11 @@ function TransferControls({ message, view }: { message: LocalMessage; view: Tran
   return (
     <div className="transfer failed">
       <span className="transfer-problem">{what}</span>
-      <button type="button" className="small" onClick={retry}>
-        {t('attachments.retry')}
-      </button>
+      {gone ? null : (
+        <button type="button" className="small" onClick={retry}>
+          {t('attachments.retry')}
+        </button>
+      )}
     </div>
   );
 }
