@@ -12,14 +12,26 @@ const BRIDGE_PATH = '/bridge';
 export function connectHostBridge(): ClientBridge {
   const socket = io({ path: BRIDGE_PATH, transports: ['websocket'] });
   socket.once('connect', () => performance.mark('parley:bridge-connected'));
+  const unreachable: BridgeResult = {
+    ok: false,
+    error: { code: 'NETWORK', message: 'The Parley host does not answer' },
+  };
   return bridgeClient({
+    // No time limit on a call (a 100 MB download takes as long as it takes): a call fails when
+    // the connection to the host is lost (Socket.IO's heartbeat notices within seconds) or cannot
+    // be made. A call made before the connection is up waits for it (Socket.IO buffers it).
     invoke: (method, args) =>
-      socket
-        .timeout(60_000)
-        .emitWithAck(BRIDGE_CALL, method, args)
-        .catch(
-          (): BridgeResult => ({ ok: false, error: { code: 'NETWORK', message: 'The Parley host does not answer' } }),
-        ),
+      new Promise<BridgeResult>((resolve) => {
+        const lost = () => {
+          socket.off('disconnect', lost).off('connect_error', lost);
+          resolve(unreachable);
+        };
+        socket.on('disconnect', lost).on('connect_error', lost);
+        socket.emit(BRIDGE_CALL, method, args, (result: BridgeResult) => {
+          socket.off('disconnect', lost).off('connect_error', lost);
+          resolve(result);
+        });
+      }),
     subscribe: (listener) => {
       const handler = (event: string, payload: unknown) => listener(event, payload);
       socket.on(BRIDGE_EVENT, handler);
