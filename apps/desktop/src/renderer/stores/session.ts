@@ -5,6 +5,7 @@ import { useContacts } from './contacts.js';
 import { useConversations } from './conversations.js';
 import { useMessages } from './messages.js';
 import { useTransfers } from './transfers.js';
+import { useVoicePlayer } from './voice-player.js';
 
 export type SessionPhase = 'restoring' | 'signedOut' | 'signedIn' | 'keychainUnavailable' | 'restoreFailed';
 
@@ -30,6 +31,7 @@ function clearAccountData(): void {
   useConversations.getState().reset();
   useMessages.getState().reset();
   useTransfers.getState().reset();
+  useVoicePlayer.getState().reset();
 }
 
 /** One restore at a time: the core must not open the same store twice (React may mount twice in development). */

@@ -8,6 +8,7 @@ import { useMessages } from '../../../src/renderer/stores/messages.js';
 import { useSession } from '../../../src/renderer/stores/session.js';
 import { useSettings } from '../../../src/renderer/stores/settings.js';
 import { useTransfers } from '../../../src/renderer/stores/transfers.js';
+import { useVoicePlayer } from '../../../src/renderer/stores/voice-player.js';
 import { fake, SESSION } from './fake-bridge.js';
 
 /** A fresh start: no app on screen, the fake emptied, every store as at launch, English. */
@@ -26,6 +27,7 @@ export function resetApp(): void {
   useConversations.getState().reset();
   useMessages.getState().reset();
   useTransfers.getState().reset();
+  useVoicePlayer.getState().reset();
   useSettings.setState({ theme: 'system', language: 'en', notifications: true, notificationText: true });
   initI18n('en');
 }

@@ -1,5 +1,5 @@
 import type { AttachmentPointer, LocalMessage, TransferUpdate } from '@parley/shared';
-import { type KeyboardEvent, type PointerEvent, type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import { type KeyboardEvent, type PointerEvent, type ReactNode, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../../api.js';
 import { Dialog } from '../../components/Dialog.js';
@@ -7,6 +7,7 @@ import { Icon } from '../../components/Icon.js';
 import { formatBytes, formatClock } from '../../i18n/format.js';
 import { attachmentUrl } from '../../platform/attachment-url.js';
 import { useTransfers } from '../../stores/transfers.js';
+import { useVoicePlayer } from '../../stores/voice-player.js';
 import { attachmentKind } from './message-preview.js';
 import { bucketPeaks } from './voice-recording.js';
 
@@ -226,69 +227,20 @@ function ImageAttachment({ message, attachment, view }: AttachmentProps) {
 const WAVE_BARS = 40;
 /** Arrow keys move this far; Page Up/Down five times as far. */
 const SEEK_STEP_MS = 1000;
-/** Only one voice message plays at a time. */
-let playing: HTMLAudioElement | null = null;
-
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
 function VoiceMessage({ message, attachment, view }: AttachmentProps) {
   const { t } = useTranslation();
-  const audio = useRef<HTMLAudioElement>(null);
-  const [isPlaying, setPlaying] = useState(false);
-  const [position, setPosition] = useState(0);
+  const isPlaying = useVoicePlayer((s) => s.messageId === message.id && s.playing);
   // The sender's measure: MediaRecorder files often say their duration is Infinity.
   const total = attachment.voice?.durationMs ?? 0;
+  const position = useVoicePlayer((s) => (s.messageId === message.id ? Math.min(total, s.positionMs) : 0));
   const ready = message.attachmentReady;
   const levels = bucketPeaks(attachment.voice?.waveform ?? [], WAVE_BARS).map((level) => level / 255);
   const played = total > 0 ? Math.round((position / total) * WAVE_BARS) : 0;
 
-  // The position follows the audio smoothly while it plays.
-  useEffect(() => {
-    if (!isPlaying) return;
-    let frame = 0;
-    const tick = () => {
-      const el = audio.current;
-      if (el) setPosition(Math.min(total, el.currentTime * 1000));
-      frame = requestAnimationFrame(tick);
-    };
-    frame = requestAnimationFrame(tick);
-    return () => cancelAnimationFrame(frame);
-  }, [isPlaying, total]);
-
-  // Leaving the view (scrolled far away, another chat) stops it.
-  useEffect(
-    () => () => {
-      const el = audio.current;
-      if (el && playing === el) {
-        el.pause();
-        playing = null;
-      }
-    },
-    [],
-  );
-
-  const toggle = () => {
-    const el = audio.current;
-    if (!el) return;
-    if (!el.paused) {
-      el.pause();
-      return;
-    }
-    if (playing && playing !== el) playing.pause();
-    playing = el;
-    const started = el.play() as Promise<void> | undefined;
-    started?.catch?.(() => setPlaying(false));
-  };
-
-  const seek = useCallback(
-    (ms: number) => {
-      const to = Math.min(total, Math.max(0, ms));
-      setPosition(to);
-      const el = audio.current;
-      if (el) el.currentTime = to / 1000;
-    },
-    [total],
-  );
+  const toggle = () => useVoicePlayer.getState().toggle(message.id);
+  const seek = (ms: number) => useVoicePlayer.getState().seek(message.id, Math.min(total, Math.max(0, ms)));
 
   const seekToPointer = (event: PointerEvent<HTMLDivElement>) => {
     const rect = event.currentTarget.getBoundingClientRect();
@@ -369,24 +321,6 @@ function VoiceMessage({ message, attachment, view }: AttachmentProps) {
           {formatClock(position)} / {formatClock(total)}
         </span>
       </div>
-      {ready ? (
-        // biome-ignore lint/a11y/useMediaCaption: a voice message has no captions to give
-        <audio
-          ref={audio}
-          preload="metadata"
-          src={attachmentUrl(message.id)}
-          onPlay={() => setPlaying(true)}
-          onPause={() => {
-            setPlaying(false);
-            if (playing === audio.current) playing = null;
-          }}
-          onEnded={() => {
-            setPlaying(false);
-            setPosition(0);
-            if (audio.current) audio.current.currentTime = 0;
-          }}
-        />
-      ) : null}
       <TransferControls message={message} view={view} />
     </div>
   );
