@@ -375,6 +375,21 @@ describe('transfers in the history', () => {
     expect(within(card).queryByRole('button', { name: 'Retry' })).toBeNull();
   });
 
+  it('a very large picture waits for Download instead of fetching itself', async () => {
+    const huge = fake.seedAttachment(
+      BOB,
+      { name: 'panorama.png', contentType: 'image/png', size: 40_000_000, image: { width: 9000, height: 3000 } },
+      'in',
+      0,
+    );
+    const { user } = await renderSignedIn();
+    await openChat(user, 'Bob Builder');
+    const download = within(history()).getByRole('button', { name: 'Download' });
+    expect(fake.callsOf('downloadAttachment')).toEqual([]);
+    await user.click(download);
+    expect(fake.callsOf('downloadAttachment')).toEqual([[huge.id]]);
+  });
+
   it('a received picture is fetched by itself, shown inline, and opens large with Save', async () => {
     const picture = fake.seedAttachment(
       BOB,

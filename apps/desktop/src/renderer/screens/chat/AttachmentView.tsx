@@ -326,16 +326,25 @@ function VoiceMessage({ message, attachment, view }: AttachmentProps) {
   );
 }
 
+/** Pictures and voice messages up to this size download by themselves; bigger ones on request. */
+const AUTO_DOWNLOAD_MAX_BYTES = 16 * 1024 * 1024;
+
 /**
  * An attachment in the history: a picture, a voice message or a file card, with its transfer.
- * Received pictures and voice messages are fetched as soon as their row is shown; files on request.
+ * Received pictures and voice messages are fetched as soon as their row is shown (up to
+ * AUTO_DOWNLOAD_MAX_BYTES); files on request.
  */
 export function AttachmentView({ message }: { message: LocalMessage }) {
   const transfer = useTransfers((s) => s.transfers[message.id]);
   const attachment = message.attachment;
   const kind = attachment ? attachmentKind(attachment) : 'file';
   const view = transferView(message, transfer);
-  const needsFetch = Boolean(attachment) && !message.attachmentReady && kind !== 'file' && transfer === undefined;
+  const needsFetch =
+    attachment !== null &&
+    !message.attachmentReady &&
+    kind !== 'file' &&
+    attachment.size <= AUTO_DOWNLOAD_MAX_BYTES &&
+    transfer === undefined;
 
   useEffect(() => {
     if (needsFetch) useTransfers.getState().download(message);
