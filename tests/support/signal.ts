@@ -1,3 +1,4 @@
+import { newRegistrationId } from '@parley/desktop';
 import type { CiphertextType, DeviceBundle, UploadKeysRequest } from '@parley/shared';
 import {
   Direction,
@@ -60,7 +61,7 @@ const address = (deviceId: string) => new SignalProtocolAddress(deviceId, 1);
 
 export async function createSignalDevice(preKeyCount = 10, firstKeyId = 1): Promise<TestSignalDevice> {
   const identity = await KeyHelper.generateIdentityKeyPair();
-  const registrationId = KeyHelper.generateRegistrationId();
+  const registrationId = newRegistrationId();
   const store = new MemoryStore(identity, registrationId);
   const signed = await KeyHelper.generateSignedPreKey(identity, 1);
   await store.storeSignedPreKey(1, signed.keyPair);

@@ -8,8 +8,9 @@ export const PublicKey = Base64.refine((s) => base64Bytes(s) === 33, 'Must be a 
 export const Signature = Base64.refine((s) => base64Bytes(s) === 64, 'Must be a 64-byte signature');
 
 const KeyId = z.number().int().min(0).max(0xffffff);
-/** Signal registration ids are 14-bit. */
-export const RegistrationId = z.number().int().min(1).max(16380);
+/** Signal registration ids: 14-bit, 1…16380 (what Signal's own clients make and accept). */
+export const REGISTRATION_ID_MAX = 16380;
+export const RegistrationId = z.number().int().min(1).max(REGISTRATION_ID_MAX);
 
 export const PreKey = z.strictObject({ keyId: KeyId, publicKey: PublicKey });
 export type PreKey = z.infer<typeof PreKey>;

@@ -7,6 +7,6 @@ export * from './net/api-client.js';
 export { ServerSession } from './net/server-session.js';
 export { KEYCHAIN_SERVICE, KeychainSecretStore, keychainAccount, type SecretStore } from './secrets.js';
 // Building blocks, exported for the benchmarks.
-export { SignalService } from './signal/signal-service.js';
+export { newRegistrationId, SignalService } from './signal/signal-service.js';
 export { migrate, openDatabase } from './store/database.js';
 export { LocalStore } from './store/local-store.js';

@@ -1,10 +1,12 @@
-import type {
-  CiphertextType,
-  DeviceBundle,
-  IdentityChange,
-  PreKey,
-  SignedPreKey,
-  UploadKeysRequest,
+import { randomInt } from 'node:crypto';
+import {
+  type CiphertextType,
+  type DeviceBundle,
+  type IdentityChange,
+  type PreKey,
+  REGISTRATION_ID_MAX,
+  type SignedPreKey,
+  type UploadKeysRequest,
 } from '@parley/shared';
 import { PreKeyWhisperMessage } from '@privacyresearch/libsignal-protocol-protobuf-ts';
 import {
@@ -34,6 +36,15 @@ export interface Ciphertext {
 }
 
 /**
+ * A new device's registration id, 1…REGISTRATION_ID_MAX. Not libsignal-typescript's
+ * `generateRegistrationId`: it returns 0…16383, so about one new device in 4,000 had its keys
+ * refused by the server (and by other clients).
+ */
+export function newRegistrationId(): number {
+  return randomInt(1, REGISTRATION_ID_MAX + 1);
+}
+
+/**
  * The one interface of ours over libsignal: device keys, sessions, encrypt for a device,
  * decrypt from a device, and identity tracking. Every protocol operation runs under one mutex.
  *
@@ -55,7 +66,7 @@ export class SignalService {
   /** New device: identity, registration id, signed prekey and a first batch of one-time prekeys. */
   async createDeviceKeys(): Promise<UploadKeysRequest> {
     const identity = await KeyHelper.generateIdentityKeyPair();
-    const registrationId = KeyHelper.generateRegistrationId();
+    const registrationId = newRegistrationId();
     this.db.transaction(() => {
       const put = this.db.prepare('INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)');
       put.run('identityKeyPair', JSON.stringify({ pub: b64(identity.pubKey), priv: b64(identity.privKey) }));
