@@ -3,10 +3,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KEYCHAIN_SERVICE } from '@parley/desktop';
+import { KEYCHAIN_SERVICE, KeychainSecretStore, keychainAccount, LocalStore, openDatabase } from '@parley/desktop';
+import { API_PREFIX } from '@parley/shared';
 import keytar from 'keytar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCore, registerCore, type TestCore } from '../../../tests/support/cores.js';
+import { register } from '../../../tests/support/http.js';
 import { REPO_ROOT, withServer } from '../../../tests/support/server.js';
 import { createSignalDevice } from '../../../tests/support/signal.js';
 import { eventually } from '../../../tests/support/socket.js';
@@ -75,6 +77,44 @@ describe('what is stored, and where', () => {
     expect(disk).not.toContain(secrets.refreshToken);
     expect(disk).not.toContain(secrets.databaseKey);
     expect(disk).not.toContain(Buffer.from(secrets.databaseKey, 'base64').toString('hex'));
+  });
+
+  it('uploads keys left unsent at sign-in, replacing a registration id an older version made out of range', {
+    timeout: 60_000,
+  }, async () => {
+    const carol = await registerCore(t.server.baseUrl, 'carol');
+    const profile = await readProfile(carol.dataDir);
+    await carol.close();
+    // What an older version left: keys never accepted, under an id the server refuses.
+    const secrets = await new KeychainSecretStore().get(
+      keychainAccount(t.server.baseUrl, profile.user.id, profile.deviceId),
+    );
+    const db = openDatabase(join(carol.dataDir, 'parley.db'), Buffer.from(secrets?.databaseKey ?? '', 'base64'));
+    const store = new LocalStore(db);
+    const uploaded = Number(store.getValue('registrationId'));
+    store.setValue('registrationId', '16383');
+    store.setValue('keysUploaded', '0');
+    db.close();
+
+    const again = await openCore(t.server.baseUrl, carol.dataDir);
+    cores.push(again);
+    await again.core.restoreSession();
+    // Another user fetches Carol's keys: her device is there, under a new id in range.
+    const dave = await register(t.server.baseUrl);
+    const bundle = await eventually(
+      async () => {
+        const res = await fetch(`${t.server.baseUrl}${API_PREFIX}/keys/${profile.user.id}`, {
+          headers: { authorization: `Bearer ${dave.accessToken}` },
+        });
+        const body = (await res.json()) as { devices?: { deviceId: string; registrationId: number }[] };
+        // The server has the new upload once the id differs from the one of the first upload.
+        return body.devices?.find((d) => d.deviceId === profile.deviceId && d.registrationId !== uploaded);
+      },
+      15_000,
+      "carol's keys uploaded",
+    );
+    expect(bundle.registrationId).toBeGreaterThanOrEqual(1);
+    expect(bundle.registrationId).toBeLessThanOrEqual(16380);
   });
 
   it('cannot be opened without the key from the keychain', async () => {

@@ -18,6 +18,7 @@ import {
   LIMITS,
   type LocalMessage,
   type OutgoingFile,
+  RegistrationId,
   type SafetyNumber,
   type SearchHit,
   type SessionInfo,
@@ -34,7 +35,7 @@ import { Connection } from './net/connection.js';
 import { ServerSession, toCoreError } from './net/server-session.js';
 import { Outbox } from './outbox.js';
 import { KeychainSecretStore, keychainAccount, type SecretStore } from './secrets.js';
-import { PREKEY_BATCH, SIGNED_PREKEY_MAX_AGE_MS, SignalService } from './signal/signal-service.js';
+import { newRegistrationId, PREKEY_BATCH, SIGNED_PREKEY_MAX_AGE_MS, SignalService } from './signal/signal-service.js';
 import { openDatabase } from './store/database.js';
 import { LocalStore } from './store/local-store.js';
 
@@ -705,9 +706,15 @@ export class ParleyCore implements ClientBridge {
         // The first upload never reached the server: send the same identity with fresh prekeys.
         const identity = JSON.parse(active.store.getValue('identityKeyPair') ?? '{}') as { pub?: string };
         if (!identity.pub) return;
+        let registrationId = Number(active.store.getValue('registrationId'));
+        if (!RegistrationId.safeParse(registrationId).success) {
+          // Made by an older version out of range, so refused and never seen by anyone: replace it.
+          registrationId = newRegistrationId();
+          active.store.setValue('registrationId', String(registrationId));
+        }
         await active.session.call('uploadKeys', {
           body: {
-            registrationId: Number(active.store.getValue('registrationId')),
+            registrationId,
             identityKey: identity.pub,
             signedPreKey: await active.signal.newSignedPreKey(),
             preKeys: await active.signal.newPreKeys(PREKEY_BATCH),
