@@ -3,10 +3,12 @@ export { type AttachmentResponse, attachmentResponse } from './attachments/serve
 export { AttachmentTransfers, type Progress, type UploadedAttachment } from './attachments/transfers.js';
 export { type CoreOptions, ParleyCore } from './core.js';
 export { CoreError } from './errors.js';
+// Building blocks, exported for the benchmarks and the narrow tests.
+export type { Messaging } from './messaging.js';
 export * from './net/api-client.js';
 export { ServerSession } from './net/server-session.js';
+export { Outbox, type OutboxTransport } from './outbox.js';
 export { KEYCHAIN_SERVICE, KeychainSecretStore, keychainAccount, type SecretStore } from './secrets.js';
-// Building blocks, exported for the benchmarks.
 export { newRegistrationId, SignalService } from './signal/signal-service.js';
 export { migrate, openDatabase } from './store/database.js';
 export { LocalStore } from './store/local-store.js';

@@ -18,7 +18,10 @@ const RETRYABLE = new Set([
   'SERVICE_UNAVAILABLE',
   'TOKEN_EXPIRED',
 ]);
-/** Held until the user accepts the new safety number (which makes every job due again). */
+/**
+ * How long a held job waits unless made due sooner: a send held until the user accepts a new safety
+ * number (which makes every job due), a message while its upload runs (its end makes it due).
+ */
 const HOLD_MS = 3600_000;
 
 export interface OutboxTransport extends Transport {
@@ -74,7 +77,7 @@ export class Outbox {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    // An upload cut off here resumes at the next start: its job stays.
+    // An upload cut off here resumes at the next start (connecting makes every job due): its job stays.
     for (const upload of this.uploads.values()) upload.abort();
     await this.running;
   }
@@ -141,13 +144,16 @@ export class Outbox {
   }
 
   private startUpload(job: OutboxJob, message: LocalMessage): void {
+    // Not due while its upload runs (else the queue would spin on it); the next start, or the
+    // upload's end, makes it due again.
+    this.store.scheduleJob(job.id, Date.now() + HOLD_MS);
     if (this.uploads.has(message.id)) return;
     const abort = new AbortController();
     this.uploads.set(message.id, abort);
     this.transport
       .upload(message, abort.signal)
       .then(
-        () => this.store.setJobPayload(job.id, { uploaded: true } satisfies MessageJobPayload),
+        () => this.store.scheduleJob(job.id, Date.now(), { uploaded: true } satisfies MessageJobPayload),
         (error: unknown) => {
           if (this.stopped) return;
           if (abort.signal.aborted) this.fail(job);

@@ -47,6 +47,26 @@ const toMessage = (r: MessageRow): LocalMessage => ({
   call: r.call === null ? null : JSON.parse(r.call),
 });
 
+interface OutboxRow {
+  id: number;
+  kind: OutboxJob['kind'];
+  peer_user_id: string;
+  message_id: string | null;
+  payload: string;
+  attempts: number;
+  next_attempt_at: number;
+}
+
+const toJob = (r: OutboxRow): OutboxJob => ({
+  id: r.id,
+  kind: r.kind,
+  peerUserId: r.peer_user_id,
+  messageId: r.message_id,
+  payload: r.payload,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+});
+
 export interface OutboxJob {
   id: number;
   kind: 'message' | 'read';
@@ -316,24 +336,7 @@ export class LocalStore {
 
   /** Jobs due now, oldest first. */
   dueJobs(now: number): OutboxJob[] {
-    const rows = this.sql('SELECT * FROM outbox WHERE next_attempt_at <= ? ORDER BY id').all(now) as {
-      id: number;
-      kind: OutboxJob['kind'];
-      peer_user_id: string;
-      message_id: string | null;
-      payload: string;
-      attempts: number;
-      next_attempt_at: number;
-    }[];
-    return rows.map((r) => ({
-      id: r.id,
-      kind: r.kind,
-      peerUserId: r.peer_user_id,
-      messageId: r.message_id,
-      payload: r.payload,
-      attempts: r.attempts,
-      nextAttemptAt: r.next_attempt_at,
-    }));
+    return (this.sql('SELECT * FROM outbox WHERE next_attempt_at <= ? ORDER BY id').all(now) as OutboxRow[]).map(toJob);
   }
 
   nextJobAt(): number | null {
@@ -342,11 +345,21 @@ export class LocalStore {
 
   /** The outbox job sending a message, if it has one. */
   jobOf(messageId: string): OutboxJob | undefined {
-    return this.dueJobs(Number.MAX_SAFE_INTEGER).find((job) => job.messageId === messageId);
+    const row = this.sql('SELECT * FROM outbox WHERE message_id = ?').get(messageId) as OutboxRow | undefined;
+    return row && toJob(row);
   }
 
-  setJobPayload(id: number, payload: unknown): void {
-    this.sql('UPDATE outbox SET payload = ? WHERE id = ?').run(JSON.stringify(payload), id);
+  /** When a job is next due, and (if given) its new payload. */
+  scheduleJob(id: number, nextAttemptAt: number, payload?: unknown): void {
+    if (payload === undefined) {
+      this.sql('UPDATE outbox SET next_attempt_at = ? WHERE id = ?').run(nextAttemptAt, id);
+    } else {
+      this.sql('UPDATE outbox SET next_attempt_at = ?, payload = ? WHERE id = ?').run(
+        nextAttemptAt,
+        JSON.stringify(payload),
+        id,
+      );
+    }
   }
 
   /** Makes a message's waiting job due now; false when it has none. */
