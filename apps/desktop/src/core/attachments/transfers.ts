@@ -137,7 +137,7 @@ export class AttachmentTransfers {
   async download(pointer: AttachmentPointer, onProgress?: Progress, signal?: AbortSignal): Promise<void> {
     const path = this.localPath(pointer.id);
     if (existsSync(path)) return;
-    const res = await this.fetch(`/attachments/${pointer.id}`, { signal });
+    const res = await this.get(`/attachments/${pointer.id}`, signal);
     if (!res.ok || !res.body) throw this.failure(res.status, await res.text().catch(() => ''));
     const total = attachmentCiphertextSize(pointer.size);
     const hash = createHash('sha256');
@@ -164,11 +164,6 @@ export class AttachmentTransfers {
     return file.pipe(decryptor);
   }
 
-  /** Whether the local copy of attachment `id` exists. */
-  has(id: string): boolean {
-    return existsSync(this.localPath(id));
-  }
-
   /** Removes unfinished encryptions and downloads (call before any transfer starts). */
   async clearPartials(): Promise<void> {
     await rm(join(this.dir, '.partial'), { recursive: true, force: true });
@@ -183,12 +178,12 @@ export class AttachmentTransfers {
     return join(this.dir, '.partial', `${id}.${randomBytes(6).toString('hex')}`);
   }
 
-  private async fetch(path: string, init: RequestInit): Promise<Response> {
+  private async get(path: string, signal?: AbortSignal): Promise<Response> {
     const token = await this.session.token();
     try {
       return await fetch(`${this.serverUrl}${API_PREFIX}${path}`, {
-        ...init,
-        headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` },
+        headers: { authorization: `Bearer ${token}` },
+        signal,
       });
     } catch (error) {
       if ((error as Error).name === 'AbortError') throw error;
