@@ -45,6 +45,16 @@ export const useMessages = create<MessagesState>((set, get) => {
     const thread = get().threads[peerUserId];
     if (thread) set({ threads: { ...get().threads, [peerUserId]: change(thread) } });
   };
+  /** Changes one message of a loaded thread (nothing happens when it already is so). */
+  const updateMessage = (peerUserId: string, messageId: string, change: Partial<LocalMessage>) =>
+    updateThread(peerUserId, (thread) => {
+      const at = thread.messages.findIndex((m) => m.id === messageId);
+      const current = thread.messages[at];
+      if (!current || Object.entries(change).every(([k, v]) => current[k as keyof LocalMessage] === v)) return thread;
+      const messages = thread.messages.slice();
+      messages[at] = { ...current, ...change };
+      return { ...thread, messages };
+    });
 
   return {
     ...initial,
@@ -106,24 +116,10 @@ export const useMessages = create<MessagesState>((set, get) => {
       );
     },
     statusChanged(messageId, peerUserId, status) {
-      updateThread(peerUserId, (thread) => {
-        const at = thread.messages.findIndex((m) => m.id === messageId);
-        const current = thread.messages[at];
-        if (!current || current.status === status) return thread;
-        const messages = thread.messages.slice();
-        messages[at] = { ...current, status };
-        return { ...thread, messages };
-      });
+      updateMessage(peerUserId, messageId, { status });
     },
     attachmentReady(messageId, peerUserId) {
-      updateThread(peerUserId, (thread) => {
-        const at = thread.messages.findIndex((m) => m.id === messageId);
-        const current = thread.messages[at];
-        if (!current || current.attachmentReady) return thread;
-        const messages = thread.messages.slice();
-        messages[at] = { ...current, attachmentReady: true };
-        return { ...thread, messages };
-      });
+      updateMessage(peerUserId, messageId, { attachmentReady: true });
     },
     setDraft(peerUserId, text) {
       set({ drafts: { ...get().drafts, [peerUserId]: text } });

@@ -2,9 +2,9 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Avatar } from '../../components/Avatar.js';
 import { useNow } from '../../hooks/useNow.js';
+import { formatClock } from '../../i18n/format.js';
 import { type CallView, useCalls } from '../../stores/calls.js';
 import { usePeer } from '../../stores/conversations.js';
-import { formatCallDuration } from './call-summary.js';
 
 /** A video (or, for audio calls, sound only) element playing a MediaStream. */
 function StreamPlayer({ stream, muted, className }: { stream: MediaStream; muted: boolean; className: string }) {
@@ -19,7 +19,7 @@ function CallTimer({ since }: { since: number }) {
   const now = useNow(1_000);
   return (
     <span className="call-timer" role="timer">
-      {formatCallDuration(Math.max(0, now - since))}
+      {formatClock(Math.max(0, now - since))}
     </span>
   );
 }
