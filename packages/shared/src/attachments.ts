@@ -71,9 +71,13 @@ export type CreateAttachmentRequest = z.infer<typeof CreateAttachmentRequest>;
 
 export const CreateAttachmentResponse = z.object({
   id: Uuid,
-  /** The server's limit on a file's (plaintext) size; also the `details` of ATTACHMENT_TOO_LARGE. */
+  /** The server's limit on a file's (plaintext) size. */
   maxBytes: z.number().int(),
 });
+
+/** The `details` of an ATTACHMENT_TOO_LARGE error: the limit, for saying it. */
+export const AttachmentTooLargeDetails = CreateAttachmentResponse.pick({ maxBytes: true });
+export type AttachmentTooLargeDetails = z.infer<typeof AttachmentTooLargeDetails>;
 export type CreateAttachmentResponse = z.infer<typeof CreateAttachmentResponse>;
 
 export const AttachmentParams = z.strictObject({ id: Uuid });

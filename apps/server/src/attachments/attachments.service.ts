@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { attachmentCiphertextSize, type CreateAttachmentRequest, type CreateAttachmentResponse } from '@parley/shared';
+import {
+  type AttachmentTooLargeDetails,
+  attachmentCiphertextSize,
+  type CreateAttachmentRequest,
+  type CreateAttachmentResponse,
+} from '@parley/shared';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { CONFIG, type Config } from '../config/config.js';
@@ -57,7 +62,8 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
   async create(caller: Caller, input: CreateAttachmentRequest): Promise<CreateAttachmentResponse> {
     const maxBytes = this.config.ATTACHMENT_MAX_BYTES;
     if (input.size > attachmentCiphertextSize(maxBytes)) {
-      throw new AppError('ATTACHMENT_TOO_LARGE', `Files can be at most ${maxBytes} bytes`, { maxBytes });
+      const details: AttachmentTooLargeDetails = { maxBytes };
+      throw new AppError('ATTACHMENT_TOO_LARGE', `Files can be at most ${maxBytes} bytes`, details);
     }
     const id = randomUUID();
     const [row] = await this.db.query<{ id: string }[]>(

@@ -1,3 +1,4 @@
+import { AttachmentTooLargeDetails } from '@parley/shared';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { errorCode, errorMessage } from '../../api.js';
@@ -11,8 +12,9 @@ const NO_PROBLEMS: FileProblem[] = [];
 /** Why a file was not sent, in words; a file over the server's limit says both sizes. */
 function problemText(problem: FileProblem, t: TFunction, language: string): string {
   if (errorCode(problem.error) === 'ATTACHMENT_TOO_LARGE') {
-    const maxBytes = (problem.error as { details?: { maxBytes?: unknown } } | null)?.details?.maxBytes;
-    if (typeof maxBytes !== 'number') return t('attachments.tooLargeNoLimit', { name: problem.name });
+    const details = AttachmentTooLargeDetails.safeParse((problem.error as { details?: unknown } | null)?.details);
+    if (!details.success) return t('attachments.tooLargeNoLimit', { name: problem.name });
+    const { maxBytes } = details.data;
     const size = formatBytes(problem.size, language);
     const max = formatBytes(maxBytes, language);
     // Just over the limit, both round to the same words: then it is "over" the limit.
