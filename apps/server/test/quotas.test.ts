@@ -35,8 +35,12 @@ const send = (from: TestDevice, to: TestDevice, envelopes: OutgoingEnvelope[]) =
 const fetchBundles = (from: TestDevice, userId: string, ip: string) =>
   call(t.url, 'GET', `/keys/${userId}`, { token: from.accessToken, headers: { 'x-forwarded-for': ip } });
 
-const preKeysLeft = async (device: TestDevice) =>
-  Number((await t.db.query('SELECT count(*) AS n FROM one_time_prekeys WHERE device_id = $1', [device.deviceId]))[0].n);
+async function preKeysLeft(device: TestDevice): Promise<number> {
+  const [row] = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM one_time_prekeys WHERE device_id = $1', [
+    device.deviceId,
+  ]);
+  return Number(row?.n);
+}
 
 describe("a device's queue", () => {
   it('a stranger fills only their share of it: contacts and other strangers still get through; acks free it', async () => {
