@@ -22,6 +22,9 @@ export const RELAXED_LIMITS = {
   RATE_LIMIT_SEND_PER_DEVICE: '100000/60',
   RATE_LIMIT_EPHEMERAL_PER_DEVICE: '100000/60',
   RATE_LIMIT_ATTACHMENT_ANNOUNCE_PER_USER: '100000/60',
+  // Any sender may fill a whole queue (tests that queue thousands from a stranger).
+  QUEUE_SHARE_PER_SENDER: '10000',
+  QUEUE_SHARE_PER_STRANGER: '10000',
 };
 
 export interface ServerProcess {
