@@ -44,6 +44,13 @@ describe('configuration', () => {
     expect(output).toContain(`${name}:`);
   });
 
+  it.each(['1', '10.0.0.0/8, 127.0.0.1', 'loopback, fd00::/8'])('accepts TRUST_PROXY=%s', async (value) => {
+    // No database there: it gets past the configuration and fails later, never with 78.
+    const { code, output } = await runWithEnv({ TRUST_PROXY: value });
+    expect(code).not.toBe(78);
+    expect(output).not.toContain('Invalid configuration');
+  });
+
   const S3_SECRET = 'do-not-print-this-secret-key';
   it.each([
     ['ATTACHMENT_S3_BUCKET', { ATTACHMENT_S3_ENDPOINT: 'http://127.0.0.1:9000' }],

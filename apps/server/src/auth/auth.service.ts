@@ -58,10 +58,8 @@ export class AuthService {
   async login(input: Login, ip: string): Promise<AuthResponse> {
     await this.limits.consume('loginPerIp', ip);
     const here = `${input.username}:${ip}`;
-    await this.limits.check('loginFailuresPerUsernameIp', here);
-    if ((await this.limits.counted('loginFailuresPerUsernameIp', here)) > 0) {
-      await this.limits.check('loginFailuresPerUsername', input.username);
-    }
+    const failedHere = await this.limits.check('loginFailuresPerUsernameIp', here);
+    if (failedHere > 0) await this.limits.check('loginFailuresPerUsername', input.username);
     const user = await this.db
       .getRepository(UserEntity)
       .createQueryBuilder('u')

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { attachmentCiphertextSize } from '@parley/shared';
 import { z } from 'zod';
@@ -15,8 +16,14 @@ export type RateLimit = z.output<typeof RateLimit>;
 
 const Bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
-/** An IPv4/IPv6 address, optionally a CIDR range, or one of proxy-addr's names for address ranges. */
-const PROXY_ADDRESS = /^(loopback|linklocal|uniquelocal|[\d.]+(\/\d{1,2})?|[\da-f:.]*:[\da-f:.]*(\/\d{1,3})?)$/i;
+/** An IPv4/IPv6 address or CIDR range, or one of proxy-addr's names for ranges (`loopback`…). */
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
 
 /**
  * Which hops before the server are proxies (express's `trust proxy`): a hop count, or the
@@ -42,7 +49,9 @@ const TrustProxy = z
   .pipe(
     z.union([
       z.number().int().min(0).max(32),
-      z.array(z.string().regex(PROXY_ADDRESS, 'expected a hop count or proxy addresses/CIDRs, comma-separated')).min(1),
+      z
+        .array(z.string().refine(isProxyAddress, 'expected a hop count or proxy addresses/CIDRs, comma-separated'))
+        .min(1),
     ]),
   );
 

@@ -57,16 +57,15 @@ export class RateLimits {
     }
   }
 
-  /** How many actions were counted under the key in its current window (0 when none). */
-  async counted(name: LimitName, key: string): Promise<number> {
-    return (await this.limiters[name].get(key))?.consumedPoints ?? 0;
-  }
-
-  /** Throws RATE_LIMITED when the bucket is empty, without counting an action. */
-  async check(name: LimitName, key: string): Promise<void> {
+  /**
+   * Throws RATE_LIMITED when the bucket is empty, without counting an action; else answers how
+   * many were counted in the current window.
+   */
+  async check(name: LimitName, key: string): Promise<number> {
     const limiter = this.limiters[name];
     const state = await limiter.get(key);
     if (state && state.consumedPoints >= limiter.points) throw rateLimited(state.msBeforeNext);
+    return state?.consumedPoints ?? 0;
   }
 
   /** Counts one action without refusing it (e.g. a failure, to be refused next time by `check`). */
