@@ -26,6 +26,12 @@ describe('configuration', () => {
     ['RATE_LIMIT_LOGIN_PER_IP', 'lots'],
     ['LOG_LEVEL', 'loud'],
     ['TRUST_PROXY', 'maybe'],
+    // Trusting every hop lets a client choose its own IP (the leftmost X-Forwarded-For entry).
+    ['TRUST_PROXY', 'true'],
+    ['TRUST_PROXY', '10.0.0.0/8, not-an-address'],
+    ['RATE_LIMIT_LOGIN_PER_USERNAME', '10/300'],
+    ['QUEUE_SHARE_PER_STRANGER', '5000'],
+    ['ATTACHMENT_QUOTA_BYTES', '1000'],
     ['ATTACHMENT_S3_BUCKET', 'Not_A_Bucket'],
     ['ATTACHMENT_S3_ENDPOINT', 'ftp://127.0.0.1:9000'],
     ['ATTACHMENT_S3_ENDPOINT', 'http://key:secret@127.0.0.1:9000'],
@@ -36,6 +42,13 @@ describe('configuration', () => {
     expect(code).toBe(78);
     expect(output).toContain('Invalid configuration');
     expect(output).toContain(`${name}:`);
+  });
+
+  it.each(['1', '10.0.0.0/8, 127.0.0.1', 'loopback, fd00::/8'])('accepts TRUST_PROXY=%s', async (value) => {
+    // No database there: it gets past the configuration and fails later, never with 78.
+    const { code, output } = await runWithEnv({ TRUST_PROXY: value });
+    expect(code).not.toBe(78);
+    expect(output).not.toContain('Invalid configuration');
   });
 
   const S3_SECRET = 'do-not-print-this-secret-key';

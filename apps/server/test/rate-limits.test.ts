@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { call, expectError, login, register, uniqueName } from '../../../tests/support/http.js';
 import { RELAXED_LIMITS, type ServerProcess, startServer, withServer } from '../../../tests/support/server.js';
 
-const t = withServer({ RATE_LIMIT_LOGIN_PER_USERNAME: '3/600', RATE_LIMIT_SEARCH_PER_USER: '3/600' });
+const t = withServer({ RATE_LIMIT_LOGIN_FAILURES_PER_USERNAME_IP: '3/600', RATE_LIMIT_SEARCH_PER_USER: '3/600' });
 
 function expectRetryAfter(res: Awaited<ReturnType<typeof call>>, maxSeconds: number) {
   expectError(res, 429, 'RATE_LIMITED');
@@ -12,7 +12,7 @@ function expectRetryAfter(res: Awaited<ReturnType<typeof call>>, maxSeconds: num
 }
 
 describe('rate limits', () => {
-  it('limits login attempts per username, even with the right password after that', async () => {
+  it('limits failed logins per username and address, even with the right password after that', async () => {
     const alice = await register(t.url);
     for (let i = 0; i < 3; i++)
       expectError(await login(t.url, alice.user.username, 'wrong password'), 401, 'INVALID_CREDENTIALS');

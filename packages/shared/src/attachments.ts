@@ -80,4 +80,14 @@ export const AttachmentTooLargeDetails = CreateAttachmentResponse.pick({ maxByte
 export type AttachmentTooLargeDetails = z.infer<typeof AttachmentTooLargeDetails>;
 export type CreateAttachmentResponse = z.infer<typeof CreateAttachmentResponse>;
 
+/**
+ * The `details` of an ATTACHMENT_QUOTA_EXCEEDED error: the sender's files on the server (stored
+ * and announced, in ciphertext bytes) and the most they may be, for saying it.
+ */
+export const AttachmentQuotaDetails = z.object({
+  usedBytes: z.number().int().nonnegative(),
+  quotaBytes: z.number().int().positive(),
+});
+export type AttachmentQuotaDetails = z.infer<typeof AttachmentQuotaDetails>;
+
 export const AttachmentParams = z.strictObject({ id: Uuid });

@@ -19,8 +19,6 @@ export const LIMITS = {
   envelopeBytes: 64 * 1024,
   /** Destination devices of one send (recipient's devices and my other devices). */
   devicesPerSend: 32,
-  /** Envelopes waiting for one device; a send that would exceed it is refused. */
-  deviceQueue: 10_000,
   /** Envelopes pushed to a device per page while it drains its queue. */
   drainPage: 100,
   /** One-time prekeys per upload, and the most a device may hold. */

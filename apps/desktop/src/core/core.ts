@@ -102,6 +102,8 @@ export class ParleyCore implements ClientBridge {
   private readonly secrets: SecretStore;
   private active: Active | null = null;
   private restoring: Promise<SessionInfo | null> | null = null;
+  private keyMaintenance: Promise<void> | undefined;
+  private keyMaintenanceAgain = false;
 
   constructor(private readonly options: CoreOptions) {
     this.secrets = options.secrets ?? new KeychainSecretStore();
@@ -697,8 +699,29 @@ export class ParleyCore implements ClientBridge {
     this.emit('signedOut', { reason });
   }
 
+  /**
+   * Runs key maintenance, one at a time: two at once would give out the same prekey ids with
+   * different keys. Asked again while it runs (a burst of `keys:low` while someone drains the
+   * prekeys), it runs once more right after, so the top-up follows the drain.
+   */
+  private maintainKeys(): Promise<void> {
+    if (this.keyMaintenance) {
+      this.keyMaintenanceAgain = true;
+      return this.keyMaintenance;
+    }
+    this.keyMaintenance = (async () => {
+      do {
+        this.keyMaintenanceAgain = false;
+        await this.maintainKeysOnce();
+      } while (this.keyMaintenanceAgain);
+    })().finally(() => {
+      this.keyMaintenance = undefined;
+    });
+    return this.keyMaintenance;
+  }
+
   /** Keys upload (if it failed at sign-in), one-time prekey top-up, signed prekey rotation. */
-  private async maintainKeys(): Promise<void> {
+  private async maintainKeysOnce(): Promise<void> {
     const active = this.active;
     if (!active) return;
     try {

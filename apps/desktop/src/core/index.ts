@@ -9,6 +9,6 @@ export * from './net/api-client.js';
 export { ServerSession } from './net/server-session.js';
 export { Outbox, type OutboxTransport } from './outbox.js';
 export { KEYCHAIN_SERVICE, KeychainSecretStore, keychainAccount, type SecretStore } from './secrets.js';
-export { newRegistrationId, SignalService } from './signal/signal-service.js';
+export { newRegistrationId, PREKEY_BATCH, SignalService } from './signal/signal-service.js';
 export { migrate, openDatabase } from './store/database.js';
 export { LocalStore } from './store/local-store.js';

@@ -174,6 +174,22 @@ describe('sending files', () => {
     );
   });
 
+  it('says the sender’s space on the server is full, with how much is used, and sends nothing of the file', async () => {
+    fake.override('startAttachment', () =>
+      Promise.reject(
+        clientError('ATTACHMENT_QUOTA_EXCEEDED', { usedBytes: 1990 * 1024 * 1024, quotaBytes: 2048 * 1024 * 1024 }),
+      ),
+    );
+    const { user } = await renderSignedIn();
+    await openChat(user, 'Bob Builder');
+    await user.upload(attachInput(), patternFile('holiday.mp4', 5000, 'video/mp4'));
+    expect((await screen.findByRole('alert')).textContent).toContain(
+      '“holiday.mp4” does not fit: your files on the server already take 1.9 GB of 2 GB. Space frees up as older files expire.',
+    );
+    expect(fake.callsOf('appendAttachment')).toHaveLength(0);
+    expect(fake.callsOf('sendAttachment')).toHaveLength(0);
+  });
+
   it('shows the hand-over’s progress; a staged file removed, or a sending one cancelled, is dropped', async () => {
     const releases: (() => void)[] = [];
     fake.override('appendAttachment', () => new Promise<void>((resolve) => releases.push(resolve)));

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import {
+  type AttachmentQuotaDetails,
   type AttachmentTooLargeDetails,
   attachmentCiphertextSize,
   type CreateAttachmentRequest,
@@ -12,6 +13,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { CONFIG, type Config } from '../config/config.js';
 import { AppError } from '../http/app-error.js';
+import { RateLimits } from '../http/rate-limits.js';
 import type { Caller } from '../http/route.js';
 import { LOGGER } from '../logger.js';
 import { BlobNotFound, type BlobStore, SizeMismatch } from './blob-store.js';
@@ -24,6 +26,11 @@ const SWEEP_EVERY_MS = 3_600_000;
 const SWEEP_BATCH = 500;
 
 const notFound = () => new AppError('NOT_FOUND', 'No such attachment');
+
+/** An attachment the sweep deletes: past retention ($R seconds), or announced and never uploaded ($U seconds). */
+const expired = (retention: string, unfinished: string) =>
+  `(created_at < now() - make_interval(secs => ${retention})
+    OR (uploaded_at IS NULL AND created_at < now() - make_interval(secs => ${unfinished})))`;
 
 /**
  * Encrypted attachments: announced (size, recipient), uploaded whole, fetched only by the uploader
@@ -38,6 +45,7 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
     private readonly db: DataSource,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly log: Logger,
+    private readonly limits: RateLimits,
   ) {
     this.blobs = blobStore(config, log);
   }
@@ -59,19 +67,43 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.sweeper);
   }
 
+  /**
+   * Announces a file. A user's files on the server, uploaded or only announced (until the sweep
+   * deletes them), may not exceed the quota: announcements are serialised per user (an advisory
+   * lock), so concurrent ones cannot both slip under it.
+   */
   async create(caller: Caller, input: CreateAttachmentRequest): Promise<CreateAttachmentResponse> {
+    await this.limits.consume('attachmentAnnouncePerUser', caller.userId);
     const maxBytes = this.config.ATTACHMENT_MAX_BYTES;
     if (input.size > attachmentCiphertextSize(maxBytes)) {
       const details: AttachmentTooLargeDetails = { maxBytes };
       throw new AppError('ATTACHMENT_TOO_LARGE', `Files can be at most ${maxBytes} bytes`, details);
     }
     const id = randomUUID();
-    const [row] = await this.db.query<{ id: string }[]>(
-      `INSERT INTO attachments (id, owner_user_id, recipient_user_id, size)
-       SELECT $1, $2, id, $4 FROM users WHERE id = $3
-       RETURNING id`,
-      [id, caller.userId, input.recipientUserId, input.size],
-    );
+    const quotaBytes = this.config.ATTACHMENT_QUOTA_BYTES;
+    const row = await this.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`attachments:${caller.userId}`]);
+      const [{ used }] = await tx.query<[{ used: string }]>(
+        `SELECT COALESCE(sum(size), 0) AS used FROM attachments WHERE owner_user_id = $1 AND NOT ${expired('$2', '$3')}`,
+        [caller.userId, this.config.ATTACHMENT_RETENTION_SECONDS, UNFINISHED_UPLOAD_MS / 1000],
+      );
+      const usedBytes = Number(used);
+      if (usedBytes + input.size > quotaBytes) {
+        const details: AttachmentQuotaDetails = { usedBytes, quotaBytes };
+        throw new AppError(
+          'ATTACHMENT_QUOTA_EXCEEDED',
+          `Your files on the server take ${usedBytes} of ${quotaBytes} bytes; this one does not fit until older ones expire`,
+          details,
+        );
+      }
+      const [inserted] = await tx.query<{ id: string }[]>(
+        `INSERT INTO attachments (id, owner_user_id, recipient_user_id, size)
+         SELECT $1, $2, id, $4 FROM users WHERE id = $3
+         RETURNING id`,
+        [id, caller.userId, input.recipientUserId, input.size],
+      );
+      return inserted;
+    });
     if (!row) throw new AppError('USER_NOT_FOUND', 'No such recipient');
     return { id, maxBytes };
   }
@@ -131,9 +163,7 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
           const gone = await tx.query<{ id: string }[]>(
             `WITH gone AS (
                DELETE FROM attachments WHERE id IN (
-                 SELECT id FROM attachments
-                 WHERE created_at < now() - make_interval(secs => $1)
-                    OR (uploaded_at IS NULL AND created_at < now() - make_interval(secs => $2))
+                 SELECT id FROM attachments WHERE ${expired('$1', '$2')}
                  LIMIT $3 FOR UPDATE SKIP LOCKED)
                RETURNING id)
              SELECT id FROM gone`,

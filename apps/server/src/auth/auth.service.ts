@@ -49,9 +49,17 @@ export class AuthService {
     }
   }
 
+  /**
+   * Failed logins are counted per (username, IP), so guessing from one place does not lock the
+   * owner out elsewhere; a slower per-username backstop stops a guess spread over many places,
+   * but refuses only IPs that have already failed for that username: an owner at a new address
+   * with the right password still gets in.
+   */
   async login(input: Login, ip: string): Promise<AuthResponse> {
     await this.limits.consume('loginPerIp', ip);
-    await this.limits.consume('loginPerUsername', input.username);
+    const here = `${input.username}:${ip}`;
+    const failedHere = await this.limits.check('loginFailuresPerUsernameIp', here);
+    if (failedHere > 0) await this.limits.check('loginFailuresPerUsername', input.username);
     const user = await this.db
       .getRepository(UserEntity)
       .createQueryBuilder('u')
@@ -59,8 +67,12 @@ export class AuthService {
       .where('u.username = :username', { username: input.username })
       .getOne();
     const ok = user ? await verifyPassword(user.passwordHash, input.password) : await burnPasswordCheck(input.password);
-    if (!user || !ok) throw new AppError('INVALID_CREDENTIALS', 'Wrong username or password');
-    await this.limits.reset('loginPerUsername', input.username);
+    if (!user || !ok) {
+      await this.limits.count('loginFailuresPerUsernameIp', here);
+      await this.limits.count('loginFailuresPerUsername', input.username);
+      throw new AppError('INVALID_CREDENTIALS', 'Wrong username or password');
+    }
+    await this.limits.reset('loginFailuresPerUsernameIp', here);
     return this.db.transaction((tx) => this.signIn(tx, user, input.device.name));
   }
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { attachmentCiphertextSize } from '@parley/shared';
 import { z } from 'zod';
@@ -14,6 +15,45 @@ const RateLimit = z
 export type RateLimit = z.output<typeof RateLimit>;
 
 const Bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** An IPv4/IPv6 address or CIDR range, or one of proxy-addr's names for ranges (`loopback`…). */
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+
+/**
+ * Which hops before the server are proxies (express's `trust proxy`): a hop count, or the
+ * proxies' addresses. Never "every hop": the leftmost X-Forwarded-For entry is the client's own
+ * choice, so trusting it would let anyone pick the IP every per-IP limit counts against.
+ */
+const TrustProxy = z
+  .string()
+  .refine(
+    (s) => s !== 'true',
+    '"true" would trust every hop, so a client could pick its own IP in X-Forwarded-For; give the number of proxies in front of the server (e.g. 1) or their addresses',
+  )
+  .transform((s): number | string[] =>
+    s === 'false'
+      ? 0
+      : /^\d+$/.test(s)
+        ? Number(s)
+        : s
+            .split(',')
+            .map((a) => a.trim())
+            .filter(Boolean),
+  )
+  .pipe(
+    z.union([
+      z.number().int().min(0).max(32),
+      z
+        .array(z.string().refine(isProxyAddress, 'expected a hop count or proxy addresses/CIDRs, comma-separated'))
+        .min(1),
+    ]),
+  );
 
 /** A comma-separated list of ICE server URLs (`stun:host:port`, `turn:host:port?transport=udp`, `turns:…`). */
 const IceUrls = (scheme: RegExp) =>
@@ -57,16 +97,23 @@ const EnvSchema = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.url())),
-  TRUST_PROXY: Bool.default(false),
+  TRUST_PROXY: TrustProxy.default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RATE_LIMIT_LOGIN_PER_IP: RateLimit.default({ points: 30, seconds: 60 }),
-  RATE_LIMIT_LOGIN_PER_USERNAME: RateLimit.default({ points: 10, seconds: 300 }),
+  RATE_LIMIT_LOGIN_FAILURES_PER_USERNAME_IP: RateLimit.default({ points: 10, seconds: 300 }),
+  RATE_LIMIT_LOGIN_FAILURES_PER_USERNAME: RateLimit.default({ points: 100, seconds: 3600 }),
   RATE_LIMIT_REGISTER_PER_IP: RateLimit.default({ points: 10, seconds: 3600 }),
   RATE_LIMIT_REFRESH_PER_IP: RateLimit.default({ points: 60, seconds: 60 }),
   RATE_LIMIT_SEARCH_PER_USER: RateLimit.default({ points: 60, seconds: 60 }),
   RATE_LIMIT_KEYS_PER_TARGET: RateLimit.default({ points: 30, seconds: 600 }),
+  RATE_LIMIT_KEYS_PER_TARGET_IP: RateLimit.default({ points: 60, seconds: 600 }),
   RATE_LIMIT_SEND_PER_DEVICE: RateLimit.default({ points: 600, seconds: 60 }),
   RATE_LIMIT_EPHEMERAL_PER_DEVICE: RateLimit.default({ points: 1200, seconds: 60 }),
+  RATE_LIMIT_ATTACHMENT_ANNOUNCE_PER_USER: RateLimit.default({ points: 100, seconds: 600 }),
+  QUEUE_MAX_PER_DEVICE: z.coerce.number().int().min(1).default(10_000),
+  QUEUE_SHARE_PER_SENDER: z.coerce.number().int().min(1).default(2_000),
+  QUEUE_SHARE_PER_STRANGER: z.coerce.number().int().min(1).default(200),
+  SENDS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   STUN_URLS: IceUrls(/^stun:/).describe('STUN servers for calls, comma-separated'),
   TURN_URLS: IceUrls(/^turns?:/).describe('TURN servers for calls (coturn with use-auth-secret), comma-separated'),
   TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -82,6 +129,11 @@ const EnvSchema = z.object({
     .int()
     .min(1)
     .default(30 * 86_400),
+  ATTACHMENT_QUOTA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(2 * 1024 ** 3),
   ATTACHMENT_S3_BUCKET: z
     .string()
     .regex(
@@ -133,6 +185,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const config = parsed.data;
   const problems: string[] = [];
+  if (present.RATE_LIMIT_LOGIN_PER_USERNAME) {
+    problems.push(
+      'RATE_LIMIT_LOGIN_PER_USERNAME: replaced by RATE_LIMIT_LOGIN_FAILURES_PER_USERNAME_IP and RATE_LIMIT_LOGIN_FAILURES_PER_USERNAME',
+    );
+  }
+  if (config.QUEUE_SHARE_PER_STRANGER > config.QUEUE_SHARE_PER_SENDER) {
+    problems.push('QUEUE_SHARE_PER_STRANGER: cannot exceed QUEUE_SHARE_PER_SENDER');
+  }
+  if (config.QUEUE_SHARE_PER_SENDER > config.QUEUE_MAX_PER_DEVICE) {
+    problems.push('QUEUE_SHARE_PER_SENDER: cannot exceed QUEUE_MAX_PER_DEVICE');
+  }
+  if (config.ATTACHMENT_QUOTA_BYTES < attachmentCiphertextSize(config.ATTACHMENT_MAX_BYTES)) {
+    problems.push('ATTACHMENT_QUOTA_BYTES: must hold at least one file of ATTACHMENT_MAX_BYTES');
+  }
   if (config.TURN_URLS.length > 0 && !config.TURN_SECRET) problems.push('TURN_SECRET: required when TURN_URLS is set');
   const s3Set = Object.keys(present).filter((name) => name.startsWith('ATTACHMENT_S3_'));
   if (s3Set.length > 0 && !config.ATTACHMENT_S3_BUCKET) {

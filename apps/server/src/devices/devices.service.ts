@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Device } from '@parley/shared';
 import { DataSource, type EntityManager, IsNull } from 'typeorm';
-import { DeviceEntity, RefreshTokenEntity } from '../database/entities.js';
+import { DeviceEntity, OneTimePreKeyEntity, RefreshTokenEntity } from '../database/entities.js';
 import { Realtime } from '../gateway/realtime.js';
 import { AppError } from '../http/app-error.js';
 
@@ -51,9 +51,16 @@ export class DevicesService {
   /**
    * Ends a device's session: no access token or refresh token of it works any more. Inside the
    * caller's transaction; the caller closes its sockets (`Realtime.endDeviceSession`) after commit.
+   * What only a live device needs goes with it: its queue, its prekeys, its refresh tokens.
    */
   async revoke(tx: EntityManager, deviceId: string): Promise<void> {
-    await tx.update(DeviceEntity, { id: deviceId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    await tx.update(
+      DeviceEntity,
+      { id: deviceId, revokedAt: IsNull() },
+      { revokedAt: new Date(), signedPreKeyId: null, signedPreKey: null, signedPreKeySignature: null },
+    );
     await tx.delete(RefreshTokenEntity, { deviceId });
+    await tx.query('DELETE FROM envelopes WHERE destination_device_id = $1', [deviceId]);
+    await tx.delete(OneTimePreKeyEntity, { deviceId });
   }
 }

@@ -6,13 +6,16 @@ import { AppError } from './app-error.js';
 
 export type LimitName =
   | 'loginPerIp'
-  | 'loginPerUsername'
+  | 'loginFailuresPerUsernameIp'
+  | 'loginFailuresPerUsername'
   | 'registerPerIp'
   | 'refreshPerIp'
   | 'searchPerUser'
   | 'keysPerTarget'
+  | 'keysPerTargetIp'
   | 'sendPerDevice'
-  | 'ephemeralPerDevice';
+  | 'ephemeralPerDevice'
+  | 'attachmentAnnouncePerUser';
 
 /**
  * Limits per action and key; exceeding one is a 429 with Retry-After. Counted in Redis when
@@ -31,13 +34,16 @@ export class RateLimits {
     };
     this.limiters = {
       loginPerIp: make(config.RATE_LIMIT_LOGIN_PER_IP, 'login-ip'),
-      loginPerUsername: make(config.RATE_LIMIT_LOGIN_PER_USERNAME, 'login-user'),
+      loginFailuresPerUsernameIp: make(config.RATE_LIMIT_LOGIN_FAILURES_PER_USERNAME_IP, 'login-fail-user-ip'),
+      loginFailuresPerUsername: make(config.RATE_LIMIT_LOGIN_FAILURES_PER_USERNAME, 'login-fail-user'),
       registerPerIp: make(config.RATE_LIMIT_REGISTER_PER_IP, 'register-ip'),
       refreshPerIp: make(config.RATE_LIMIT_REFRESH_PER_IP, 'refresh-ip'),
       searchPerUser: make(config.RATE_LIMIT_SEARCH_PER_USER, 'search-user'),
       keysPerTarget: make(config.RATE_LIMIT_KEYS_PER_TARGET, 'keys-target'),
+      keysPerTargetIp: make(config.RATE_LIMIT_KEYS_PER_TARGET_IP, 'keys-target-ip'),
       sendPerDevice: make(config.RATE_LIMIT_SEND_PER_DEVICE, 'send-device'),
       ephemeralPerDevice: make(config.RATE_LIMIT_EPHEMERAL_PER_DEVICE, 'ephemeral-device'),
+      attachmentAnnouncePerUser: make(config.RATE_LIMIT_ATTACHMENT_ANNOUNCE_PER_USER, 'attachment-announce-user'),
     };
   }
 
@@ -47,20 +53,38 @@ export class RateLimits {
       await this.limiters[name].consume(key);
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      throw new AppError(
-        'RATE_LIMITED',
-        `Too many attempts; try again in ${retryAfter} s`,
-        { retryAfter },
-        {
-          'Retry-After': String(retryAfter),
-        },
-      );
+      throw rateLimited(rejection.msBeforeNext);
     }
+  }
+
+  /**
+   * Throws RATE_LIMITED when the bucket is empty, without counting an action; else answers how
+   * many were counted in the current window.
+   */
+  async check(name: LimitName, key: string): Promise<number> {
+    const limiter = this.limiters[name];
+    const state = await limiter.get(key);
+    if (state && state.consumedPoints >= limiter.points) throw rateLimited(state.msBeforeNext);
+    return state?.consumedPoints ?? 0;
+  }
+
+  /** Counts one action without refusing it (e.g. a failure, to be refused next time by `check`). */
+  async count(name: LimitName, key: string): Promise<void> {
+    await this.limiters[name].penalty(key, 1);
   }
 
   /** Forgets a key, e.g. a username's failed logins after a successful one. */
   async reset(name: LimitName, key: string): Promise<void> {
     await this.limiters[name].delete(key);
   }
+}
+
+function rateLimited(msBeforeNext: number): AppError {
+  const retryAfter = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return new AppError(
+    'RATE_LIMITED',
+    `Too many attempts; try again in ${retryAfter} s`,
+    { retryAfter },
+    { 'Retry-After': String(retryAfter) },
+  );
 }

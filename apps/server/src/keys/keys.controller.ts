@@ -1,7 +1,7 @@
 import { Body, Controller, Param } from '@nestjs/common';
 import { type PreKeyCount, ROUTES, type UserBundles } from '@parley/shared';
 import type { z } from 'zod';
-import { type Caller, CurrentCaller, Route } from '../http/route.js';
+import { type Caller, ClientIp, CurrentCaller, Route } from '../http/route.js';
 import { valid } from '../http/zod-pipe.js';
 import { KeysService } from './keys.service.js';
 
@@ -43,7 +43,8 @@ export class KeysController {
   bundles(
     @CurrentCaller() caller: Caller,
     @Param(valid(ROUTES.getBundles.params)) params: z.output<typeof ROUTES.getBundles.params>,
+    @ClientIp() ip: string,
   ): Promise<UserBundles> {
-    return this.keys.bundles(caller, params.userId);
+    return this.keys.bundles(caller, params.userId, ip);
   }
 }

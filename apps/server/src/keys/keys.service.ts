@@ -77,9 +77,12 @@ export class KeysService {
   /**
    * A bundle for every receiving device of the user but the caller's own. Each one-time prekey is
    * taken and deleted in one statement; SKIP LOCKED makes concurrent fetches take different ones.
+   * Limited per target across the caller's account (a sign-in makes a new device) and per IP
+   * (an account is cheap to make), so no one can take all of someone's one-time prekeys.
    */
-  async bundles(caller: Caller, userId: string): Promise<UserBundles> {
-    await this.limits.consume('keysPerTarget', `${caller.deviceId}:${userId}`);
+  async bundles(caller: Caller, userId: string, ip: string): Promise<UserBundles> {
+    await this.limits.consume('keysPerTarget', `${caller.userId}:${userId}`);
+    await this.limits.consume('keysPerTargetIp', `${userId}:${ip}`);
     if (!(await this.db.getRepository(UserEntity).existsBy({ id: userId })))
       throw new AppError('USER_NOT_FOUND', 'No such user');
     const devices = (

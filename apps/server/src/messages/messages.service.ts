@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import {
   type DeviceRef,
   type Envelope,
@@ -8,18 +8,25 @@ import {
   type SendMessageResponse,
 } from '@parley/shared';
 import DataLoader from 'dataloader';
+import type { Logger } from 'pino';
 import { DataSource, In } from 'typeorm';
+import { CONFIG, type Config } from '../config/config.js';
 import { DeviceEntity } from '../database/entities.js';
 import { type QueuedEnvelope, Realtime } from '../gateway/realtime.js';
 import { AppError } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
 import type { Caller } from '../http/route.js';
+import { LOGGER } from '../logger.js';
 
 interface DestinationDevice {
   id: string;
   userId: string;
   registrationId: number;
+  /** Envelopes waiting for the device: all of them, and the caller's. */
   queued: number | string;
+  queuedFromCaller: number | string;
+  /** Whether the device's owner has the caller as a contact (or is the caller). */
+  knowsCaller: boolean;
 }
 
 interface SendState {
@@ -78,6 +85,10 @@ interface AckWrite {
  * Writes that arrive together are batched into one statement, so one commit (the expensive part
  * of a write) serves them all; each caller still waits for its own write to be committed.
  */
+/** How often, and how many rows at a time, `sends` past retention are deleted. */
+const SENDS_SWEEP_EVERY_MS = 3_600_000;
+const SENDS_SWEEP_BATCH = 5_000;
+
 const BATCHED = { cache: false, maxBatchSize: 500, batchScheduleFn: (run: () => void) => setImmediate(run) };
 
 /** A batch write that, if the statement fails, writes each item alone: one bad item fails only itself. */
@@ -104,7 +115,9 @@ function aloneOnFailure<K, V>(write: (items: readonly K[]) => Promise<V[]>) {
  * acknowledged, and an envelope is deleted only when its destination device acks it.
  */
 @Injectable()
-export class MessagesService {
+export class MessagesService implements OnModuleInit, OnModuleDestroy {
+  private sweeper: NodeJS.Timeout | undefined;
+
   /** Sends checked in one event-loop turn, stored in one statement. */
   private readonly sendWrites = new DataLoader<SendWrite, Date | null>(
     aloneOnFailure((writes) => this.writeSends(writes)),
@@ -120,7 +133,45 @@ export class MessagesService {
     private readonly db: DataSource,
     private readonly limits: RateLimits,
     private readonly realtime: Realtime,
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(LOGGER) private readonly log: Logger,
   ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.sweeper = setInterval(() => void this.pruneSends(), SENDS_SWEEP_EVERY_MS);
+    this.sweeper.unref();
+    await this.pruneSends();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweeper);
+  }
+
+  /**
+   * Deletes `sends` rows past retention, a batch at a time (short transactions, no long lock).
+   * After that a resend of the message id is no longer recognised as a duplicate and a read
+   * receipt for it is ignored: both only matter while a message is fresh.
+   */
+  private async pruneSends(): Promise<void> {
+    try {
+      let deleted = 0;
+      for (;;) {
+        const [{ count }] = await this.db.query<[{ count: string }]>(
+          `WITH gone AS (
+             DELETE FROM sends WHERE ctid IN (
+               SELECT ctid FROM sends WHERE server_timestamp < now() - make_interval(days => $1) LIMIT $2)
+             RETURNING 1)
+           SELECT count(*) FROM gone`,
+          [this.config.SENDS_RETENTION_DAYS, SENDS_SWEEP_BATCH],
+        );
+        deleted += Number(count);
+        if (Number(count) < SENDS_SWEEP_BATCH) break;
+      }
+      if (deleted) this.log.info({ deleted }, 'sends past retention deleted');
+    } catch (error) {
+      this.log.error({ err: error }, 'sends sweep failed');
+    }
+  }
 
   /**
    * Two round trips on the hot path: one query reads everything the checks need (a previous
@@ -135,11 +186,19 @@ export class MessagesService {
          EXISTS (SELECT 1 FROM users WHERE id = $3) AS recipient_exists,
          COALESCE((
            SELECT json_agg(json_build_object('id', d.id, 'userId', d.user_id, 'registrationId', d.registration_id,
-             'queued', (SELECT count(*) FROM envelopes e WHERE e.destination_device_id = d.id)))
+             'queued', (SELECT count(*) FROM envelopes e WHERE e.destination_device_id = d.id),
+             'queuedFromCaller', (SELECT count(*) FROM envelopes e WHERE e.destination_device_id = d.id AND e.sender_user_id = $5),
+             'knowsCaller', d.user_id = $5 OR EXISTS (SELECT 1 FROM contacts c WHERE c.owner_id = d.user_id AND c.contact_id = $5)))
            FROM devices d
            WHERE d.user_id = ANY($4) AND d.revoked_at IS NULL AND d.identity_key IS NOT NULL AND d.id <> $1
          ), '[]') AS devices`,
-      [caller.deviceId, input.messageId, input.recipientUserId, [...new Set([input.recipientUserId, caller.userId])]],
+      [
+        caller.deviceId,
+        input.messageId,
+        input.recipientUserId,
+        [...new Set([input.recipientUserId, caller.userId])],
+        caller.userId,
+      ],
     );
     if (!state) throw new Error('no answer from the database');
     if (state.previous)
@@ -208,7 +267,11 @@ export class MessagesService {
     return writes.map((w) => (first.get(keyOf(w)) === w ? (acceptedAt.get(keyOf(w)) ?? null) : null));
   }
 
-  /** The destination set must be exactly the recipient's receiving devices and my other ones, with room in their queues. */
+  /**
+   * The destination set must be exactly the recipient's receiving devices and my other ones, with
+   * room in their queues: in the whole queue, and in the caller's share of it (smaller for a
+   * stranger), so that no one sender can fill a device's queue and block everyone else's mail.
+   */
   private async checkDevices(input: SendMessageRequest, expected: Map<string, DestinationDevice>): Promise<void> {
     const given = new Map(input.envelopes.map((e) => [e.deviceId, e]));
     if (given.size !== input.envelopes.length) {
@@ -244,7 +307,14 @@ export class MessagesService {
         staleDevices,
       });
     }
-    const full = [...expected.values()].filter((d) => Number(d.queued) >= LIMITS.deviceQueue).map((d) => d.id);
+    const { QUEUE_MAX_PER_DEVICE, QUEUE_SHARE_PER_SENDER, QUEUE_SHARE_PER_STRANGER } = this.config;
+    const full = [...expected.values()]
+      .filter(
+        (d) =>
+          Number(d.queued) >= QUEUE_MAX_PER_DEVICE ||
+          Number(d.queuedFromCaller) >= (d.knowsCaller ? QUEUE_SHARE_PER_SENDER : QUEUE_SHARE_PER_STRANGER),
+      )
+      .map((d) => d.id);
     if (full.length) {
       throw new AppError('QUEUE_FULL', 'A destination device has too many undelivered messages; try again later', {
         devices: full,

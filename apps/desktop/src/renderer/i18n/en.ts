@@ -192,6 +192,9 @@ export const en = {
     tooLarge: '“{{name}}” is {{size}}; files can be at most {{max}}.',
     tooLargeJustOver: '“{{name}}” is over {{max}}, the most a file can be.',
     tooLargeNoLimit: '“{{name}}” is too large to send.',
+    quotaFull:
+      '“{{name}}” does not fit: your files on the server already take {{used}} of {{quota}}. Space frees up as older files expire.',
+    quotaFullNoLimit: '“{{name}}” does not fit in your space on the server. Space frees up as older files expire.',
     notSent: '“{{name}}” was not sent. {{reason}}',
     uploadFailed: 'The file could not be sent.',
     uploadCancelled: 'Sending was cancelled.',
@@ -296,6 +299,7 @@ export const en = {
     SESSION_REVOKED: 'This device was signed out.',
     QUEUE_FULL: 'Their device has too many undelivered messages. Try again later.',
     ATTACHMENT_TOO_LARGE: 'The file is too large to send.',
+    ATTACHMENT_QUOTA_EXCEEDED: 'Your space on the server is full. Space frees up as older files expire.',
     ATTACHMENT_CORRUPT: 'The file arrived damaged and cannot be opened.',
   },
 };

@@ -1,4 +1,4 @@
-import { AttachmentTooLargeDetails } from '@parley/shared';
+import { AttachmentQuotaDetails, AttachmentTooLargeDetails } from '@parley/shared';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { errorCode, errorMessage } from '../../api.js';
@@ -9,10 +9,19 @@ import { type FileProblem, type OutgoingEntry, useTransfers } from '../../stores
 const NO_ENTRIES: OutgoingEntry[] = [];
 const NO_PROBLEMS: FileProblem[] = [];
 
-/** Why a file was not sent, in words; a file over the server's limit says both sizes. */
+/** Why a file was not sent, in words; a file over the server's limit or the sender's quota says the sizes. */
 function problemText(problem: FileProblem, t: TFunction, language: string): string {
-  if (errorCode(problem.error) === 'ATTACHMENT_TOO_LARGE') {
-    const details = AttachmentTooLargeDetails.safeParse((problem.error as { details?: unknown } | null)?.details);
+  const code = errorCode(problem.error);
+  const rawDetails = (problem.error as { details?: unknown } | null)?.details;
+  if (code === 'ATTACHMENT_QUOTA_EXCEEDED') {
+    const details = AttachmentQuotaDetails.safeParse(rawDetails);
+    if (!details.success) return t('attachments.quotaFullNoLimit', { name: problem.name });
+    const used = formatBytes(details.data.usedBytes, language);
+    const quota = formatBytes(details.data.quotaBytes, language);
+    return t('attachments.quotaFull', { name: problem.name, used, quota });
+  }
+  if (code === 'ATTACHMENT_TOO_LARGE') {
+    const details = AttachmentTooLargeDetails.safeParse(rawDetails);
     if (!details.success) return t('attachments.tooLargeNoLimit', { name: problem.name });
     const { maxBytes } = details.data;
     const size = formatBytes(problem.size, language);
