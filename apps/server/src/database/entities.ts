@@ -105,9 +105,13 @@ export class RefreshTokenEntity {
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;
 
-  /** Set when the token was exchanged; presenting it again is reuse. */
+  /** Set when the token was exchanged; presenting it again is reuse (but see `graceUsedAt`). */
   @Column({ name: 'rotated_at', type: 'timestamptz', nullable: true })
   rotatedAt!: Date | null;
+
+  /** Set when the rotated token was accepted once more, its answer having been lost (only once). */
+  @Column({ name: 'grace_used_at', type: 'timestamptz', nullable: true })
+  graceUsedAt!: Date | null;
 }
 
 @Entity('contacts')
