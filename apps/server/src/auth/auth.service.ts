@@ -87,7 +87,10 @@ export class AuthService {
         if (!successor) {
           await this.devices.revoke(tx, device.id);
           return {
-            error: new AppError('SESSION_REVOKED', 'The refresh token was already used; this device has been signed out'),
+            error: new AppError(
+              'SESSION_REVOKED',
+              'The refresh token was already used; this device has been signed out',
+            ),
             revokedDevice: device.id,
           };
         }
