@@ -3,7 +3,7 @@ import type { AuthResponse, LoginRequest, RegisterRequest, TokenPair } from '@pa
 import { DataSource, type EntityManager, MoreThan, QueryFailedError } from 'typeorm';
 import type { z } from 'zod';
 import { DeviceEntity, RefreshTokenEntity, UserEntity } from '../database/entities.js';
-import { DevicesService } from '../devices/devices.service.js';
+import { DevicesService, sessionRevoked } from '../devices/devices.service.js';
 import { Realtime } from '../gateway/realtime.js';
 import { AppError } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
@@ -81,16 +81,13 @@ export class AuthService {
         .getOne();
       if (!row) return { error: new AppError('INVALID_REFRESH_TOKEN', 'The refresh token is not valid') };
       const device = await tx.findOneByOrFail(DeviceEntity, { id: row.deviceId });
-      if (device.revokedAt) return { error: new AppError('SESSION_REVOKED', 'This device has been signed out') };
+      if (device.revokedAt) return { error: sessionRevoked(device.revokedBy) };
       if (row.rotatedAt) {
         const successor = await this.unusedSuccessor(tx, row, row.rotatedAt);
         if (!successor) {
-          await this.devices.revoke(tx, device.id);
+          await this.devices.revoke(tx, device.id, 'server');
           return {
-            error: new AppError(
-              'SESSION_REVOKED',
-              'The refresh token was already used; this device has been signed out',
-            ),
+            error: sessionRevoked('server', 'The refresh token was already used; this device has been signed out'),
             revokedDevice: device.id,
           };
         }
@@ -107,7 +104,7 @@ export class AuthService {
       return { pair: await this.issuePair(tx, device.userId, device.id) };
     });
     if ('pair' in outcome) return outcome.pair;
-    if (outcome.revokedDevice) this.realtime.endDeviceSession(outcome.revokedDevice, 'revoked');
+    if (outcome.revokedDevice) this.realtime.endDeviceSession(outcome.revokedDevice, 'revoked', 'server');
     throw outcome.error;
   }
 

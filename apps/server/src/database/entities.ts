@@ -1,3 +1,4 @@
+import type { SessionEndedBy } from '@parley/shared';
 import {
   Column,
   CreateDateColumn,
@@ -58,6 +59,10 @@ export class DeviceEntity {
 
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;
+
+  /** Who revoked it (see SessionEndedBy); null while it is active. */
+  @Column({ name: 'revoked_by', type: 'text', nullable: true })
+  revokedBy!: SessionEndedBy | null;
 
   @Column({ name: 'registration_id', type: 'integer', nullable: true })
   registrationId!: number | null;

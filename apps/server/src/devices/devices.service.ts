@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Device } from '@parley/shared';
+import type { Device, SessionEndedBy, SessionRevokedDetails } from '@parley/shared';
 import { DataSource, type EntityManager, IsNull } from 'typeorm';
 import { DeviceEntity, RefreshTokenEntity } from '../database/entities.js';
 import { Realtime } from '../gateway/realtime.js';
@@ -7,6 +7,10 @@ import { AppError } from '../http/app-error.js';
 
 /** How stale `last_seen_at` may get before a request refreshes it (saves a write per request). */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+/** SESSION_REVOKED, saying who ended the session (the device keeps its data unless the user did). */
+export const sessionRevoked = (by: SessionEndedBy | null | undefined, message = 'This device has been signed out') =>
+  new AppError('SESSION_REVOKED', message, { by: by ?? 'user' } satisfies SessionRevokedDetails);
 
 @Injectable()
 export class DevicesService {
@@ -18,7 +22,7 @@ export class DevicesService {
   /** Throws unless the device exists, belongs to the user and is not revoked. */
   async assertActive(userId: string, deviceId: string): Promise<void> {
     const device = await this.db.getRepository(DeviceEntity).findOneBy({ id: deviceId, userId });
-    if (!device || device.revokedAt) throw new AppError('SESSION_REVOKED', 'This device has been signed out');
+    if (!device || device.revokedAt) throw sessionRevoked(device?.revokedBy);
     if (Date.now() - device.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
       await this.db.getRepository(DeviceEntity).update({ id: deviceId }, { lastSeenAt: new Date() });
     }
@@ -45,15 +49,15 @@ export class DevicesService {
       if (!device) throw new AppError('DEVICE_NOT_FOUND', 'No such device');
       await this.revoke(tx, deviceId);
     });
-    this.realtime.endDeviceSession(deviceId, 'revoked');
+    this.realtime.endDeviceSession(deviceId, 'revoked', 'user');
   }
 
   /**
    * Ends a device's session: no access token or refresh token of it works any more. Inside the
    * caller's transaction; the caller closes its sockets (`Realtime.endDeviceSession`) after commit.
    */
-  async revoke(tx: EntityManager, deviceId: string): Promise<void> {
-    await tx.update(DeviceEntity, { id: deviceId, revokedAt: IsNull() }, { revokedAt: new Date() });
+  async revoke(tx: EntityManager, deviceId: string, by: SessionEndedBy = 'user'): Promise<void> {
+    await tx.update(DeviceEntity, { id: deviceId, revokedAt: IsNull() }, { revokedAt: new Date(), revokedBy: by });
     await tx.delete(RefreshTokenEntity, { deviceId });
   }
 }

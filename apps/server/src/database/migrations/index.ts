@@ -1,12 +1,12 @@
 import { Accounts1764000000000 } from './1764000000000-accounts.js';
 import { Messaging1764100000000 } from './1764100000000-messaging.js';
 import { Attachments1764200000000 } from './1764200000000-attachments.js';
-import { RefreshGrace1764300000000 } from './1764300000000-refresh-grace.js';
+import { SessionEnds1764300000000 } from './1764300000000-session-ends.js';
 
 /** Every migration, in order. Listed explicitly so the build, not a glob, decides what runs. */
 export const MIGRATIONS = [
   Accounts1764000000000,
   Messaging1764100000000,
   Attachments1764200000000,
-  RefreshGrace1764300000000,
+  SessionEnds1764300000000,
 ];
