@@ -83,13 +83,17 @@ describe('refresh tokens', () => {
 
     const reuse = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } });
     expectError(reuse, 401, 'SESSION_REVOKED');
+    // Ended by the server, not the user: the device keeps its encrypted store for the next sign-in.
+    expect(reuse.body.error.details).toEqual({ by: 'server' });
     // The whole device session is gone: its newest refresh token and its access tokens too.
     expectError(
       await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: rotated.body.refreshToken } }),
       401,
       'INVALID_REFRESH_TOKEN',
     );
-    expectError(await call(t.url, 'GET', '/users/me', { token: rotated.body.accessToken }), 401, 'SESSION_REVOKED');
+    const after = await call(t.url, 'GET', '/users/me', { token: rotated.body.accessToken });
+    expectError(after, 401, 'SESSION_REVOKED');
+    expect(after.body.error.details).toEqual({ by: 'server' });
     // Other devices of the account are untouched.
     expect((await call(t.url, 'GET', '/users/me', { token: other.body.accessToken })).status).toBe(200);
   });
