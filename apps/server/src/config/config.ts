@@ -73,6 +73,13 @@ const EnvSchema = z.object({
   TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3_600),
   CALL_RING_SECONDS: z.coerce.number().int().min(1).max(300).default(45),
+  HTTP_IDLE_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3_600)
+    .default(60)
+    .describe('A connection with no byte in either direction this long is closed (no limit on a whole request)'),
   ATTACHMENT_MAX_BYTES: z.coerce
     .number()
     .int()
