@@ -331,7 +331,7 @@ describe('a lost refresh answer', () => {
       );
     });
     await eventually(() => bob.events.signedOut.length === 1, 10_000, 'signed out');
-    expect(bob.events.signedOut[0]).toEqual({ reason: 'revoked' });
+    expect(bob.events.signedOut[0]).toEqual({ reason: 'ended' });
     // The encrypted store and its key stay; the refresh token is gone, so nothing restores on its own.
     expect(await readdir(bob.dataDir)).toContain('parley.db');
     const secrets = await secretsOf(info);

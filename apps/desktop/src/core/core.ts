@@ -23,6 +23,7 @@ import {
   type SearchHit,
   type SessionInfo,
   type SignalResult,
+  type SignedOutReason,
   type TransferUpdate,
   type User,
   type UserPage,
@@ -177,7 +178,7 @@ export class ParleyCore implements ClientBridge {
     // Not through the socket's "session ended" that the server's revocation sends: this sign-out erases all, now.
     active.connection.close();
     await active.session.call('logout', {}).catch(() => {}); // offline: the device stays listed until revoked elsewhere
-    await this.teardown('logout', true);
+    await this.teardown('logout');
   }
 
   /** Stops everything and closes the store, keeping the session for the next start. */
@@ -579,7 +580,7 @@ export class ParleyCore implements ClientBridge {
       {
         persistRefreshToken: (token) =>
           this.secrets.set(account, { refreshToken: token, databaseKey: databaseKey.toString('base64') }),
-        revoked: (by) => void this.teardown('revoked', by === 'user'),
+        revoked: (by) => void this.teardown(by === 'user' ? 'revoked' : 'ended'),
       },
       initial,
     );
@@ -630,7 +631,7 @@ export class ParleyCore implements ClientBridge {
       },
       keysLow: () => void this.maintainKeys(),
       sessionEnded: (reason, by) => {
-        if (reason === 'revoked') void this.teardown('revoked', by === 'user');
+        if (reason === 'revoked') void this.teardown(by === 'user' ? 'revoked' : 'ended');
       },
     });
     const outbox = new Outbox(
@@ -693,18 +694,18 @@ export class ParleyCore implements ClientBridge {
   }
 
   /**
-   * Ends the session here. When the user ended it (signed out, or revoked this device from
-   * another) the store, keychain entry and files are erased. When the server did (a refresh token
-   * presented again, or expired) only the refresh token goes: the encrypted store and its key stay,
+   * Ends the session here. When the user ended it (`logout` here, or `revoked` from another
+   * device) the store, keychain entry and files are erased. When the server did (`ended`: a
+   * refresh token presented again, or expired) only the refresh token goes: the encrypted store and its key stay,
    * so that signing in to the same account here again brings the history back (`signIn`).
    */
-  private async teardown(reason: 'logout' | 'revoked', erase: boolean): Promise<void> {
+  private async teardown(reason: SignedOutReason): Promise<void> {
     const active = this.active;
     if (!active) return;
     this.active = null;
     await this.stop(active);
     const account = keychainAccount(active.profile.serverUrl, active.profile.user.id, active.profile.deviceId);
-    if (erase) {
+    if (reason !== 'ended') {
       await this.secrets.delete(account).catch(() => {});
       await this.removeLocalData();
       await rm(this.profilePath(), { force: true });
