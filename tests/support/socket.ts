@@ -55,7 +55,7 @@ export function connectClient(
 export function refusedConnection(
   baseUrl: string,
   auth: Record<string, unknown>,
-): Promise<{ message: string; code?: string }> {
+): Promise<{ message: string; code?: string; details?: unknown }> {
   const socket = io(baseUrl, {
     path: SOCKET_PATH,
     transports: ['websocket'],
@@ -68,9 +68,9 @@ export function refusedConnection(
       socket.close();
       reject(new Error('the connection was accepted'));
     });
-    socket.once('connect_error', (error: Error & { data?: { code?: string } }) => {
+    socket.once('connect_error', (error: Error & { data?: { code?: string; details?: unknown } }) => {
       socket.close();
-      resolve({ message: error.message, code: error.data?.code });
+      resolve({ message: error.message, code: error.data?.code, details: error.data?.details });
     });
   });
 }

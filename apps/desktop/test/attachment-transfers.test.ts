@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -15,8 +17,8 @@ const t = withServer({ ATTACHMENT_MAX_BYTES: String(MAX_BYTES) });
 
 describe('attachment transfers through the core, against a real server', () => {
   const dirs: string[] = [];
-  let alice: { auth: AuthResponse; transfers: AttachmentTransfers; dir: string };
-  let bob: { auth: AuthResponse; transfers: AttachmentTransfers; dir: string };
+  let alice: { auth: AuthResponse; session: ServerSession; transfers: AttachmentTransfers; dir: string };
+  let bob: { auth: AuthResponse; session: ServerSession; transfers: AttachmentTransfers; dir: string };
 
   async function device() {
     const auth = await register(t.url);
@@ -31,7 +33,7 @@ describe('attachment transfers through the core, against a real server', () => {
     );
     const dir = await mkdtemp(join(tmpdir(), 'parley-attachments-'));
     dirs.push(dir);
-    return { auth, transfers: new AttachmentTransfers(t.url, session, dir), dir };
+    return { auth, session, transfers: new AttachmentTransfers(t.url, session, dir), dir };
   }
 
   beforeAll(async () => {
@@ -102,6 +104,56 @@ describe('attachment transfers through the core, against a real server', () => {
     // The server took the cut-off upload as the client's doing, not as a fault of its own.
     expect(t.server.output()).toMatch(/"method":"PUT".*"request aborted"/);
     expect(t.server.output()).not.toMatch(/"level":50/);
+  });
+
+  it('a source sending more than the announced size is cut off at once, and nothing is kept', async () => {
+    const file = randomBytes(100_000);
+    const uploaded = await alice.transfers.prepare(bob.auth.user.id, Readable.from([file]), file.length);
+    // A hostile blob source: the real ciphertext, then bytes without end (up to 256 MiB).
+    const ciphertext = await readFile(join(alice.dir, uploaded.id));
+    let sent = 0;
+    const hostile = createServer((_, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const junk = randomBytes(1024 * 1024);
+      const more = () => {
+        while (sent < 256 * 1024 * 1024 && !res.destroyed) {
+          const chunk = sent === 0 ? ciphertext : junk;
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      more();
+    });
+    await new Promise<void>((ok) => hostile.listen(0, '127.0.0.1', ok));
+    const { port } = hostile.address() as AddressInfo;
+    const dir = await mkdtemp(join(tmpdir(), 'parley-hostile-'));
+    dirs.push(dir);
+    try {
+      const transfers = new AttachmentTransfers(`http://127.0.0.1:${port}`, bob.session, dir);
+      await expect(transfers.download(pointer(uploaded))).rejects.toMatchObject({ code: 'ATTACHMENT_CORRUPT' });
+      // Cut off within what socket buffers hold, not after the whole stream.
+      expect(sent).toBeLessThan(ciphertext.length + 32 * 1024 * 1024);
+      expect(await readdir(dir, { recursive: true })).not.toContainEqual(expect.stringContaining(uploaded.id));
+    } finally {
+      hostile.closeAllConnections();
+      hostile.close();
+    }
+  });
+
+  it('a local copy already on disk is checked against the digest too: a tampered one is fetched again', async () => {
+    const file = randomBytes(100_000);
+    const uploaded = await alice.transfers.prepare(bob.auth.user.id, Readable.from([file]), file.length);
+    await alice.transfers.upload(uploaded.id);
+    await bob.transfers.download(pointer(uploaded));
+    const local = join(bob.dir, uploaded.id);
+    const genuine = await readFile(local);
+    const tampered = Buffer.from(genuine);
+    tampered[tampered.length - 1] = (tampered.at(-1) as number) ^ 1;
+    await writeFile(local, tampered);
+    await bob.transfers.download(pointer(uploaded));
+    expect((await readFile(local)).equals(genuine)).toBe(true);
+    expect(sha256(await readAll(bob.transfers.open(pointer(uploaded))))).toBe(sha256(file));
   });
 
   it('a download that does not match its digest is refused and leaves nothing behind', async () => {

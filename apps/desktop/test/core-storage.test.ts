@@ -4,11 +4,11 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KEYCHAIN_SERVICE, KeychainSecretStore, keychainAccount, LocalStore, openDatabase } from '@parley/desktop';
-import { API_PREFIX } from '@parley/shared';
+import { API_PREFIX, type SessionInfo } from '@parley/shared';
 import keytar from 'keytar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCore, registerCore, type TestCore } from '../../../tests/support/cores.js';
-import { register } from '../../../tests/support/http.js';
+import { PASSWORD, register } from '../../../tests/support/http.js';
 import { REPO_ROOT, withServer } from '../../../tests/support/server.js';
 import { createSignalDevice } from '../../../tests/support/signal.js';
 import { eventually } from '../../../tests/support/socket.js';
@@ -240,6 +240,16 @@ describe('identity and session', () => {
     await expect(bob.core.conversations()).rejects.toMatchObject({ code: 'NOT_SIGNED_IN' });
   });
 
+  it("signs out cleanly on the user's own sign-out: its store, profile and keychain entry are gone", async () => {
+    const bob = await registerCore(t.server.baseUrl, 'bob');
+    const info = await bob.core.session();
+    await bob.core.logout();
+    expect(bob.events.signedOut).toEqual([{ reason: 'logout' }]);
+    expect(await readdir(bob.dataDir)).toEqual([]);
+    const entries = await keytar.findCredentials(KEYCHAIN_SERVICE);
+    expect(entries.some((e) => e.account.endsWith(info?.deviceId as string))).toBe(false);
+  });
+
   it('refuses to sign in without a reachable keychain, with a typed error and nothing written', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'parley-nokeychain-'));
     const output = execFileSync(
@@ -255,6 +265,92 @@ describe('identity and session', () => {
       code: 'KEYCHAIN_UNAVAILABLE',
     });
     expect(await readdir(dataDir)).toEqual([]);
+  });
+});
+
+describe('a lost refresh answer', () => {
+  let alice: TestCore;
+  let bob: TestCore;
+  let aliceId: string;
+  let bobId: string;
+
+  beforeAll(async () => {
+    alice = await registerCore(t.server.baseUrl, 'alice');
+    bob = await registerCore(t.server.baseUrl, 'bob');
+    cores.push(alice, bob);
+    [aliceId, bobId] = [await idOf(alice), await idOf(bob)];
+    await alice.core.sendText(bobId, 'before the refresh');
+    await eventually(async () => (await bob.conversation(aliceId)).length === 1, 10_000, 'bob has 1');
+  });
+
+  const secretsOf = (info: SessionInfo | null) =>
+    new KeychainSecretStore().get(keychainAccount(t.server.baseUrl, info?.user.id as string, info?.deviceId as string));
+  const rotateBehindBobsBack = async (info: SessionInfo | null) => {
+    const secrets = await secretsOf(info);
+    const res = await fetch(`${t.server.baseUrl}${API_PREFIX}/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken: secrets?.refreshToken }),
+    });
+    expect(res.status).toBe(200);
+  };
+
+  /** Bob's app quits; the server rotates his refresh token but the answer never reached him. */
+  const reopenAfterLostAnswer = async (info: SessionInfo | null, meanwhile = async () => {}) => {
+    await bob.close();
+    await rotateBehindBobsBack(info);
+    await meanwhile();
+    bob = await openCore(t.server.baseUrl, bob.dataDir);
+    cores.push(bob);
+    return bob.core.restoreSession();
+  };
+
+  it('keeps the device signed in when its core retries with the token it kept, within the grace period', {
+    timeout: 30_000,
+  }, async () => {
+    const info = await bob.core.session();
+    const before = (await secretsOf(info))?.refreshToken;
+    expect(await reopenAfterLostAnswer(info)).toMatchObject({ deviceId: info?.deviceId });
+    // Access tokens live 30 s, less than the refresh margin: this call refreshes with the old token.
+    await bob.core.contacts();
+    await eventually(async () => (await bob.core.connectionState()) === 'online', 10_000, 'bob online');
+    expect(bob.events.signedOut).toEqual([]);
+    expect((await secretsOf(info))?.refreshToken).not.toBe(before);
+    expect((await bob.conversation(aliceId)).map((m) => m.text)).toEqual(['before the refresh']);
+  });
+
+  it('keeps the store of a device signed out by reuse detection; signing in again brings the history back', {
+    timeout: 60_000,
+  }, async () => {
+    const info = await bob.core.session();
+    await reopenAfterLostAnswer(info, async () => {
+      // Past the grace period.
+      await t.db.query(
+        "UPDATE refresh_tokens SET rotated_at = now() - interval '1 hour' WHERE device_id = $1 AND rotated_at IS NOT NULL",
+        [info?.deviceId],
+      );
+    });
+    await eventually(() => bob.events.signedOut.length === 1, 10_000, 'signed out');
+    expect(bob.events.signedOut[0]).toEqual({ reason: 'ended' });
+    // The encrypted store and its key stay; the refresh token is gone, so nothing restores on its own.
+    expect(await readdir(bob.dataDir)).toContain('parley.db');
+    const secrets = await secretsOf(info);
+    expect(secrets).toMatchObject({ databaseKey: expect.any(String) });
+    expect(secrets?.refreshToken).toBeUndefined();
+    expect(await bob.core.restoreSession()).toBeNull();
+
+    await bob.core.login({ username: info?.user.username as string, password: PASSWORD, deviceName: 'Again' });
+    expect((await bob.core.session())?.deviceId).not.toBe(info?.deviceId);
+    expect((await bob.conversation(aliceId)).map((m) => m.text)).toEqual(['before the refresh']);
+    // The old device's keychain entry is replaced by the new one's.
+    const entries = await keytar.findCredentials(KEYCHAIN_SERVICE);
+    expect(entries.some((e) => e.account.endsWith(info?.deviceId as string))).toBe(false);
+    // A new device with new keys: messages still flow both ways.
+    await eventually(async () => (await bob.core.connectionState()) === 'online', 10_000, 'bob online');
+    await alice.core.sendText(bobId, 'after signing in again');
+    await eventually(async () => (await bob.conversation(aliceId)).length === 2, 15_000, 'bob has 2');
+    await bob.core.sendText(aliceId, 'back');
+    await eventually(async () => (await alice.conversation(bobId)).length === 3, 15_000, 'alice has 3');
   });
 });
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningHost, startHost } from '@parley/desktop/host';
@@ -18,7 +19,26 @@ describe('the browser host', () => {
   let host: RunningHost;
   let dir: string;
   let cookie: string;
+  let key: string;
   let bridge: Socket;
+
+  /** Opens the bridge as a client choosing its own headers and handshake; resolves with the socket or the refusal. */
+  const openBridge = (headers: Record<string, string>, auth: Record<string, unknown>) =>
+    new Promise<Socket>((ok, fail) => {
+      const socket = io(host.origin, {
+        path: '/bridge',
+        transports: ['websocket'],
+        extraHeaders: headers,
+        auth,
+        reconnection: false,
+        forceNew: true,
+      });
+      socket.once('connect', () => ok(socket));
+      socket.once('connect_error', (error) => {
+        socket.close();
+        fail(error);
+      });
+    });
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'parley-host-'));
@@ -30,15 +50,13 @@ describe('the browser host', () => {
     });
     const welcome = await fetch(host.url, { redirect: 'manual' });
     cookie = (welcome.headers.get('set-cookie') ?? '').split(';')[0] as string;
-    bridge = io(host.origin, {
-      path: '/bridge',
-      transports: ['websocket'],
-      extraHeaders: { cookie, origin: host.origin },
-    });
-    await new Promise<void>((ok, fail) => {
-      bridge.once('connect', ok);
-      bridge.once('connect_error', fail);
-    });
+    // The key goes on to the page in the fragment, never to a server again.
+    key = new URLSearchParams(new URL(welcome.headers.get('location') ?? '', host.origin).hash.slice(1)).get(
+      'key',
+    ) as string;
+    expect(key).toBe(new URL(host.url).searchParams.get('key'));
+    expect(cookie).not.toContain(key);
+    bridge = await openBridge({ cookie, origin: host.origin }, { key });
   });
   afterAll(async () => {
     bridge?.close();
@@ -47,6 +65,33 @@ describe('the browser host', () => {
   });
 
   const call = (method: string, args: unknown[]) => bridge.timeout(10_000).emitWithAck('parley:call', method, args);
+
+  it('opens the bridge only with the key as well as the cookie (any server on 127.0.0.1 gets the cookie)', async () => {
+    await expect(openBridge({ cookie, origin: host.origin }, {})).rejects.toThrow(/address the Parley host printed/);
+    await expect(openBridge({ cookie, origin: host.origin }, { key: `${key.slice(1)}x` })).rejects.toThrow(
+      /address the Parley host printed/,
+    );
+    await expect(openBridge({ origin: host.origin }, { key })).rejects.toThrow();
+    (await openBridge({ cookie, origin: host.origin }, { key })).close();
+  });
+
+  it('refuses any other Host (DNS rebinding), on every file and on the bridge', async () => {
+    const port = new URL(host.origin).port;
+    const get = (hostHeader: string) =>
+      new Promise<number>((ok, fail) =>
+        httpGet(`${host.origin}/`, { headers: { host: hostHeader, cookie } }, (res) => {
+          res.resume();
+          ok(res.statusCode ?? 0);
+        }).once('error', fail),
+      );
+    expect(await get(`127.0.0.1:${port}`)).toBe(200);
+    expect(await get(`localhost:${port}`)).toBe(200);
+    for (const other of [`rebind.example:${port}`, '127.0.0.1', `127.0.0.1:${Number(port) + 1}`]) {
+      expect(await get(other)).toBe(421);
+    }
+    const rebound = `rebind.example:${port}`;
+    await expect(openBridge({ cookie, host: rebound, origin: `http://${rebound}` }, { key })).rejects.toThrow();
+  });
 
   it('serves attachments only with its cookie, and 404 for what is not there', async () => {
     const id = crypto.randomUUID();

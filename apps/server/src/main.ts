@@ -54,6 +54,12 @@ async function main(): Promise<void> {
     const body: ErrorBody = { error: { code: 'NOT_FOUND', message: `No route ${req.method} ${req.path}` } };
     res.status(404).json(body);
   });
+  // No limit on a whole request (Node's default, 300 s, cuts off a 100 MB upload at 1 Mbit/s),
+  // but a connection idle in both directions is closed, so a stalled client still goes. WebSocket
+  // connections are exempt (ws clears the timeout on upgrade; Socket.IO has its own heartbeat).
+  const http = app.getHttpServer();
+  http.requestTimeout = 0;
+  http.timeout = config.HTTP_IDLE_TIMEOUT_SECONDS * 1000;
   await app.listen(config.PORT, config.HOST);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;

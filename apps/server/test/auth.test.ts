@@ -76,20 +76,77 @@ describe('refresh tokens', () => {
   it('revokes the device when a rotated token is presented again (reuse detection)', async () => {
     const alice = await register(t.url);
     const other = await login(t.url, alice.user.username);
-    const rotated = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } });
+    const first = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } });
+    // Its successor was used: the answer arrived, so the old token is a copy, even within the grace period.
+    const rotated = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: first.body.refreshToken } });
     expect(rotated.status).toBe(200);
 
     const reuse = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } });
     expectError(reuse, 401, 'SESSION_REVOKED');
+    // Ended by the server, not the user: the device keeps its encrypted store for the next sign-in.
+    expect(reuse.body.error.details).toEqual({ by: 'server' });
     // The whole device session is gone: its newest refresh token and its access tokens too.
     expectError(
       await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: rotated.body.refreshToken } }),
       401,
       'INVALID_REFRESH_TOKEN',
     );
-    expectError(await call(t.url, 'GET', '/users/me', { token: rotated.body.accessToken }), 401, 'SESSION_REVOKED');
+    const after = await call(t.url, 'GET', '/users/me', { token: rotated.body.accessToken });
+    expectError(after, 401, 'SESSION_REVOKED');
+    expect(after.body.error.details).toEqual({ by: 'server' });
     // Other devices of the account are untouched.
     expect((await call(t.url, 'GET', '/users/me', { token: other.body.accessToken })).status).toBe(200);
+  });
+
+  it('accepts the previous token once more shortly after a rotation whose answer was lost', async () => {
+    const alice = await register(t.url);
+    const lost = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } });
+    expect(lost.status).toBe(200);
+    // The client never got `lost`, and retries with the token it kept.
+    const retry = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } });
+    expect(retry.status).toBe(200);
+    expect((await call(t.url, 'GET', '/users/me', { token: retry.body.accessToken })).status).toBe(200);
+    // The successor it never received is dropped.
+    expectError(
+      await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: lost.body.refreshToken } }),
+      401,
+      'INVALID_REFRESH_TOKEN',
+    );
+    // Only once: a third presentation is reuse.
+    expectError(
+      await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } }),
+      401,
+      'SESSION_REVOKED',
+    );
+    expectError(await call(t.url, 'GET', '/users/me', { token: retry.body.accessToken }), 401, 'SESSION_REVOKED');
+  });
+
+  it('treats the previous token as reuse once the grace period is over', async () => {
+    const alice = await register(t.url);
+    const rotated = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } });
+    expect(rotated.status).toBe(200);
+    await t.db.query(
+      "UPDATE refresh_tokens SET rotated_at = now() - interval '61 seconds' WHERE device_id = $1 AND rotated_at IS NOT NULL",
+      [alice.deviceId],
+    );
+    expectError(
+      await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } }),
+      401,
+      'SESSION_REVOKED',
+    );
+    expectError(await call(t.url, 'GET', '/users/me', { token: rotated.body.accessToken }), 401, 'SESSION_REVOKED');
+  });
+
+  it('accepts only the immediately previous token, not an older one', async () => {
+    const alice = await register(t.url);
+    const first = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } });
+    const second = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: first.body.refreshToken } });
+    expect(second.status).toBe(200);
+    expectError(
+      await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } }),
+      401,
+      'SESSION_REVOKED',
+    );
   });
 
   it('stores refresh tokens only as hashes', async () => {

@@ -36,8 +36,11 @@ describe('handshake', () => {
     expect((await call(t.url, 'POST', '/auth/logout', { token: alice.accessToken })).status).toBe(204);
     // Revocation closes the live socket at once, telling it why.
     await eventually(() => !connected.socket.connected, 2_000, 'disconnect on revoke');
-    expect(connected.events(SERVER_EVENTS.sessionEnded)).toEqual([{ reason: 'revoked' }]);
-    expect(await refusedConnection(t.url, { token: alice.accessToken })).toMatchObject({ code: 'SESSION_REVOKED' });
+    expect(connected.events(SERVER_EVENTS.sessionEnded)).toEqual([{ reason: 'revoked', by: 'user' }]);
+    expect(await refusedConnection(t.url, { token: alice.accessToken })).toMatchObject({
+      code: 'SESSION_REVOKED',
+      details: { by: 'user' },
+    });
   });
 
   it('keeps one connection per device: a new one replaces the old', async () => {

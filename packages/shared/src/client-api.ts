@@ -182,6 +182,8 @@ export interface ClientApi {
   connectionState(): Promise<ConnectionState>;
 }
 
+export type SignedOutReason = 'logout' | 'revoked' | 'ended';
+
 export interface ClientEvents {
   message: LocalMessage;
   status: { messageId: string; peerUserId: string; status: MessageStatus };
@@ -193,8 +195,12 @@ export interface ClientEvents {
   connection: { state: ConnectionState };
   signal: { fromUserId: string; fromDeviceId: string; payload: unknown };
   transfer: TransferUpdate;
-  /** This device was signed out (logout here, or revoked elsewhere). */
-  signedOut: { reason: 'logout' | 'revoked' };
+  /**
+   * This device was signed out: logout here, revoked by the user elsewhere (both erase its data),
+   * or ended by the server (a refresh token presented twice, or expired: the encrypted history is
+   * kept, and signing in again to the same account brings it back).
+   */
+  signedOut: { reason: SignedOutReason };
 }
 
 /**

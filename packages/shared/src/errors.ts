@@ -61,6 +61,16 @@ export const ErrorBody = z.object({
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
+/**
+ * Who ended a device's session (the `details` of SESSION_REVOKED, and of `session:ended`): the
+ * user (signed out, or revoked it from another device: it erases its local data) or the server
+ * (a refresh token was presented again: it keeps its encrypted store for the next sign-in).
+ */
+export const SessionEndedBy = z.enum(['user', 'server']);
+export type SessionEndedBy = z.infer<typeof SessionEndedBy>;
+export const SessionRevokedDetails = z.object({ by: SessionEndedBy });
+export type SessionRevokedDetails = z.infer<typeof SessionRevokedDetails>;
+
 /** Turns a zod error into field issues (the `details.issues` of a VALIDATION_FAILED error). */
 export function toFieldIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({

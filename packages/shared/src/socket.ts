@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ERROR_CODES } from './errors.js';
+import { ERROR_CODES, SessionEndedBy } from './errors.js';
 import { Base64, IsoDate, Uuid } from './fields.js';
 import { LIMITS } from './limits.js';
 import { CiphertextType, Envelope, SendMessageResponse } from './messages.js';
@@ -102,4 +102,5 @@ export type EnvelopeBatchAck = z.infer<typeof EnvelopeBatchAck>;
 export const PresenceEvent = Presence.extend({ userId: Uuid });
 export type PresenceEvent = z.infer<typeof PresenceEvent>;
 
-export const SessionEndedEvent = z.object({ reason: z.enum(['revoked', 'replaced']) });
+export const SessionEndedEvent = z.object({ reason: z.enum(['revoked', 'replaced']), by: SessionEndedBy.optional() });
+export type SessionEndedEvent = z.infer<typeof SessionEndedEvent>;

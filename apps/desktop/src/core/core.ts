@@ -23,6 +23,7 @@ import {
   type SearchHit,
   type SessionInfo,
   type SignalResult,
+  type SignedOutReason,
   type TransferUpdate,
   type User,
   type UserPage,
@@ -54,9 +55,14 @@ interface Profile {
   deviceId: string;
 }
 
+const sameAccount = (a: Profile, b: Profile) =>
+  new URL(a.serverUrl).origin === new URL(b.serverUrl).origin && a.user.id === b.user.id;
+
 /** Everything that exists while signed in. */
 interface Active {
   profile: Profile;
+  /** The key of the local store (kept in the keychain). */
+  databaseKey: Buffer;
   store: LocalStore;
   signal: SignalService;
   session: ServerSession;
@@ -158,7 +164,7 @@ export class ParleyCore implements ClientBridge {
     const profile = await this.readProfile();
     if (!profile) return null;
     const secrets = await this.secrets.get(keychainAccount(profile.serverUrl, profile.user.id, profile.deviceId));
-    if (!secrets) return null;
+    if (!secrets?.refreshToken) return null; // signed out by the server: the store waits for a sign-in
     const active = this.activate(profile, Buffer.from(secrets.databaseKey, 'base64'), secrets.refreshToken);
     await active.transfers.clearPartials(); // left by a crash; nothing is writing yet
     this.start(active);
@@ -171,6 +177,8 @@ export class ParleyCore implements ClientBridge {
 
   async logout(): Promise<void> {
     const active = this.require();
+    // Not through the socket's "session ended" that the server's revocation sends: this sign-out erases all, now.
+    active.connection.close();
     await active.session.call('logout', {}).catch(() => {}); // offline: the device stays listed until revoked elsewhere
     await this.teardown('logout');
   }
@@ -540,12 +548,16 @@ export class ParleyCore implements ClientBridge {
       throw toCoreError(error);
     }
     const profile: Profile = { serverUrl: this.options.serverUrl, user: auth.user, deviceId: auth.deviceId };
-    const databaseKey = randomBytes(32);
-    await rm(this.databasePath(), { force: true });
-    await this.secrets.set(keychainAccount(profile.serverUrl, profile.user.id, profile.deviceId), {
-      refreshToken: auth.refreshToken,
-      databaseKey: databaseKey.toString('base64'),
-    });
+    const previous = await this.readProfile();
+    const previousAccount = previous && keychainAccount(previous.serverUrl, previous.user.id, previous.deviceId);
+    // The same account signing in again here (after the server ended the session) gets its store back.
+    const kept =
+      previousAccount && sameAccount(previous, profile) ? (await this.secrets.get(previousAccount))?.databaseKey : null;
+    const databaseKey = kept ? Buffer.from(kept, 'base64') : randomBytes(32);
+    if (!kept) await this.removeLocalData();
+    const account = keychainAccount(profile.serverUrl, profile.user.id, profile.deviceId);
+    await this.secrets.set(account, { refreshToken: auth.refreshToken, databaseKey: databaseKey.toString('base64') });
+    if (previousAccount && previousAccount !== account) await this.secrets.delete(previousAccount).catch(() => {});
     await this.writeProfile(profile);
     const active = this.activate(profile, databaseKey, auth.refreshToken, auth);
     active.store.upsertUser(auth.user);
@@ -570,7 +582,7 @@ export class ParleyCore implements ClientBridge {
       {
         persistRefreshToken: (token) =>
           this.secrets.set(account, { refreshToken: token, databaseKey: databaseKey.toString('base64') }),
-        revoked: () => void this.teardown('revoked'),
+        revoked: (by) => void this.teardown(by === 'user' ? 'revoked' : 'ended'),
       },
       initial,
     );
@@ -620,8 +632,8 @@ export class ParleyCore implements ClientBridge {
         });
       },
       keysLow: () => void this.maintainKeys(),
-      sessionEnded: (reason) => {
-        if (reason === 'revoked') void this.teardown('revoked');
+      sessionEnded: (reason, by) => {
+        if (reason === 'revoked') void this.teardown(by === 'user' ? 'revoked' : 'ended');
       },
     });
     const outbox = new Outbox(
@@ -654,6 +666,7 @@ export class ParleyCore implements ClientBridge {
     );
     this.active = {
       profile,
+      databaseKey,
       store,
       signal,
       session,
@@ -682,21 +695,31 @@ export class ParleyCore implements ClientBridge {
     active.store.db.close();
   }
 
-  /** Signs this device out for good: its keys, store and keychain entry are deleted. */
-  private async teardown(reason: 'logout' | 'revoked'): Promise<void> {
+  /**
+   * Ends the session here. When the user ended it (`logout` here, or `revoked` from another
+   * device) the store, keychain entry and files are erased. When the server did (`ended`: a
+   * refresh token presented again, or expired) only the refresh token goes: the encrypted store and its key stay,
+   * so that signing in to the same account here again brings the history back (`signIn`).
+   */
+  private async teardown(reason: SignedOutReason): Promise<void> {
     const active = this.active;
     if (!active) return;
     this.active = null;
     await this.stop(active);
-    await this.secrets
-      .delete(keychainAccount(active.profile.serverUrl, active.profile.user.id, active.profile.deviceId))
-      .catch(() => {});
-    await rm(this.databasePath(), { force: true });
-    await rm(`${this.databasePath()}-wal`, { force: true });
-    await rm(`${this.databasePath()}-shm`, { force: true });
-    await rm(this.profilePath(), { force: true });
-    await rm(this.attachmentsPath(), { recursive: true, force: true });
+    const account = keychainAccount(active.profile.serverUrl, active.profile.user.id, active.profile.deviceId);
+    if (reason !== 'ended') {
+      await this.secrets.delete(account).catch(() => {});
+      await this.removeLocalData();
+      await rm(this.profilePath(), { force: true });
+    } else {
+      await this.secrets.set(account, { databaseKey: active.databaseKey.toString('base64') }).catch(() => {});
+    }
     this.emit('signedOut', { reason });
+  }
+
+  private async removeLocalData(): Promise<void> {
+    for (const suffix of ['', '-wal', '-shm']) await rm(`${this.databasePath()}${suffix}`, { force: true });
+    await rm(this.attachmentsPath(), { recursive: true, force: true });
   }
 
   /**

@@ -10,8 +10,11 @@ export const KEYCHAIN_SERVICE = 'Parley';
 
 /** What an account keeps in the keychain: nothing else secret is ever written anywhere. */
 export const AccountSecrets = z.object({
-  /** The current refresh token of this device. */
-  refreshToken: z.string().min(1),
+  /**
+   * The current refresh token of this device; absent once the server has ended its session (the
+   * store's key is kept so that signing in to the same account here again brings the history back).
+   */
+  refreshToken: z.string().min(1).optional(),
   /** The 256-bit key of the local store, base64. */
   databaseKey: z.base64(),
 });

@@ -18,7 +18,7 @@ export interface HostOptions {
 }
 
 export interface RunningHost {
-  /** The URL to open, with the per-run secret. */
+  /** The URL to open, with the per-run key. */
   url: string;
   origin: string;
   core: ParleyCore;
@@ -26,6 +26,8 @@ export interface RunningHost {
 }
 
 export const BRIDGE_PATH = '/bridge';
+/** Where the host's redirect puts the key for the page (a fragment never reaches a server). */
+export const KEY_FRAGMENT = 'key';
 const COOKIE = 'parley_host';
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -62,16 +64,24 @@ const same = (a: string | undefined, b: string) =>
 
 /**
  * The browser host: runs the core in Node and serves the renderer to a browser on 127.0.0.1,
- * guarded by a per-run secret (given once in the URL, then an HttpOnly SameSite=Strict cookie),
- * with the core's API on a Socket.IO bridge that only this origin, with that cookie, can open.
+ * with the core's API on a Socket.IO bridge. Two per-run secrets guard it. The key, printed in
+ * the URL, is exchanged once for a cookie (HttpOnly, SameSite=Strict) that every file needs; the
+ * redirect hands the key on to the page in the URL fragment, which the page keeps in its tab's
+ * sessionStorage and presents in the bridge handshake. Cookies are not port-scoped (any other
+ * server on 127.0.0.1 receives this one), so the cookie alone never opens the bridge. Every
+ * request must name this host in its Host header (127.0.0.1 or localhost, this port): a
+ * DNS-rebinding page, same IP under another name, is refused.
  */
 export async function startHost(options: HostOptions): Promise<RunningHost> {
-  const secret = randomBytes(32).toString('base64url');
+  const key = randomBytes(32).toString('base64url');
+  const cookieSecret = randomBytes(32).toString('base64url');
   const core = new ParleyCore({ dataDir: options.dataDir, serverUrl: options.serverUrl });
   // Open the keychain and the store while the browser loads the page; a failure is reported when the page asks.
   core.restoreSession().catch(() => {});
   const root = resolve(options.rendererDir);
   let origin = '';
+  let hosts = new Set<string>();
+  const ownHost = (req: IncomingMessage) => hosts.has(req.headers.host ?? '');
 
   const http = createServer((req, res) => {
     void serve(req, res).catch((error: unknown) => {
@@ -83,21 +93,25 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', origin);
     const headers = securityHeaders(origin);
+    if (!ownHost(req)) {
+      res.writeHead(421, headers).end('Not this host');
+      return;
+    }
     if (url.searchParams.has('key')) {
-      if (!same(url.searchParams.get('key') ?? undefined, secret)) {
+      if (!same(url.searchParams.get('key') ?? undefined, key)) {
         res.writeHead(403, headers).end('Wrong key');
         return;
       }
       res
         .writeHead(303, {
           ...headers,
-          Location: '/',
-          'Set-Cookie': `${COOKIE}=${secret}; HttpOnly; SameSite=Strict; Path=/`,
+          Location: `/#${KEY_FRAGMENT}=${key}`,
+          'Set-Cookie': `${COOKIE}=${cookieSecret}; HttpOnly; SameSite=Strict; Path=/`,
         })
         .end();
       return;
     }
-    if (!same(cookieOf(req), secret)) {
+    if (!same(cookieOf(req), cookieSecret)) {
       res
         .writeHead(403, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' })
         .end('Open the address the Parley host printed.');
@@ -138,8 +152,20 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     transports: ['websocket'],
     serveClient: false,
     maxHttpBufferSize: 8 * 1024 * 1024,
-    // Only our page: the right origin and the secret cookie.
-    allowRequest: (req, callback) => callback(null, req.headers.origin === origin && same(cookieOf(req), secret)),
+    // Only our page: our Host, its own origin and the cookie; then the key (below).
+    allowRequest: (req, callback) =>
+      callback(
+        null,
+        ownHost(req) && req.headers.origin === `http://${req.headers.host}` && same(cookieOf(req), cookieSecret),
+      ),
+  });
+  io.use((socket, next) => {
+    const presented = (socket.handshake.auth as { key?: unknown }).key;
+    next(
+      typeof presented === 'string' && same(presented, key)
+        ? undefined
+        : new Error('Open the address the Parley host printed.'),
+    );
   });
   io.on('connection', (socket) => {
     socket.on(BRIDGE_CALL, async (method: unknown, args: unknown, ack: unknown) => {
@@ -153,8 +179,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   origin = `http://127.0.0.1:${port}`;
+  hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   return {
-    url: `${origin}/?key=${secret}`,
+    url: `${origin}/?key=${key}`,
     origin,
     core,
     async close() {

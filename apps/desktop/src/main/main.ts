@@ -5,6 +5,7 @@ import { app, BrowserWindow, ipcMain, Menu, nativeImage, protocol, session, shel
 import { BRIDGE_CALL, BRIDGE_EVENT, forwardEvents, serveCall } from '../bridge/bridge.js';
 import { contentSecurityPolicy } from '../bridge/content-security-policy.js';
 import { attachmentResponse, ParleyCore } from '../core/index.js';
+import { isInsideDir } from './app-url.js';
 
 /**
  * The Electron main process, kept thin: one locked-down window, the core in this process (out
@@ -12,9 +13,10 @@ import { attachmentResponse, ParleyCore } from '../core/index.js';
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const rendererIndex = join(here, '../renderer/index.html');
-const appOrigin = pathToFileURL(join(here, '../renderer')).href;
+const rendererDir = pathToFileURL(join(here, '../renderer')).href;
 const serverUrl = process.env.PARLEY_SERVER_URL ?? 'http://127.0.0.1:3000';
 
+/** Also in the page as a <meta> (vite.config.ts): a header is not applied to a file:// load. */
 const CSP = contentSecurityPolicy();
 /** Attachments' plaintext for <img>/<audio> and saving (see `renderer/platform/attachment-url.ts`). */
 const ATTACHMENT_SCHEME = 'parley-attachment';
@@ -35,7 +37,7 @@ if (!app.requestSingleInstanceLock()) {
   // Open the keychain and the store while the window loads; a failure is reported when the window asks.
   core.restoreSession().catch(() => {});
 
-  const isOurs = (url: string) => url.startsWith(appOrigin);
+  const isOurs = (url: string) => isInsideDir(url, rendererDir);
 
   const createWindow = () => {
     window = new BrowserWindow({

@@ -120,4 +120,12 @@ describe('settings', () => {
     act(() => fake.emit('signedOut', { reason: 'revoked' }));
     expect(await screen.findByText('This device was signed out from another of your devices.')).toBeTruthy();
   });
+
+  it('says the history is kept when the server ended the session', async () => {
+    await renderSignedIn();
+    act(() => fake.emit('signedOut', { reason: 'ended' }));
+    expect(
+      await screen.findByText('Your session on this device has ended. Sign in again: your history here is kept.'),
+    ).toBeTruthy();
+  });
 });

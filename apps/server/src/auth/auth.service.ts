@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthResponse, LoginRequest, RegisterRequest, TokenPair } from '@parley/shared';
-import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, type EntityManager, MoreThan, QueryFailedError } from 'typeorm';
 import type { z } from 'zod';
 import { DeviceEntity, RefreshTokenEntity, UserEntity } from '../database/entities.js';
-import { DevicesService } from '../devices/devices.service.js';
+import { DevicesService, sessionRevoked } from '../devices/devices.service.js';
 import { Realtime } from '../gateway/realtime.js';
 import { AppError } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
@@ -78,7 +78,8 @@ export class AuthService {
 
   /**
    * Exchanges a refresh token for a new pair. A token can be exchanged once; presenting it
-   * again means it leaked, so the device's session is revoked.
+   * again means it leaked, so the device's session is revoked: unless the answer was lost (see
+   * `unusedSuccessor`).
    */
   async refresh(refreshToken: string, ip: string): Promise<TokenPair> {
     await this.limits.consume('refreshPerIp', ip);
@@ -92,12 +93,21 @@ export class AuthService {
         .getOne();
       if (!row) return { error: new AppError('INVALID_REFRESH_TOKEN', 'The refresh token is not valid') };
       const device = await tx.findOneByOrFail(DeviceEntity, { id: row.deviceId });
-      if (device.revokedAt) return { error: new AppError('SESSION_REVOKED', 'This device has been signed out') };
+      if (device.revokedAt) return { error: sessionRevoked(device.revokedBy) };
       if (row.rotatedAt) {
-        await this.devices.revoke(tx, device.id);
-        return {
-          error: new AppError('SESSION_REVOKED', 'The refresh token was already used; this device has been signed out'),
-        };
+        const successor = await this.unusedSuccessor(tx, row, row.rotatedAt);
+        if (!successor) {
+          await this.devices.revoke(tx, device.id, 'server');
+          return {
+            error: sessionRevoked('server', 'The refresh token was already used; this device has been signed out'),
+            revokedDevice: device.id,
+          };
+        }
+        // The answer to the rotation was lost and the client retries with the token it kept:
+        // rotate again, dropping the successor it never received.
+        await tx.delete(RefreshTokenEntity, { id: successor.id });
+        await tx.update(RefreshTokenEntity, { id: row.id }, { graceUsedAt: new Date() });
+        return { pair: await this.issuePair(tx, device.userId, device.id) };
       }
       if (row.expiresAt.getTime() <= Date.now()) {
         return { error: new AppError('INVALID_REFRESH_TOKEN', 'The refresh token has expired; sign in again') };
@@ -106,8 +116,28 @@ export class AuthService {
       return { pair: await this.issuePair(tx, device.userId, device.id) };
     });
     if ('pair' in outcome) return outcome.pair;
-    if (outcome.revokedDevice) this.realtime.endDeviceSession(outcome.revokedDevice, 'revoked');
+    if (outcome.revokedDevice) this.realtime.endDeviceSession(outcome.revokedDevice, 'revoked', 'server');
     throw outcome.error;
+  }
+
+  /**
+   * The live token that replaced `row`, if `row` may be exchanged once more: only once, within
+   * REFRESH_REUSE_GRACE_SECONDS of its rotation, and only while it is the device's latest rotation
+   * and its successor has never been used (a successor that was used proves the answer arrived).
+   */
+  private async unusedSuccessor(
+    tx: EntityManager,
+    row: RefreshTokenEntity,
+    rotatedAt: Date,
+  ): Promise<RefreshTokenEntity | null> {
+    if (row.graceUsedAt || !this.tokens.inReuseGrace(rotatedAt)) return null;
+    const tokens = tx.getRepository(RefreshTokenEntity);
+    if (await tokens.existsBy({ deviceId: row.deviceId, rotatedAt: MoreThan(rotatedAt) })) return null;
+    return tokens
+      .createQueryBuilder('t')
+      .setLock('pessimistic_write')
+      .where('t.deviceId = :deviceId AND t.rotatedAt IS NULL', { deviceId: row.deviceId })
+      .getOne();
   }
 
   private async signIn(tx: EntityManager, user: UserEntity, deviceName: string): Promise<AuthResponse> {

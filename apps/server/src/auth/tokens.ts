@@ -44,6 +44,11 @@ export class Tokens {
     }
   }
 
+  /** Whether a refresh token rotated at `rotatedAt` may still be exchanged once more (a lost answer). */
+  inReuseGrace(rotatedAt: Date): boolean {
+    return Date.now() - rotatedAt.getTime() <= this.config.REFRESH_REUSE_GRACE_SECONDS * 1000;
+  }
+
   newRefreshToken(): { token: string; hash: Buffer; expiresAt: Date } {
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(Date.now() + this.config.REFRESH_TOKEN_TTL_DAYS * 86_400_000);

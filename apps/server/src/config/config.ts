@@ -87,6 +87,7 @@ const EnvSchema = z.object({
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(3_600).default(60),
   CORS_ORIGINS: z
     .string()
     .default('')
@@ -119,6 +120,13 @@ const EnvSchema = z.object({
   TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3_600),
   CALL_RING_SECONDS: z.coerce.number().int().min(1).max(300).default(45),
+  HTTP_IDLE_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3_600)
+    .default(60)
+    .describe('A connection with no byte in either direction this long is closed (no limit on a whole request)'),
   ATTACHMENT_MAX_BYTES: z.coerce
     .number()
     .int()

@@ -1,3 +1,4 @@
+import type { SessionEndedBy } from '@parley/shared';
 import {
   Column,
   CreateDateColumn,
@@ -59,6 +60,10 @@ export class DeviceEntity {
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;
 
+  /** Who revoked it (see SessionEndedBy); null while it is active. */
+  @Column({ name: 'revoked_by', type: 'text', nullable: true })
+  revokedBy!: SessionEndedBy | null;
+
   @Column({ name: 'registration_id', type: 'integer', nullable: true })
   registrationId!: number | null;
 
@@ -105,9 +110,13 @@ export class RefreshTokenEntity {
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;
 
-  /** Set when the token was exchanged; presenting it again is reuse. */
+  /** Set when the token was exchanged; presenting it again is reuse (but see `graceUsedAt`). */
   @Column({ name: 'rotated_at', type: 'timestamptz', nullable: true })
   rotatedAt!: Date | null;
+
+  /** Set when the rotated token was accepted once more, its answer having been lost (only once). */
+  @Column({ name: 'grace_used_at', type: 'timestamptz', nullable: true })
+  graceUsedAt!: Date | null;
 }
 
 @Entity('contacts')

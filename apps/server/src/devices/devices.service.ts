@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Device } from '@parley/shared';
+import type { Device, SessionEndedBy, SessionRevokedDetails } from '@parley/shared';
 import { DataSource, type EntityManager, IsNull } from 'typeorm';
 import { DeviceEntity, OneTimePreKeyEntity, RefreshTokenEntity } from '../database/entities.js';
 import { Realtime } from '../gateway/realtime.js';
@@ -7,6 +7,10 @@ import { AppError } from '../http/app-error.js';
 
 /** How stale `last_seen_at` may get before a request refreshes it (saves a write per request). */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+/** SESSION_REVOKED, saying who ended the session (the device keeps its data unless the user did). */
+export const sessionRevoked = (by: SessionEndedBy | null | undefined, message = 'This device has been signed out') =>
+  new AppError('SESSION_REVOKED', message, { by: by ?? 'user' } satisfies SessionRevokedDetails);
 
 @Injectable()
 export class DevicesService {
@@ -18,7 +22,7 @@ export class DevicesService {
   /** Throws unless the device exists, belongs to the user and is not revoked. */
   async assertActive(userId: string, deviceId: string): Promise<void> {
     const device = await this.db.getRepository(DeviceEntity).findOneBy({ id: deviceId, userId });
-    if (!device || device.revokedAt) throw new AppError('SESSION_REVOKED', 'This device has been signed out');
+    if (!device || device.revokedAt) throw sessionRevoked(device?.revokedBy);
     if (Date.now() - device.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
       await this.db.getRepository(DeviceEntity).update({ id: deviceId }, { lastSeenAt: new Date() });
     }
@@ -45,7 +49,7 @@ export class DevicesService {
       if (!device) throw new AppError('DEVICE_NOT_FOUND', 'No such device');
       await this.revoke(tx, deviceId);
     });
-    this.realtime.endDeviceSession(deviceId, 'revoked');
+    this.realtime.endDeviceSession(deviceId, 'revoked', 'user');
   }
 
   /**
@@ -53,11 +57,11 @@ export class DevicesService {
    * caller's transaction; the caller closes its sockets (`Realtime.endDeviceSession`) after commit.
    * What only a live device needs goes with it: its queue, its prekeys, its refresh tokens.
    */
-  async revoke(tx: EntityManager, deviceId: string): Promise<void> {
+  async revoke(tx: EntityManager, deviceId: string, by: SessionEndedBy = 'user'): Promise<void> {
     await tx.update(
       DeviceEntity,
       { id: deviceId, revokedAt: IsNull() },
-      { revokedAt: new Date(), signedPreKeyId: null, signedPreKey: null, signedPreKeySignature: null },
+      { revokedAt: new Date(), revokedBy: by, signedPreKeyId: null, signedPreKey: null, signedPreKeySignature: null },
     );
     await tx.delete(RefreshTokenEntity, { deviceId });
     await tx.query('DELETE FROM envelopes WHERE destination_device_id = $1', [deviceId]);

@@ -178,8 +178,8 @@ export class Gateway
             code: 'INTERNAL' as const,
             message: 'The connection could not be set up',
           };
-          const err = new Error(refused.message) as Error & { data: { code: string } };
-          err.data = { code: refused.code };
+          const err = new Error(refused.message) as Error & { data: Omit<SocketError, 'message'> };
+          err.data = { code: refused.code, ...(refused.details === undefined ? {} : { details: refused.details }) };
           next(err);
         },
       );

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type Envelope, SERVER_EVENTS } from '@parley/shared';
+import { type Envelope, SERVER_EVENTS, type SessionEndedBy } from '@parley/shared';
 import type { Server } from 'socket.io';
 import { REDIS, type RedisClient } from './redis.js';
 
@@ -78,10 +78,10 @@ export class Realtime {
     return new Set(sockets.map((s) => s.data.deviceId as string));
   }
 
-  /** Tells a device its session ended, and closes its sockets. */
-  endDeviceSession(deviceId: string, reason: 'revoked' | 'replaced'): void {
+  /** Tells a device its session ended (and who ended it), and closes its sockets. */
+  endDeviceSession(deviceId: string, reason: 'revoked' | 'replaced', by?: SessionEndedBy): void {
     if (!this.server) return;
-    this.server.to(deviceRoom(deviceId)).emit(SERVER_EVENTS.sessionEnded, { reason });
+    this.server.to(deviceRoom(deviceId)).emit(SERVER_EVENTS.sessionEnded, { reason, ...(by ? { by } : {}) });
     this.server.in(deviceRoom(deviceId)).disconnectSockets(true);
   }
 }

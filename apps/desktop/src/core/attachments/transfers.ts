@@ -17,7 +17,11 @@ export type Progress = (done: number, total: number) => void;
 /** What an upload gives the message that refers to it (name, type and metadata come from the UI). */
 export type UploadedAttachment = Pick<AttachmentPointer, 'id' | 'key' | 'digest' | 'size'>;
 
-/** Counts the bytes passing through for progress, and hashes them when given a hash. */
+/**
+ * Counts the bytes passing through for progress, and hashes them when given a hash. More than
+ * `total` fails at once (ATTACHMENT_CORRUPT): a source that sends more than announced is cut off
+ * rather than filling the disk.
+ */
 class Meter extends Transform {
   private done = 0;
   constructor(
@@ -29,6 +33,10 @@ class Meter extends Transform {
   }
   override _transform(chunk: Buffer, _: BufferEncoding, next: TransformCallback): void {
     this.done += chunk.length;
+    if (this.done > this.total) {
+      next(new CoreError('ATTACHMENT_CORRUPT', `More than the attachment's ${this.total} bytes`));
+      return;
+    }
     this.hash?.update(chunk);
     this.onProgress?.(this.done, this.total);
     next(null, chunk);
@@ -133,10 +141,16 @@ export class AttachmentTransfers {
     if (error.code !== 'ALREADY_UPLOADED') throw error; // already there: an earlier try got through
   }
 
-  /** Fetches the attachment into the local copy, checking its digest; a local copy is used as is. */
+  /**
+   * Fetches the attachment into the local copy, checking its size and digest. A local copy already
+   * there is kept only if it matches the digest too; otherwise it is fetched again.
+   */
   async download(pointer: AttachmentPointer, onProgress?: Progress, signal?: AbortSignal): Promise<void> {
     const path = this.localPath(pointer.id);
-    if (existsSync(path)) return;
+    if (existsSync(path)) {
+      if ((await digestOf(path)) === pointer.digest) return;
+      await rm(path, { force: true });
+    }
     const res = await this.get(`/attachments/${pointer.id}`, signal);
     if (!res.ok || !res.body) throw this.failure(res.status, await res.text().catch(() => ''));
     const total = attachmentCiphertextSize(pointer.size);
@@ -201,6 +215,12 @@ export class AttachmentTransfers {
       ? new CoreError(parsed.data.error.code, parsed.data.error.message, parsed.data.error.details)
       : new CoreError('NETWORK', `Unexpected answer ${status}`);
   }
+}
+
+async function digestOf(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk);
+  return hash.digest('base64');
 }
 
 async function text(res: IncomingMessage): Promise<string> {

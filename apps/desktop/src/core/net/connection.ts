@@ -8,6 +8,8 @@ import {
   SERVER_EVENTS,
   type SendMessageRequest,
   type SendMessageResponse,
+  type SessionEndedBy,
+  type SessionEndedEvent,
   type SignalEvent,
   type SignalRequest,
   type SignalResult,
@@ -17,7 +19,7 @@ import {
 } from '@parley/shared';
 import { io, type Socket } from 'socket.io-client';
 import { CoreError } from '../errors.js';
-import type { ServerSession } from './server-session.js';
+import { endedBy, type ServerSession } from './server-session.js';
 
 const REQUEST_TIMEOUT_MS = 15_000;
 
@@ -29,7 +31,8 @@ export interface ConnectionHandlers {
   typing(event: TypingEvent): void;
   signal(event: SignalEvent): void;
   keysLow(): void;
-  sessionEnded(reason: string): void;
+  /** The server ended this device's session (`by` whom), or replaced this connection. */
+  sessionEnded(reason: SessionEndedEvent['reason'], by: SessionEndedBy): void;
   connected(): void;
 }
 
@@ -69,10 +72,10 @@ export class Connection {
     s.on('disconnect', (reason) => {
       this.setState(reason === 'io client disconnect' ? 'offline' : 'connecting');
     });
-    s.on('connect_error', (error: Error & { data?: { code?: string } }) => {
+    s.on('connect_error', (error: Error & { data?: { code?: string; details?: unknown } }) => {
       const code = error.data?.code;
       if (code === 'SESSION_REVOKED') {
-        handlers.sessionEnded('revoked');
+        handlers.sessionEnded('revoked', endedBy(error.data?.details));
         return;
       }
       this.setState('connecting');
@@ -96,7 +99,7 @@ export class Connection {
     s.on(SERVER_EVENTS.typing, (e: TypingEvent) => handlers.typing(e));
     s.on(SERVER_EVENTS.signal, (e: SignalEvent) => handlers.signal(e));
     s.on(SERVER_EVENTS.keysLow, () => handlers.keysLow());
-    s.on(SERVER_EVENTS.sessionEnded, (e: { reason: string }) => handlers.sessionEnded(e.reason));
+    s.on(SERVER_EVENTS.sessionEnded, (e: SessionEndedEvent) => handlers.sessionEnded(e.reason, e.by ?? 'user'));
   }
 
   get state(): ConnectionState {

@@ -1,4 +1,4 @@
-import type { TokenPair } from '@parley/shared';
+import { type SessionEndedBy, SessionRevokedDetails, type TokenPair } from '@parley/shared';
 import { CoreError } from '../errors.js';
 import { type ApiClient, ApiError, type CallInput, type CallOutput, type RouteName } from './api-client.js';
 
@@ -8,9 +8,13 @@ const REFRESH_MARGIN_MS = 60_000;
 export interface SessionHooks {
   /** A new refresh token was issued: persist it before anything else happens. */
   persistRefreshToken(token: string): Promise<void>;
-  /** The server ended this device's session (revoked, or a refresh token reused). */
-  revoked(): void;
+  /** The server ended this device's session (revoked, or a refresh token reused); `by` says who. */
+  revoked(by: SessionEndedBy): void;
 }
+
+/** Who ended the session, from SESSION_REVOKED's details; without them, the user (as before they existed). */
+export const endedBy = (details: unknown): SessionEndedBy =>
+  SessionRevokedDetails.safeParse(details).data?.by ?? 'user';
 
 const toCoreError = (error: unknown): CoreError =>
   error instanceof ApiError
@@ -47,13 +51,15 @@ export class ServerSession {
     this.refreshing ??= (async () => {
       try {
         const pair = await this.api('refresh', { body: { refreshToken: this.refreshToken } });
+        // The old token stays in use until the new one is in the keychain: if the answer or the
+        // write is lost, the next try presents the old one, which the server accepts once more.
         await this.hooks.persistRefreshToken(pair.refreshToken);
         this.adopt(pair);
         return pair.accessToken;
       } catch (error) {
-        if (error instanceof ApiError && (error.code === 'SESSION_REVOKED' || error.code === 'INVALID_REFRESH_TOKEN')) {
-          this.hooks.revoked();
-        }
+        if (error instanceof ApiError && error.code === 'SESSION_REVOKED') this.hooks.revoked(endedBy(error.details));
+        // Expired, or deleted with a revoked device: in doubt, local history is not destroyed.
+        if (error instanceof ApiError && error.code === 'INVALID_REFRESH_TOKEN') this.hooks.revoked('server');
         throw toCoreError(error);
       } finally {
         this.refreshing = null;
@@ -72,7 +78,7 @@ export class ServerSession {
           this.expiresAt = 0;
           continue;
         }
-        if (error instanceof ApiError && error.code === 'SESSION_REVOKED') this.hooks.revoked();
+        if (error instanceof ApiError && error.code === 'SESSION_REVOKED') this.hooks.revoked(endedBy(error.details));
         throw toCoreError(error);
       }
     }

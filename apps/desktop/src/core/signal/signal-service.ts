@@ -68,6 +68,10 @@ export class SignalService {
     const identity = await KeyHelper.generateIdentityKeyPair();
     const registrationId = newRegistrationId();
     this.db.transaction(() => {
+      // A store kept from an earlier device of this account (signed out by the server): its own
+      // keys and sessions belong to that device; what it learned of others (pins) stays.
+      this.db.exec(`DELETE FROM signal_prekeys; DELETE FROM signal_signed_prekeys; DELETE FROM signal_sessions;
+        DELETE FROM kv WHERE key = 'nextPreKeyId'`);
       const put = this.db.prepare('INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)');
       put.run('identityKeyPair', JSON.stringify({ pub: b64(identity.pubKey), priv: b64(identity.privKey) }));
       put.run('registrationId', String(registrationId));

@@ -32,6 +32,7 @@ export const en = {
     deviceNameHint: 'Shown in your list of devices',
     defaultDeviceName: 'Parley on {{os}}',
     revoked: 'This device was signed out from another of your devices.',
+    ended: 'Your session on this device has ended. Sign in again: your history here is kept.',
     problems: {
       required: 'This field is required',
       tooShort: 'At least {{min}} characters',

@@ -30,6 +30,7 @@ export const ru: Translation<typeof en> = {
     deviceNameHint: 'Видно в списке ваших устройств',
     defaultDeviceName: 'Parley на {{os}}',
     revoked: 'Это устройство отключено с другого вашего устройства.',
+    ended: 'Сеанс на этом устройстве завершён. Войдите снова: история на этом устройстве сохранена.',
     problems: {
       required: 'Заполните это поле',
       tooShort: 'Не короче {{min}} символов',

@@ -2,15 +2,31 @@ import type { ClientBridge } from '@parley/shared';
 import { io } from 'socket.io-client';
 import { BRIDGE_CALL, BRIDGE_EVENT, type BridgeResult, bridgeClient } from '../../bridge/bridge.js';
 
-/** Same as the host's BRIDGE_PATH (the renderer cannot import Node code). */
+/** Same as the host's BRIDGE_PATH and KEY_FRAGMENT (the renderer cannot import Node code). */
 const BRIDGE_PATH = '/bridge';
+const KEY_FRAGMENT = 'key';
+const KEY_ITEM = 'parley:host-key';
+
+/**
+ * The host's per-run key, which its bridge requires: the host's first redirect puts it in the
+ * URL fragment; the tab keeps it in sessionStorage (per origin: no other site or port reads it,
+ * and it survives a reload) and takes it out of the address bar.
+ */
+function hostKey(): string {
+  const fromUrl = new URLSearchParams(location.hash.slice(1)).get(KEY_FRAGMENT);
+  if (fromUrl) {
+    sessionStorage.setItem(KEY_ITEM, fromUrl);
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  return sessionStorage.getItem(KEY_ITEM) ?? '';
+}
 
 /**
  * In the browser host there is no preload: `window.parley` is built here, over the host's
- * Socket.IO bridge on the page's own origin (the host's cookie authenticates it).
+ * Socket.IO bridge on the page's own origin (the host's cookie and key authenticate it).
  */
 export function connectHostBridge(): ClientBridge {
-  const socket = io({ path: BRIDGE_PATH, transports: ['websocket'] });
+  const socket = io({ path: BRIDGE_PATH, transports: ['websocket'], auth: { key: hostKey() } });
   socket.once('connect', () => performance.mark('parley:bridge-connected'));
   const unreachable: BridgeResult = {
     ok: false,

@@ -1,4 +1,4 @@
-import type { ConnectionState, SessionInfo, User } from '@parley/shared';
+import type { ConnectionState, SessionInfo, SignedOutReason, User } from '@parley/shared';
 import { create } from 'zustand';
 import { errorCode, parley } from '../api.js';
 import { useContacts } from './contacts.js';
@@ -13,8 +13,8 @@ interface SessionState {
   phase: SessionPhase;
   session: SessionInfo | null;
   connection: ConnectionState;
-  /** Set when this device was signed out from elsewhere, to say so on the sign-in screen. */
-  revoked: boolean;
+  /** Set when this device was signed out from elsewhere or by the server, to say so on the sign-in screen. */
+  signedOutNotice: 'revoked' | 'ended' | null;
   /** Why restoring failed, when it was not the keychain. */
   restoreError: unknown;
   restore(): Promise<void>;
@@ -22,7 +22,7 @@ interface SessionState {
   profileUpdated(user: User): void;
   connectionChanged(state: ConnectionState): void;
   signOut(): Promise<void>;
-  signedOut(reason: 'logout' | 'revoked'): void;
+  signedOut(reason: SignedOutReason): void;
 }
 
 /** Everything the previous account showed goes, so the next one never sees it. */
@@ -41,7 +41,7 @@ export const useSession = create<SessionState>((set, get) => ({
   phase: 'restoring',
   session: null,
   connection: 'connecting',
-  revoked: false,
+  signedOutNotice: null,
   restoreError: null,
   restore() {
     restoring ??= (async () => {
@@ -63,7 +63,7 @@ export const useSession = create<SessionState>((set, get) => ({
   },
   signedIn(session) {
     clearAccountData();
-    set({ phase: 'signedIn', session, revoked: false, connection: 'connecting' });
+    set({ phase: 'signedIn', session, signedOutNotice: null, connection: 'connecting' });
     void parley
       .connectionState()
       .then((connection) => set({ connection }))
@@ -86,6 +86,6 @@ export const useSession = create<SessionState>((set, get) => ({
   },
   signedOut(reason) {
     clearAccountData();
-    set({ phase: 'signedOut', session: null, revoked: reason === 'revoked' });
+    set({ phase: 'signedOut', session: null, signedOutNotice: reason === 'logout' ? null : reason });
   },
 }));

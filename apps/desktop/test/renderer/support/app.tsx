@@ -20,7 +20,7 @@ export function resetApp(): void {
     phase: 'restoring',
     session: null,
     connection: 'connecting',
-    revoked: false,
+    signedOutNotice: null,
     restoreError: null,
   });
   useContacts.getState().reset();

@@ -1,6 +1,7 @@
 import { Accounts1764000000000 } from './1764000000000-accounts.js';
 import { Messaging1764100000000 } from './1764100000000-messaging.js';
 import { Attachments1764200000000 } from './1764200000000-attachments.js';
+import { SessionEnds1764300000000 } from './1764300000000-session-ends.js';
 import { Quotas1764310000000 } from './1764310000000-quotas.js';
 
 /** Every migration, in order. Listed explicitly so the build, not a glob, decides what runs. */
@@ -8,5 +9,6 @@ export const MIGRATIONS = [
   Accounts1764000000000,
   Messaging1764100000000,
   Attachments1764200000000,
+  SessionEnds1764300000000,
   Quotas1764310000000,
 ];

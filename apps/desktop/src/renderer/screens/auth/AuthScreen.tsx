@@ -39,7 +39,7 @@ function RateLimitNotice({ until, onDone }: { until: number; onDone: () => void 
  */
 export function AuthScreen() {
   const { t } = useTranslation();
-  const revoked = useSession((s) => s.revoked);
+  const notice = useSession((s) => s.signedOutNotice);
   const [mode, setMode] = useState<'signIn' | 'register'>('signIn');
   const [values, setValues] = useState<AuthValues>(() => ({
     username: '',
@@ -127,9 +127,9 @@ export function AuthScreen() {
         <img className="auth-logo" src="./icon.png" alt="" width={56} height={56} />
         <h1 id={titleId}>{title}</h1>
         <p className="auth-tagline">{t('auth.tagline')}</p>
-        {revoked ? (
+        {notice ? (
           <p className="notice" role="status">
-            {t('auth.revoked')}
+            {t(`auth.${notice}`)}
           </p>
         ) : null}
         <Field

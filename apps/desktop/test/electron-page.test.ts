@@ -1,0 +1,35 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../../tests/support/server.js';
+import { contentSecurityPolicy } from '../src/bridge/content-security-policy.js';
+import { isInsideDir } from '../src/main/app-url.js';
+
+describe("Electron's page", () => {
+  it('carries the CSP as a <meta>, equal to the header (a file:// load gets no headers)', async () => {
+    const html = await readFile(join(REPO_ROOT, 'apps/desktop/dist/renderer/index.html'), 'utf8');
+    const metas = [...html.matchAll(/<meta http-equiv="Content-Security-Policy" content="([^"]*)"/g)];
+    expect(metas).toHaveLength(1);
+    expect(metas[0]?.[1]?.replaceAll('&#39;', "'")).toBe(contentSecurityPolicy());
+    // Before any script or stylesheet, so that it governs them all.
+    expect(html.indexOf('Content-Security-Policy')).toBeLessThan(html.search(/<script|<link rel="stylesheet"/));
+  });
+
+  it('counts as its own only files inside the renderer folder, by whole path', () => {
+    const dir = 'file:///opt/Parley/resources/app/dist/renderer';
+    expect(isInsideDir(`${dir}/index.html`, dir)).toBe(true);
+    expect(isInsideDir(`${dir}/assets/index-1.js`, `${dir}/`)).toBe(true);
+    for (const other of [
+      'file:///opt/Parley/resources/app/dist/renderer-evil/index.html',
+      'file:///opt/Parley/resources/app/dist/rendererX',
+      `${dir}/../main/main.js`,
+      `${dir}/%2e%2e/main/main.js`,
+      dir,
+      'file://evil-host/opt/Parley/resources/app/dist/renderer/index.html',
+      'https://example.com/opt/Parley/resources/app/dist/renderer/index.html',
+      'not a url',
+    ]) {
+      expect(isInsideDir(other, dir), other).toBe(false);
+    }
+  });
+});
