@@ -3,6 +3,7 @@ import { call, expectError, login, PASSWORD, register, uniqueName } from '../../
 import { withServer } from '../../../tests/support/server.js';
 
 const t = withServer();
+const refresh = (refreshToken: string) => call(t.url, 'POST', '/auth/refresh', { body: { refreshToken } });
 
 describe('register and login', () => {
   it('registers an account with its first device and signs in', async () => {
@@ -64,33 +65,29 @@ describe('register and login', () => {
 describe('refresh tokens', () => {
   it('rotates: the new pair works and the old refresh token stops working', async () => {
     const alice = await register(t.url);
-    const first = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } });
+    const first = await refresh(alice.refreshToken);
     expect(first.status).toBe(200);
     expect(first.body.refreshToken).not.toBe(alice.refreshToken);
     expect((await call(t.url, 'GET', '/users/me', { token: first.body.accessToken })).status).toBe(200);
 
-    const second = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: first.body.refreshToken } });
+    const second = await refresh(first.body.refreshToken);
     expect(second.status).toBe(200);
   });
 
   it('revokes the device when a rotated token is presented again (reuse detection)', async () => {
     const alice = await register(t.url);
     const other = await login(t.url, alice.user.username);
-    const first = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } });
+    const first = await refresh(alice.refreshToken);
     // Its successor was used: the answer arrived, so the old token is a copy, even within the grace period.
-    const rotated = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: first.body.refreshToken } });
+    const rotated = await refresh(first.body.refreshToken);
     expect(rotated.status).toBe(200);
 
-    const reuse = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } });
+    const reuse = await refresh(alice.refreshToken);
     expectError(reuse, 401, 'SESSION_REVOKED');
     // Ended by the server, not the user: the device keeps its encrypted store for the next sign-in.
     expect(reuse.body.error.details).toEqual({ by: 'server' });
     // The whole device session is gone: its newest refresh token and its access tokens too.
-    expectError(
-      await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: rotated.body.refreshToken } }),
-      401,
-      'INVALID_REFRESH_TOKEN',
-    );
+    expectError(await refresh(rotated.body.refreshToken), 401, 'INVALID_REFRESH_TOKEN');
     const after = await call(t.url, 'GET', '/users/me', { token: rotated.body.accessToken });
     expectError(after, 401, 'SESSION_REVOKED');
     expect(after.body.error.details).toEqual({ by: 'server' });
@@ -100,53 +97,37 @@ describe('refresh tokens', () => {
 
   it('accepts the previous token once more shortly after a rotation whose answer was lost', async () => {
     const alice = await register(t.url);
-    const lost = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } });
+    const lost = await refresh(alice.refreshToken);
     expect(lost.status).toBe(200);
     // The client never got `lost`, and retries with the token it kept.
-    const retry = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } });
+    const retry = await refresh(alice.refreshToken);
     expect(retry.status).toBe(200);
     expect((await call(t.url, 'GET', '/users/me', { token: retry.body.accessToken })).status).toBe(200);
     // The successor it never received is dropped.
-    expectError(
-      await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: lost.body.refreshToken } }),
-      401,
-      'INVALID_REFRESH_TOKEN',
-    );
+    expectError(await refresh(lost.body.refreshToken), 401, 'INVALID_REFRESH_TOKEN');
     // Only once: a third presentation is reuse.
-    expectError(
-      await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } }),
-      401,
-      'SESSION_REVOKED',
-    );
+    expectError(await refresh(alice.refreshToken), 401, 'SESSION_REVOKED');
     expectError(await call(t.url, 'GET', '/users/me', { token: retry.body.accessToken }), 401, 'SESSION_REVOKED');
   });
 
   it('treats the previous token as reuse once the grace period is over', async () => {
     const alice = await register(t.url);
-    const rotated = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } });
+    const rotated = await refresh(alice.refreshToken);
     expect(rotated.status).toBe(200);
     await t.db.query(
       "UPDATE refresh_tokens SET rotated_at = now() - interval '61 seconds' WHERE device_id = $1 AND rotated_at IS NOT NULL",
       [alice.deviceId],
     );
-    expectError(
-      await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } }),
-      401,
-      'SESSION_REVOKED',
-    );
+    expectError(await refresh(alice.refreshToken), 401, 'SESSION_REVOKED');
     expectError(await call(t.url, 'GET', '/users/me', { token: rotated.body.accessToken }), 401, 'SESSION_REVOKED');
   });
 
   it('accepts only the immediately previous token, not an older one', async () => {
     const alice = await register(t.url);
-    const first = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } });
-    const second = await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: first.body.refreshToken } });
+    const first = await refresh(alice.refreshToken);
+    const second = await refresh(first.body.refreshToken);
     expect(second.status).toBe(200);
-    expectError(
-      await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } }),
-      401,
-      'SESSION_REVOKED',
-    );
+    expectError(await refresh(alice.refreshToken), 401, 'SESSION_REVOKED');
   });
 
   it('stores refresh tokens only as hashes', async () => {
@@ -159,11 +140,7 @@ describe('refresh tokens', () => {
   });
 
   it('rejects an unknown refresh token', async () => {
-    expectError(
-      await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: 'x'.repeat(43) } }),
-      401,
-      'INVALID_REFRESH_TOKEN',
-    );
+    expectError(await refresh('x'.repeat(43)), 401, 'INVALID_REFRESH_TOKEN');
   });
 });
 
@@ -174,11 +151,7 @@ describe('logout and devices', () => {
     const out = await call(t.url, 'POST', '/auth/logout', { token: alice.accessToken });
     expect(out.status).toBe(204);
     expectError(await call(t.url, 'GET', '/users/me', { token: alice.accessToken }), 401, 'SESSION_REVOKED');
-    expectError(
-      await call(t.url, 'POST', '/auth/refresh', { body: { refreshToken: alice.refreshToken } }),
-      401,
-      'INVALID_REFRESH_TOKEN',
-    );
+    expectError(await refresh(alice.refreshToken), 401, 'INVALID_REFRESH_TOKEN');
     const devices = await call(t.url, 'GET', '/devices', { token: other.body.accessToken });
     expect(devices.body.items.map((d: { id: string }) => d.id)).toEqual([other.body.deviceId]);
   });

@@ -81,14 +81,14 @@ interface AckWrite {
   ids: string[];
 }
 
-/**
- * Writes that arrive together are batched into one statement, so one commit (the expensive part
- * of a write) serves them all; each caller still waits for its own write to be committed.
- */
 /** How often, and how many rows at a time, `sends` past retention are deleted. */
 const SENDS_SWEEP_EVERY_MS = 3_600_000;
 const SENDS_SWEEP_BATCH = 5_000;
 
+/**
+ * Writes that arrive together are batched into one statement, so one commit (the expensive part
+ * of a write) serves them all; each caller still waits for its own write to be committed.
+ */
 const BATCHED = { cache: false, maxBatchSize: 500, batchScheduleFn: (run: () => void) => setImmediate(run) };
 
 /** A batch write that, if the statement fails, writes each item alone: one bad item fails only itself. */
