@@ -691,6 +691,7 @@ export class ParleyCore implements ClientBridge {
     for (const download of active.downloads.values()) download.abort.abort();
     active.connection.close();
     await active.outbox.stop();
+    await active.session.settled();
     for (const timer of active.typingTimers.values()) clearTimeout(timer);
     active.store.db.close();
   }

@@ -40,6 +40,9 @@ function buildPath(def: RouteDef, params: Record<string, string> | undefined, qu
  * Typed calls to every REST route of the shared route table. Bodies are validated before they
  * leave and responses when they arrive, so a contract mismatch fails loudly at the boundary.
  */
+/** JSON calls are small: one that hangs this long (a stalled server or link) fails as NETWORK, so nothing waits on it forever. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
 export function createApiClient(baseUrl: string, fetchImpl: typeof fetch = fetch) {
   return async function call<K extends RouteName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> {
     const def: RouteDef = ROUTES[name];
@@ -53,16 +56,18 @@ export function createApiClient(baseUrl: string, fetchImpl: typeof fetch = fetch
     if (accessToken) headers.authorization = `Bearer ${accessToken}`;
     if (def.body) headers['content-type'] = 'application/json';
     let res: Response;
+    let text: string;
     try {
       res = await fetchImpl(baseUrl + buildPath(def, params, query), {
         method: def.method,
         headers,
         body: def.body ? JSON.stringify(def.body.parse(body)) : undefined,
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
+      text = await res.text();
     } catch (error) {
       throw new ApiError(0, 'NETWORK', `The server at ${baseUrl} cannot be reached: ${(error as Error).message}`);
     }
-    const text = await res.text();
     const json: unknown = text ? JSON.parse(text) : undefined;
     if (!res.ok) {
       const parsed = ErrorBody.safeParse(json);

@@ -68,6 +68,11 @@ export class ServerSession {
     return this.refreshing;
   }
 
+  /** Waits for a refresh in flight, so that closing never cuts one off between the server's rotation and the keychain write. */
+  async settled(): Promise<void> {
+    await this.refreshing?.catch(() => {});
+  }
+
   async call<K extends RouteName>(name: K, input: Omit<CallInput<K>, 'accessToken'>): Promise<CallOutput<K>> {
     for (let attempt = 0; ; attempt++) {
       const accessToken = await this.token();
