@@ -90,11 +90,9 @@ export class RateLimits {
 }
 
 function rateLimited(msBeforeNext: number): AppError {
-  const details: RateLimitedDetails = { retryAfterSeconds: Math.max(1, Math.ceil(msBeforeNext / 1000)) };
-  return new AppError(
-    'RATE_LIMITED',
-    `Too many attempts; try again in ${details.retryAfterSeconds} s`,
-    details,
-    { 'Retry-After': String(details.retryAfterSeconds) },
-  );
+  const retryAfterSeconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  const details: RateLimitedDetails = { retryAfterSeconds };
+  return new AppError('RATE_LIMITED', `Too many attempts; try again in ${retryAfterSeconds} s`, details, {
+    'Retry-After': String(retryAfterSeconds),
+  });
 }
