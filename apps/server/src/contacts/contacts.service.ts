@@ -15,7 +15,10 @@ const toContact = (c: ContactEntity & { contact: UserEntity }, presence: Presenc
   presence,
 });
 
-/** A personal address book: only its owner reads or changes it (changes are rate-limited: each tells the contact my presence). */
+/**
+ * A personal address book: only its owner reads or changes it. Changes are rate-limited: each
+ * one tells the contact my presence.
+ */
 @Injectable()
 export class ContactsService {
   constructor(

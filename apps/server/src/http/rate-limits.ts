@@ -24,8 +24,8 @@ export type LimitName =
 
 /**
  * Limits per action and key; exceeding one is RATE_LIMITED with `RateLimitedDetails` (over REST a
- * 429 with Retry-After). Counted in Redis when
- * instances share one (so the limit holds across them), in memory otherwise.
+ * 429 with Retry-After). Counted in Redis when instances share one (so the limit holds across
+ * them), in memory otherwise.
  */
 @Injectable()
 export class RateLimits {

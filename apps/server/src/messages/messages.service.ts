@@ -365,11 +365,8 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
   /**
    * Read receipts for messages the caller received: queued for the senders' devices and for the
    * caller's other devices (so they clear their unread marks). Ids it never received are ignored.
-   */
-  /**
-   * Records that the caller read messages sent to them, and tells their senders and the caller's
-   * other devices; answers how many were newly read. A message is read once: a repeated receipt
-   * (from any of the reader's devices) writes and pushes nothing.
+   * A message is read once: a repeated receipt (from any of the reader's devices) writes and pushes
+   * nothing. Answers how many were newly read.
    */
   async markRead(caller: Caller, input: ReadReceiptsRequest): Promise<number> {
     await this.limits.consume('receiptsPerDevice', caller.deviceId);
