@@ -71,6 +71,13 @@ export type SessionEndedBy = z.infer<typeof SessionEndedBy>;
 export const SessionRevokedDetails = z.object({ by: SessionEndedBy });
 export type SessionRevokedDetails = z.infer<typeof SessionRevokedDetails>;
 
+/**
+ * The `details` of RATE_LIMITED, wherever it is answered (REST, with a `Retry-After` header too;
+ * a socket event's ack; a refused socket connection's `connect_error`): try again after this long.
+ */
+export const RateLimitedDetails = z.object({ retryAfterSeconds: z.number().int().positive() });
+export type RateLimitedDetails = z.infer<typeof RateLimitedDetails>;
+
 /** Turns a zod error into field issues (the `details.issues` of a VALIDATION_FAILED error). */
 export function toFieldIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({

@@ -8,7 +8,8 @@ import { Presence } from './users.js';
 /**
  * The Socket.IO contract. Connect to the server's origin, path `/socket.io`, websocket transport,
  * with `auth: { token: <access token> }`. A refused handshake's `connect_error` carries
- * `data: { code }` (UNAUTHENTICATED, TOKEN_EXPIRED or SESSION_REVOKED).
+ * `data: { code, details? }`: UNAUTHENTICATED, TOKEN_EXPIRED, SESSION_REVOKED (`SessionRevokedDetails`)
+ * or RATE_LIMITED (`RateLimitedDetails`: too many connections of this user; wait, then connect again).
  */
 export const SOCKET_PATH = '/socket.io';
 
@@ -65,6 +66,7 @@ export const ReadReceiptsRequest = z.strictObject({
     .max(LIMITS.receiptsPerCall),
 });
 export type ReadReceiptsRequest = z.infer<typeof ReadReceiptsRequest>;
+/** `accepted`: how many receipts were newly recorded (not a message already read, nor one not sent to me). */
 export const ReadReceiptsResult = z.object({ accepted: z.number().int() });
 
 export const TypingRequest = z.strictObject({ toUserId: Uuid, state: z.enum(['started', 'stopped']) });

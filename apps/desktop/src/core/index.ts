@@ -6,6 +6,7 @@ export { CoreError } from './errors.js';
 // Building blocks, exported for the benchmarks and the narrow tests.
 export type { Messaging } from './messaging.js';
 export * from './net/api-client.js';
+export { Connection } from './net/connection.js';
 export { ServerSession } from './net/server-session.js';
 export { Outbox, type OutboxTransport } from './outbox.js';
 export { KEYCHAIN_SERVICE, KeychainSecretStore, keychainAccount, type SecretStore } from './secrets.js';

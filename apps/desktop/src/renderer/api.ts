@@ -1,4 +1,4 @@
-import type { ClientBridge, ClientError, FieldIssue } from '@parley/shared';
+import { type ClientBridge, type ClientError, type FieldIssue, RateLimitedDetails } from '@parley/shared';
 import i18next, { type TFunction } from 'i18next';
 
 declare global {
@@ -24,8 +24,8 @@ function details(error: unknown): Record<string, unknown> {
 
 /** Seconds to wait before trying again, from a RATE_LIMITED answer. */
 export function retryAfterSeconds(error: unknown): number | null {
-  const seconds = details(error).retryAfter;
-  return errorCode(error) === 'RATE_LIMITED' && typeof seconds === 'number' && seconds > 0 ? Math.ceil(seconds) : null;
+  const parsed = RateLimitedDetails.safeParse(details(error));
+  return errorCode(error) === 'RATE_LIMITED' && parsed.success ? parsed.data.retryAfterSeconds : null;
 }
 
 /** The field problems of a VALIDATION_FAILED answer (`details.issues`). */

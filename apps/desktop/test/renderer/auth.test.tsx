@@ -78,7 +78,7 @@ describe('signing in and creating an account', () => {
   });
 
   it('counts down a rate limit and keeps the button off meanwhile', async () => {
-    fake.override('login', () => Promise.reject(clientError('RATE_LIMITED', { retryAfter: 30 })));
+    fake.override('login', () => Promise.reject(clientError('RATE_LIMITED', { retryAfterSeconds: 30 })));
     const { user } = renderApp();
     await user.type(await screen.findByLabelText('Username'), 'alice');
     await user.type(screen.getByLabelText('Password'), 'correct horse battery');

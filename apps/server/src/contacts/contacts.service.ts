@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { ContactEntity, UserEntity } from '../database/entities.js';
 import { PresenceService } from '../gateway/presence.service.js';
 import { AppError } from '../http/app-error.js';
+import { RateLimits } from '../http/rate-limits.js';
 
 const toContact = (c: ContactEntity & { contact: UserEntity }, presence: Presence | null): Contact => ({
   userId: c.contactId,
@@ -14,12 +15,16 @@ const toContact = (c: ContactEntity & { contact: UserEntity }, presence: Presenc
   presence,
 });
 
-/** A personal address book: only its owner reads or changes it. */
+/**
+ * A personal address book: only its owner reads or changes it. Changes are rate-limited: each
+ * one tells the contact my presence.
+ */
 @Injectable()
 export class ContactsService {
   constructor(
     private readonly db: DataSource,
     private readonly presence: PresenceService,
+    private readonly limits: RateLimits,
   ) {}
 
   async list(ownerId: string, q?: string): Promise<Contact[]> {
@@ -47,6 +52,7 @@ export class ContactsService {
    * presence with them from now on.
    */
   async add(ownerId: string, input: z.output<typeof AddContactRequest>): Promise<Contact> {
+    await this.limits.consume('contactsPerUser', ownerId);
     const users = this.db.getRepository(UserEntity);
     const target =
       'userId' in input
@@ -75,6 +81,7 @@ export class ContactsService {
 
   /** Removing someone stops sharing my presence with them; they see me as offline. */
   async remove(ownerId: string, contactId: string): Promise<void> {
+    await this.limits.consume('contactsPerUser', ownerId);
     const { affected } = await this.db.getRepository(ContactEntity).delete({ ownerId, contactId });
     if (affected) await this.presence.announce(ownerId, { online: false, lastSeenAt: null }, [contactId]);
   }

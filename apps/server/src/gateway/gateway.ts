@@ -27,6 +27,7 @@ import type { z } from 'zod';
 import { Tokens } from '../auth/tokens.js';
 import { DevicesService } from '../devices/devices.service.js';
 import { AppError } from '../http/app-error.js';
+import { RateLimits } from '../http/rate-limits.js';
 import type { Caller } from '../http/route.js';
 import { LOGGER } from '../logger.js';
 import { MessagesService } from '../messages/messages.service.js';
@@ -160,6 +161,7 @@ export class Gateway
     private readonly messages: MessagesService,
     private readonly presence: PresenceService,
     private readonly ephemeral: EphemeralService,
+    private readonly limits: RateLimits,
     @Inject(Realtime) private readonly realtime: Realtime,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
@@ -240,6 +242,8 @@ export class Gateway
     }
     const claims = await this.tokens.verifyAccess(token);
     await this.devices.assertActive(claims.userId, claims.deviceId);
+    // Each connection may announce the user online to all their contacts: a reconnect storm is refused here.
+    await this.limits.consume('connectPerUser', claims.userId);
     return claims;
   }
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { RateLimitedDetails } from '@parley/shared';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { CONFIG, type Config, type RateLimit } from '../config/config.js';
 import { REDIS, type RedisClient } from '../gateway/redis.js';
@@ -15,11 +16,16 @@ export type LimitName =
   | 'keysPerTargetIp'
   | 'sendPerDevice'
   | 'ephemeralPerDevice'
-  | 'attachmentAnnouncePerUser';
+  | 'attachmentAnnouncePerUser'
+  | 'receiptsPerDevice'
+  | 'contactsPerUser'
+  | 'profilePerUser'
+  | 'connectPerUser';
 
 /**
- * Limits per action and key; exceeding one is a 429 with Retry-After. Counted in Redis when
- * instances share one (so the limit holds across them), in memory otherwise.
+ * Limits per action and key; exceeding one is RATE_LIMITED with `RateLimitedDetails` (over REST a
+ * 429 with Retry-After). Counted in Redis when instances share one (so the limit holds across
+ * them), in memory otherwise.
  */
 @Injectable()
 export class RateLimits {
@@ -44,6 +50,10 @@ export class RateLimits {
       sendPerDevice: make(config.RATE_LIMIT_SEND_PER_DEVICE, 'send-device'),
       ephemeralPerDevice: make(config.RATE_LIMIT_EPHEMERAL_PER_DEVICE, 'ephemeral-device'),
       attachmentAnnouncePerUser: make(config.RATE_LIMIT_ATTACHMENT_ANNOUNCE_PER_USER, 'attachment-announce-user'),
+      receiptsPerDevice: make(config.RATE_LIMIT_RECEIPTS_PER_DEVICE, 'receipts-device'),
+      contactsPerUser: make(config.RATE_LIMIT_CONTACTS_PER_USER, 'contacts-user'),
+      profilePerUser: make(config.RATE_LIMIT_PROFILE_PER_USER, 'profile-user'),
+      connectPerUser: make(config.RATE_LIMIT_CONNECT_PER_USER, 'connect-user'),
     };
   }
 
@@ -80,11 +90,9 @@ export class RateLimits {
 }
 
 function rateLimited(msBeforeNext: number): AppError {
-  const retryAfter = Math.max(1, Math.ceil(msBeforeNext / 1000));
-  return new AppError(
-    'RATE_LIMITED',
-    `Too many attempts; try again in ${retryAfter} s`,
-    { retryAfter },
-    { 'Retry-After': String(retryAfter) },
-  );
+  const retryAfterSeconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  const details: RateLimitedDetails = { retryAfterSeconds };
+  return new AppError('RATE_LIMITED', `Too many attempts; try again in ${retryAfterSeconds} s`, details, {
+    'Retry-After': String(retryAfterSeconds),
+  });
 }

@@ -365,20 +365,24 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
   /**
    * Read receipts for messages the caller received: queued for the senders' devices and for the
    * caller's other devices (so they clear their unread marks). Ids it never received are ignored.
+   * A message is read once: a repeated receipt (from any of the reader's devices) writes and pushes
+   * nothing. Answers how many were newly read.
    */
   async markRead(caller: Caller, input: ReadReceiptsRequest): Promise<number> {
-    const messageIds = input.receipts.map((r) => r.messageId);
-    const received: { message_id: string; sender_user_id: string }[] = await this.db.query(
-      `SELECT DISTINCT message_id, sender_user_id FROM sends
-       WHERE message_id = ANY($1) AND recipient_user_id = $2 AND sender_user_id <> $2`,
-      [messageIds, caller.userId],
+    await this.limits.consume('receiptsPerDevice', caller.deviceId);
+    const newlyRead: { message_id: string; sender_user_id: string }[] = await this.db.query(
+      `WITH newly_read AS (
+         UPDATE sends s SET read_at = now()
+         FROM unnest($2::uuid[], $3::uuid[]) AS r(message_id, sender_user_id)
+         WHERE s.message_id = r.message_id AND s.sender_user_id = r.sender_user_id
+           AND s.recipient_user_id = $1 AND s.sender_user_id <> $1 AND s.read_at IS NULL
+         RETURNING s.message_id, s.sender_user_id)
+       SELECT DISTINCT message_id, sender_user_id FROM newly_read`,
+      [caller.userId, input.receipts.map((r) => r.messageId), input.receipts.map((r) => r.senderUserId)],
     );
-    const claimed = new Set(input.receipts.map((r) => `${r.messageId}:${r.senderUserId}`));
-    const valid = received
-      .filter((r) => claimed.has(`${r.message_id}:${r.sender_user_id}`))
-      .map((r) => ({ messageId: r.message_id, senderUserId: r.sender_user_id }));
-    this.realtime.queued(await this.queueReadReceipts(caller, valid));
-    return valid.length;
+    const receipts = newlyRead.map((r) => ({ messageId: r.message_id, senderUserId: r.sender_user_id }));
+    this.realtime.queued(await this.queueReadReceipts(caller, receipts));
+    return receipts.length;
   }
 
   /** Queues `read` receipts for the senders' devices and the reader's other devices, once per device. */

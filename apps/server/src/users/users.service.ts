@@ -27,6 +27,7 @@ export class UsersService {
   }
 
   async updateMe(userId: string, input: z.output<typeof UpdateMeRequest>): Promise<User> {
+    await this.limits.consume('profilePerUser', userId);
     await this.db
       .getRepository(UserEntity)
       .update({ id: userId }, { displayName: input.displayName, displayNameKey: input.displayName.toLowerCase() });

@@ -4,6 +4,7 @@ import {
   type ConnectionState,
   type EnvelopeBatch,
   type PresenceEvent,
+  RateLimitedDetails,
   type ReadReceiptsRequest,
   SERVER_EVENTS,
   type SendMessageRequest,
@@ -38,12 +39,13 @@ export interface ConnectionHandlers {
 
 /**
  * The live link to the gateway: authenticates with a fresh access token at every (re)connect,
- * reconnects with backoff (socket.io's, 1 s doubling to 30 s, randomised), and refreshes the
- * token when the handshake says it expired.
+ * reconnects with backoff (socket.io's, 1 s doubling to 30 s, randomised), refreshes the token
+ * when the handshake says it expired, and waits as long as told when refused as RATE_LIMITED.
  */
 export class Connection {
   private readonly socket: Socket;
   private current: ConnectionState = 'connecting';
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     serverUrl: string,
@@ -82,11 +84,15 @@ export class Connection {
       // A refused handshake is not retried by socket.io: refresh the token and try again.
       if (code === 'TOKEN_EXPIRED' || code === 'UNAUTHENTICATED') {
         session.refresh().then(
-          () => setTimeout(() => s.connect(), 500),
-          () => setTimeout(() => s.connect(), 5_000),
+          () => this.connectLater(500),
+          () => this.connectLater(5_000),
         );
+      } else if (code === 'RATE_LIMITED') {
+        // Too many connections of this account: wait as told, spread out so my devices do not all return at once.
+        const seconds = RateLimitedDetails.safeParse(error.data?.details).data?.retryAfterSeconds ?? 30;
+        this.connectLater(seconds * 1_000 * (1 + Math.random() * 0.5));
       } else if (!s.active) {
-        setTimeout(() => s.connect(), 5_000);
+        this.connectLater(5_000);
       }
     });
     s.on(SERVER_EVENTS.envelopes, (batch: EnvelopeBatch, ack: (answer: { ids: string[] }) => void) => {
@@ -116,6 +122,7 @@ export class Connection {
   }
 
   close(): void {
+    clearTimeout(this.retryTimer);
     this.socket.disconnect();
     this.setState('offline');
   }
@@ -149,6 +156,12 @@ export class Connection {
       throw new CoreError(code, answer.error.message, answer.error.details);
     }
     return answer.data;
+  }
+
+  /** Tries to connect again after `ms`, unless closed meanwhile. */
+  private connectLater(ms: number): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.socket.connect(), ms);
   }
 
   private setState(state: ConnectionState): void {

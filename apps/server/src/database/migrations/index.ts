@@ -3,6 +3,7 @@ import { Messaging1764100000000 } from './1764100000000-messaging.js';
 import { Attachments1764200000000 } from './1764200000000-attachments.js';
 import { SessionEnds1764300000000 } from './1764300000000-session-ends.js';
 import { Quotas1764310000000 } from './1764310000000-quotas.js';
+import { ReadOnce1764320000000 } from './1764320000000-read-once.js';
 
 /** Every migration, in order. Listed explicitly so the build, not a glob, decides what runs. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   Attachments1764200000000,
   SessionEnds1764300000000,
   Quotas1764310000000,
+  ReadOnce1764320000000,
 ];
