@@ -8,7 +8,6 @@ import {
 import {
   type Ack,
   CLIENT_EVENTS,
-  type Envelope,
   EnvelopeBatchAck,
   type ErrorCode,
   LIMITS,
@@ -32,7 +31,7 @@ import { LOGGER } from '../logger.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { EphemeralService } from './ephemeral.service.js';
 import { PresenceService } from './presence.service.js';
-import { deviceRoom, type QueuedEnvelope, type QueuePump, Realtime, userRoom } from './realtime.js';
+import { deviceRoom, type QueuePump, Realtime, userRoom } from './realtime.js';
 
 /** How long a device has to acknowledge a page of its queue before delivery pauses. */
 const ACK_TIMEOUT_MS = 30_000;
@@ -50,89 +49,70 @@ function toSocketError(error: unknown): SocketError | undefined {
 }
 
 /**
- * Delivers one connected device's queue, in order, a page at a time; one run at a time. Reads
- * the queue from the database at connection and whenever it may hold envelopes this loop was not
- * handed; otherwise it sends the envelopes handed to it as they are stored, saving a read per
- * envelope on the hot path.
+ * Delivers one connected device's queue, in order, a page at a time, always read from the
+ * database: at most one page is in flight, so a device that never acknowledges costs the server
+ * one page however much is queued for it. New envelopes only wake the loop; one run at a time.
  */
 class DeliveryLoop {
-  private running = false;
+  private running: Promise<void> | undefined;
+  /** Woken during a run: read the queue again when the run ends. */
   private again = false;
   private drainedOnce = false;
-  /** Whether the queue may hold envelopes that are not in `fresh`. */
-  private mustRead = true;
-  /** Envelopes handed over as they were stored, not yet sent, by id. */
-  private readonly fresh = new Map<string, QueuedEnvelope>();
-  /** The ids of the last page read, so a hand-over racing that read is not sent twice. */
-  private lastRead = new Set<string>();
+  private readonly closed: Promise<undefined>;
 
   constructor(
     private readonly socket: Socket,
     private readonly caller: Caller,
     private readonly messages: MessagesService,
     private readonly onError: (error: unknown) => void,
-  ) {}
+  ) {
+    this.closed = new Promise((resolve) => socket.once('disconnect', () => resolve(undefined)));
+  }
 
-  /** Something new is queued: `fresh` when we know what, else the queue is read. */
-  wake(fresh?: readonly QueuedEnvelope[]): void {
-    if (!fresh) this.mustRead = true;
-    else
-      for (const queued of fresh)
-        if (!this.lastRead.has(queued.envelope.id)) this.fresh.set(queued.envelope.id, queued);
+  /** The queue may hold something new. */
+  wake(): void {
     if (this.running) {
       this.again = true;
       return;
     }
-    this.running = true;
-    void this.run()
+    this.running = this.run()
       .catch(this.onError)
       .finally(() => {
-        this.running = false;
+        this.running = undefined;
       });
+  }
+
+  /** Settles when the run under way, if any, has. */
+  settled(): Promise<void> {
+    return this.running ?? Promise.resolve();
   }
 
   private async run(): Promise<void> {
     do {
       this.again = false;
       while (this.socket.connected) {
-        const page = await this.nextPage();
+        const page = await this.messages.queuePage(this.caller.deviceId);
         if (page.length === 0) break;
-        let answer: unknown;
-        try {
-          answer = await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck(SERVER_EVENTS.envelopes, { envelopes: page });
-        } catch {
-          this.mustRead = true;
-          return; // no answer: what was not acked stays queued for the next wake or connection
-        }
-        const parsed = EnvelopeBatchAck.safeParse(answer);
-        const acked = parsed.success ? parsed.data.ids : [];
+        // No answer (a timeout, or the connection went) acknowledges nothing.
+        const answer = await Promise.race([
+          this.socket
+            .timeout(ACK_TIMEOUT_MS)
+            .emitWithAck(SERVER_EVENTS.envelopes, { envelopes: page })
+            .catch(() => undefined),
+          this.closed,
+        ]);
+        const acked = EnvelopeBatchAck.safeParse(answer).data?.ids ?? [];
         await this.messages.ack(this.caller, acked);
-        if (acked.length < page.length) {
-          this.mustRead = true;
-          return; // the device kept some back: do not spin on them
-        }
+        // What was not acked stays queued for the next wake or connection: do not spin on it.
+        if (acked.length < page.length) return;
+        // A short page was the whole queue as of the read; anything queued since woke the loop.
+        if (page.length < LIMITS.drainPage) break;
       }
       if (!this.drainedOnce && this.socket.connected) {
         this.drainedOnce = true;
         this.socket.emit(SERVER_EVENTS.queueEmpty, {});
       }
     } while (this.again && this.socket.connected);
-  }
-
-  /** The next page: read from the queue when it may hold more than was handed over, else the handed-over envelopes. */
-  private async nextPage(): Promise<Envelope[]> {
-    if (this.mustRead) {
-      this.mustRead = false;
-      const page = await this.messages.queuePage(this.caller.deviceId);
-      this.lastRead = new Set(page.map((e) => e.id));
-      for (const id of this.lastRead) this.fresh.delete(id);
-      // A full page may have more behind it; a short one was the whole queue as of the read.
-      if (page.length === LIMITS.drainPage) this.mustRead = true;
-      return page;
-    }
-    const page = [...this.fresh.values()].sort((a, b) => a.seq - b.seq).slice(0, LIMITS.drainPage);
-    for (const queued of page) this.fresh.delete(queued.envelope.id);
-    return page.map((queued) => queued.envelope);
   }
 }
 
@@ -221,12 +201,6 @@ export class Gateway
 
   wakeLocal(deviceIds: readonly string[]): void {
     for (const id of deviceIds) this.loops.get(id)?.wake();
-  }
-
-  queuedLocal(envelopes: readonly QueuedEnvelope[]): void {
-    const byDevice = new Map<string, QueuedEnvelope[]>();
-    for (const queued of envelopes) byDevice.set(queued.deviceId, [...(byDevice.get(queued.deviceId) ?? []), queued]);
-    for (const [id, fresh] of byDevice) this.loops.get(id)?.wake(fresh);
   }
 
   onApplicationShutdown(): void {
