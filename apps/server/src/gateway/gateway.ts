@@ -14,6 +14,7 @@ import {
   ReadReceiptsRequest,
   SERVER_EVENTS,
   SendMessageRequest,
+  type SessionEndedEvent,
   SignalRequest,
   SOCKET_PATH,
   type SocketError,
@@ -36,6 +37,12 @@ import { deviceRoom, type QueuePump, Realtime, userRoom } from './realtime.js';
 /** How long a device has to acknowledge a page of its queue before delivery pauses. */
 const ACK_TIMEOUT_MS = 30_000;
 const KNOWN_EVENTS = new Set<string>(Object.values(CLIENT_EVENTS));
+
+/** What the handshake established about a connection (its `socket.data`). */
+interface SocketSession extends Caller {
+  /** When the access token it connected with expires (ms since the epoch). */
+  expiresAt: number;
+}
 
 function toSocketError(error: unknown): SocketError | undefined {
   if (error instanceof AppError) {
@@ -149,8 +156,8 @@ export class Gateway
     // Guards do not run on connections: authenticate in the handshake middleware.
     server.use((socket, next) => {
       this.authenticate(socket).then(
-        (caller) => {
-          socket.data = caller;
+        (session) => {
+          socket.data = session;
           next();
         },
         (error: unknown) => {
@@ -167,9 +174,10 @@ export class Gateway
   }
 
   async handleConnection(socket: Socket): Promise<void> {
-    const caller = socket.data as Caller;
+    const { expiresAt, ...caller } = socket.data as SocketSession;
     // Handlers first, synchronously: a client may emit as soon as it is connected.
     this.register(socket, caller);
+    this.endAtExpiry(socket, expiresAt);
     const loop = new DeliveryLoop(socket, caller, this.messages, (error) =>
       this.log.error({ err: error }, 'delivery failed'),
     );
@@ -187,6 +195,12 @@ export class Gateway
     const wasOnline = (await socket.nsp.in(userRoom(caller.userId)).fetchSockets()).length > 0;
     if (!socket.connected) return;
     await socket.join([userRoom(caller.userId), deviceRoom(caller.deviceId)]);
+    // A revocation that committed after the handshake's check but before the join missed this socket.
+    const revokedBy = await this.devices.revokedBy(caller.deviceId);
+    if (revokedBy) {
+      this.realtime.endDeviceSession(caller.deviceId, 'revoked', revokedBy);
+      return;
+    }
     this.loops.set(caller.deviceId, loop);
     loop.wake();
     if (!wasOnline) await this.presence.announce(caller.userId, { online: true, lastSeenAt: null });
@@ -207,14 +221,26 @@ export class Gateway
     this.loops.clear();
   }
 
-  private async authenticate(socket: Socket): Promise<Caller> {
+  /**
+   * A connection lives no longer than its access token: at expiry the client is told, and the
+   * transport closed (not a kick: the client refreshes its token and reconnects).
+   */
+  private endAtExpiry(socket: Socket, expiresAt: number): void {
+    const timer = setTimeout(() => {
+      socket.emit(SERVER_EVENTS.sessionEnded, { reason: 'expired' } satisfies SessionEndedEvent);
+      socket.conn.close();
+    }, expiresAt - Date.now());
+    socket.once('disconnect', () => clearTimeout(timer));
+  }
+
+  private async authenticate(socket: Socket): Promise<SocketSession> {
     const token: unknown = socket.handshake.auth?.token;
     if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
       throw new AppError('UNAUTHENTICATED', 'Connect with auth: { token: <access token> }');
     }
-    const claims = await this.tokens.verifyAccess(token);
-    await this.devices.assertActive(claims.userId, claims.deviceId);
-    return claims;
+    const { userId, deviceId, expiresAt } = await this.tokens.verifyAccess(token);
+    await this.devices.assertActive(userId, deviceId);
+    return { userId, deviceId, expiresAt };
   }
 
   private register(socket: Socket, caller: Caller): void {
