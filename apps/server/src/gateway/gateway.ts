@@ -140,6 +140,9 @@ export class Gateway
   implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, QueuePump, OnApplicationShutdown
 {
   private readonly loops = new Map<string, DeliveryLoop>();
+  /** Work clients started (events, connections coming and going), until it settles: shutdown waits for it. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private server?: Server;
 
   constructor(
     private readonly tokens: Tokens,
@@ -152,6 +155,7 @@ export class Gateway
   ) {}
 
   afterInit(server: Server): void {
+    this.server = server;
     this.realtime.attach(server, this);
     // Guards do not run on connections: authenticate in the handshake middleware.
     server.use((socket, next) => {
@@ -173,7 +177,39 @@ export class Gateway
     });
   }
 
-  async handleConnection(socket: Socket): Promise<void> {
+  handleConnection(socket: Socket): void {
+    // A connection that could not be set up is closed: the client reconnects and tries again.
+    this.track(
+      'connection set-up',
+      () => this.setUp(socket),
+      () => socket.conn.close(),
+    );
+  }
+
+  handleDisconnect(socket: Socket): void {
+    this.track('disconnection', () => this.tearDown(socket));
+  }
+
+  wakeLocal(deviceIds: readonly string[]): void {
+    for (const id of deviceIds) this.loops.get(id)?.wake();
+  }
+
+  /**
+   * Shutdown: closes every connection's transport (not a kick: clients reconnect, to another
+   * instance if there is one), then waits for the work clients started here to finish.
+   */
+  async closeTransports(): Promise<void> {
+    const loops = [...this.loops.values()];
+    for (const socket of this.server?.sockets.sockets.values() ?? []) socket.conn.close();
+    await Promise.all(loops.map((loop) => loop.settled()));
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+  }
+
+  onApplicationShutdown(): void {
+    this.loops.clear();
+  }
+
+  private async setUp(socket: Socket): Promise<void> {
     const { expiresAt, ...caller } = socket.data as SocketSession;
     // Handlers first, synchronously: a client may emit as soon as it is connected.
     this.register(socket, caller);
@@ -206,19 +242,21 @@ export class Gateway
     if (!wasOnline) await this.presence.announce(caller.userId, { online: true, lastSeenAt: null });
   }
 
-  async handleDisconnect(socket: Socket): Promise<void> {
+  private async tearDown(socket: Socket): Promise<void> {
     const caller = socket.data as Caller | undefined;
     if (!caller?.userId) return;
     const stillOnline = (await socket.nsp.in(userRoom(caller.userId)).fetchSockets()).length > 0;
     if (!stillOnline) await this.presence.wentOffline(caller.userId);
   }
 
-  wakeLocal(deviceIds: readonly string[]): void {
-    for (const id of deviceIds) this.loops.get(id)?.wake();
-  }
-
-  onApplicationShutdown(): void {
-    this.loops.clear();
+  /** Runs work a client started, counted in `inFlight` until it settles; a failure is logged, never thrown. */
+  private track(what: string, work: () => Promise<void>, onFailure?: () => void): void {
+    const running = work().catch((error: unknown) => {
+      this.log.error({ err: error }, `${what} failed`);
+      onFailure?.();
+    });
+    this.inFlight.add(running);
+    void running.then(() => this.inFlight.delete(running));
   }
 
   /**
@@ -269,26 +307,30 @@ export class Gateway
     schema: S,
     run: (input: z.output<S>) => Promise<R>,
   ): void {
-    socket.on(event, async (...args: unknown[]) => {
-      const callback = args.at(-1);
-      const payload = typeof callback === 'function' && args.length === 1 ? undefined : args[0];
-      let result: Ack<R>;
-      try {
-        const parsed = schema.safeParse(payload);
-        if (!parsed.success) {
-          throw new AppError('VALIDATION_FAILED', `Invalid ${event} payload`, { issues: toFieldIssues(parsed.error) });
+    socket.on(event, (...args: unknown[]) =>
+      this.track(event, async () => {
+        const callback = args.at(-1);
+        const payload = typeof callback === 'function' && args.length === 1 ? undefined : args[0];
+        let result: Ack<R>;
+        try {
+          const parsed = schema.safeParse(payload);
+          if (!parsed.success) {
+            throw new AppError('VALIDATION_FAILED', `Invalid ${event} payload`, {
+              issues: toFieldIssues(parsed.error),
+            });
+          }
+          result = { ok: true, data: await run(parsed.data) };
+        } catch (error) {
+          const known = toSocketError(error);
+          if (!known) this.log.error({ err: error, event }, 'socket handler failed');
+          result = {
+            ok: false,
+            error: known ?? { code: 'INTERNAL' satisfies ErrorCode, message: 'Something went wrong on our side' },
+          };
         }
-        result = { ok: true, data: await run(parsed.data) };
-      } catch (error) {
-        const known = toSocketError(error);
-        if (!known) this.log.error({ err: error, event }, 'socket handler failed');
-        result = {
-          ok: false,
-          error: known ?? { code: 'INTERNAL' satisfies ErrorCode, message: 'Something went wrong on our side' },
-        };
-      }
-      this.reply(socket, event, callback, result);
-    });
+        this.reply(socket, event, callback, result);
+      }),
+    );
   }
 
   private reply(socket: Socket, event: string, callback: unknown, result: Ack<unknown>): void {
