@@ -37,7 +37,7 @@ describe('graceful shutdown', () => {
     expect(code).toBe(0);
     const output = t.server.output();
     expect(output).toContain('"msg":"stopped"');
-    expect(output).not.toMatch(/abort\(|\n\s+at |"level":(50|60)/);
+    expect(output).not.toMatch(/abort\(|^\s+at |"level":(50|60)/m);
     // A transport close, not a server-side disconnect: socket.io clients reconnect by themselves.
     expect(reasons).toEqual(['transport close', 'transport close']);
 
