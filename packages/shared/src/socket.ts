@@ -104,5 +104,12 @@ export type EnvelopeBatchAck = z.infer<typeof EnvelopeBatchAck>;
 export const PresenceEvent = Presence.extend({ userId: Uuid });
 export type PresenceEvent = z.infer<typeof PresenceEvent>;
 
-export const SessionEndedEvent = z.object({ reason: z.enum(['revoked', 'replaced']), by: SessionEndedBy.optional() });
+/**
+ * Why the server closed this connection: the device's session was revoked (`by` whom), another
+ * connection of the device replaced it, or its access token expired (refresh and reconnect).
+ */
+export const SessionEndedEvent = z.object({
+  reason: z.enum(['revoked', 'replaced', 'expired']),
+  by: SessionEndedBy.optional(),
+});
 export type SessionEndedEvent = z.infer<typeof SessionEndedEvent>;

@@ -27,9 +27,9 @@ export class AccessGuard implements CanActivate {
     if (scheme?.toLowerCase() !== 'bearer' || !token) {
       throw new AppError('UNAUTHENTICATED', 'Send an access token as "Authorization: Bearer <token>"');
     }
-    const claims = await this.tokens.verifyAccess(token);
-    await this.devices.assertActive(claims.userId, claims.deviceId);
-    req.caller = claims;
+    const { userId, deviceId } = await this.tokens.verifyAccess(token);
+    await this.devices.assertActive(userId, deviceId);
+    req.caller = { userId, deviceId };
     return true;
   }
 }

@@ -33,11 +33,14 @@ export class Tokens {
     return { accessToken, accessTokenExpiresAt: new Date(expiresAt * 1000).toISOString() };
   }
 
-  async verifyAccess(token: string): Promise<AccessClaims> {
+  /** The token's claims and when it expires (ms since the epoch). */
+  async verifyAccess(token: string): Promise<AccessClaims & { expiresAt: number }> {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
-      if (typeof payload.sub !== 'string' || typeof payload.did !== 'string') throw new errors.JWTInvalid('claims');
-      return { userId: payload.sub, deviceId: payload.did };
+      if (typeof payload.sub !== 'string' || typeof payload.did !== 'string' || typeof payload.exp !== 'number') {
+        throw new errors.JWTInvalid('claims');
+      }
+      return { userId: payload.sub, deviceId: payload.did, expiresAt: payload.exp * 1000 };
     } catch (error) {
       if (error instanceof errors.JWTExpired) throw new AppError('TOKEN_EXPIRED', 'The access token has expired');
       throw new AppError('UNAUTHENTICATED', 'The access token is not valid');

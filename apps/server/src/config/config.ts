@@ -131,6 +131,13 @@ const EnvSchema = z.object({
     .max(3_600)
     .default(60)
     .describe('A connection with no byte in either direction this long is closed (no limit on a whole request)'),
+  SHUTDOWN_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(600)
+    .default(10)
+    .describe('On SIGTERM/SIGINT, how long requests and socket events under way may take before connections are cut'),
   ATTACHMENT_MAX_BYTES: z.coerce
     .number()
     .int()

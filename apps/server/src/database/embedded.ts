@@ -51,7 +51,9 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     log.info({ clusterDir }, 'initialising embedded PostgreSQL');
     await pg.initialise();
   } else {
-    await stopOrphanedPostmaster(clusterDir, log);
+    // A server killed with SIGKILL leaves its PostgreSQL running: stop it before starting anew.
+    const orphan = await stopPostmaster(clusterDir);
+    if (orphan) log.warn({ pid: orphan }, 'stopped a PostgreSQL left running by a previous run');
   }
   await pg.start();
 
@@ -66,7 +68,9 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   log.info({ port }, 'embedded PostgreSQL is running');
   return {
     url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`,
-    stop: () => pg.stop(),
+    // Not pg.stop(): it waits for an exit that has already happened when PostgreSQL got the signal
+    // too (Ctrl+C in a terminal signals the whole process group), and then never returns.
+    stop: async () => void (await stopPostmaster(clusterDir)),
   };
 }
 
@@ -81,21 +85,21 @@ async function readOrCreateSecret(path: string): Promise<string> {
   }
 }
 
-/** A server killed with SIGKILL leaves its PostgreSQL running; stop it before starting anew. */
-async function stopOrphanedPostmaster(clusterDir: string, log: Logger): Promise<void> {
+/** Stops the cluster's running postmaster, if any (fast shutdown), and waits until it is gone; its pid. */
+async function stopPostmaster(clusterDir: string): Promise<number | undefined> {
   let pid: number;
   try {
     pid = Number((await readFile(join(clusterDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
   } catch {
-    return;
+    return undefined;
   }
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
-  log.warn({ pid }, 'stopping a PostgreSQL left running by a previous run');
-  process.kill(pid, 'SIGINT'); // fast shutdown
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+  process.kill(pid, 'SIGINT');
   for (let waited = 0; isAlive(pid); waited += 100) {
-    if (waited > 30_000) throw new Error(`PostgreSQL (pid ${pid}) from a previous run did not stop`);
+    if (waited > 30_000) throw new Error(`PostgreSQL (pid ${pid}) did not stop`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  return pid;
 }
 
 function isAlive(pid: number): boolean {

@@ -28,6 +28,12 @@ export class DevicesService {
     }
   }
 
+  /** Who revoked the device, or null while it is active. */
+  async revokedBy(deviceId: string): Promise<SessionEndedBy | null> {
+    const device = await this.db.getRepository(DeviceEntity).findOneBy({ id: deviceId });
+    return !device || device.revokedAt ? (device?.revokedBy ?? 'user') : null;
+  }
+
   async list(userId: string, currentDeviceId: string): Promise<Device[]> {
     const devices = await this.db.getRepository(DeviceEntity).find({
       where: { userId, revokedAt: IsNull() },

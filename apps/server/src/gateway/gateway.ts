@@ -8,13 +8,13 @@ import {
 import {
   type Ack,
   CLIENT_EVENTS,
-  type Envelope,
   EnvelopeBatchAck,
   type ErrorCode,
   LIMITS,
   ReadReceiptsRequest,
   SERVER_EVENTS,
   SendMessageRequest,
+  type SessionEndedEvent,
   SignalRequest,
   SOCKET_PATH,
   type SocketError,
@@ -33,11 +33,17 @@ import { LOGGER } from '../logger.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { EphemeralService } from './ephemeral.service.js';
 import { PresenceService } from './presence.service.js';
-import { deviceRoom, type QueuedEnvelope, type QueuePump, Realtime, userRoom } from './realtime.js';
+import { deviceRoom, type QueuePump, Realtime, userRoom } from './realtime.js';
 
 /** How long a device has to acknowledge a page of its queue before delivery pauses. */
 const ACK_TIMEOUT_MS = 30_000;
 const KNOWN_EVENTS = new Set<string>(Object.values(CLIENT_EVENTS));
+
+/** What the handshake established about a connection (its `socket.data`). */
+interface SocketSession extends Caller {
+  /** When the access token it connected with expires (ms since the epoch). */
+  expiresAt: number;
+}
 
 function toSocketError(error: unknown): SocketError | undefined {
   if (error instanceof AppError) {
@@ -51,89 +57,70 @@ function toSocketError(error: unknown): SocketError | undefined {
 }
 
 /**
- * Delivers one connected device's queue, in order, a page at a time; one run at a time. Reads
- * the queue from the database at connection and whenever it may hold envelopes this loop was not
- * handed; otherwise it sends the envelopes handed to it as they are stored, saving a read per
- * envelope on the hot path.
+ * Delivers one connected device's queue, in order, a page at a time, always read from the
+ * database: at most one page is in flight, so a device that never acknowledges costs the server
+ * one page however much is queued for it. New envelopes only wake the loop; one run at a time.
  */
 class DeliveryLoop {
-  private running = false;
+  private running: Promise<void> | undefined;
+  /** Woken during a run: read the queue again when the run ends. */
   private again = false;
   private drainedOnce = false;
-  /** Whether the queue may hold envelopes that are not in `fresh`. */
-  private mustRead = true;
-  /** Envelopes handed over as they were stored, not yet sent, by id. */
-  private readonly fresh = new Map<string, QueuedEnvelope>();
-  /** The ids of the last page read, so a hand-over racing that read is not sent twice. */
-  private lastRead = new Set<string>();
+  private readonly closed: Promise<undefined>;
 
   constructor(
     private readonly socket: Socket,
     private readonly caller: Caller,
     private readonly messages: MessagesService,
     private readonly onError: (error: unknown) => void,
-  ) {}
+  ) {
+    this.closed = new Promise((resolve) => socket.once('disconnect', () => resolve(undefined)));
+  }
 
-  /** Something new is queued: `fresh` when we know what, else the queue is read. */
-  wake(fresh?: readonly QueuedEnvelope[]): void {
-    if (!fresh) this.mustRead = true;
-    else
-      for (const queued of fresh)
-        if (!this.lastRead.has(queued.envelope.id)) this.fresh.set(queued.envelope.id, queued);
+  /** The queue may hold something new. */
+  wake(): void {
     if (this.running) {
       this.again = true;
       return;
     }
-    this.running = true;
-    void this.run()
+    this.running = this.run()
       .catch(this.onError)
       .finally(() => {
-        this.running = false;
+        this.running = undefined;
       });
+  }
+
+  /** Settles when the run under way, if any, has. */
+  settled(): Promise<void> {
+    return this.running ?? Promise.resolve();
   }
 
   private async run(): Promise<void> {
     do {
       this.again = false;
       while (this.socket.connected) {
-        const page = await this.nextPage();
+        const page = await this.messages.queuePage(this.caller.deviceId);
         if (page.length === 0) break;
-        let answer: unknown;
-        try {
-          answer = await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck(SERVER_EVENTS.envelopes, { envelopes: page });
-        } catch {
-          this.mustRead = true;
-          return; // no answer: what was not acked stays queued for the next wake or connection
-        }
-        const parsed = EnvelopeBatchAck.safeParse(answer);
-        const acked = parsed.success ? parsed.data.ids : [];
+        // No answer (a timeout, or the connection went) acknowledges nothing.
+        const answer = await Promise.race([
+          this.socket
+            .timeout(ACK_TIMEOUT_MS)
+            .emitWithAck(SERVER_EVENTS.envelopes, { envelopes: page })
+            .catch(() => undefined),
+          this.closed,
+        ]);
+        const acked = EnvelopeBatchAck.safeParse(answer).data?.ids ?? [];
         await this.messages.ack(this.caller, acked);
-        if (acked.length < page.length) {
-          this.mustRead = true;
-          return; // the device kept some back: do not spin on them
-        }
+        // What was not acked stays queued for the next wake or connection: do not spin on it.
+        if (acked.length < page.length) return;
+        // A short page was the whole queue as of the read; anything queued since woke the loop.
+        if (page.length < LIMITS.drainPage) break;
       }
       if (!this.drainedOnce && this.socket.connected) {
         this.drainedOnce = true;
         this.socket.emit(SERVER_EVENTS.queueEmpty, {});
       }
     } while (this.again && this.socket.connected);
-  }
-
-  /** The next page: read from the queue when it may hold more than was handed over, else the handed-over envelopes. */
-  private async nextPage(): Promise<Envelope[]> {
-    if (this.mustRead) {
-      this.mustRead = false;
-      const page = await this.messages.queuePage(this.caller.deviceId);
-      this.lastRead = new Set(page.map((e) => e.id));
-      for (const id of this.lastRead) this.fresh.delete(id);
-      // A full page may have more behind it; a short one was the whole queue as of the read.
-      if (page.length === LIMITS.drainPage) this.mustRead = true;
-      return page;
-    }
-    const page = [...this.fresh.values()].sort((a, b) => a.seq - b.seq).slice(0, LIMITS.drainPage);
-    for (const queued of page) this.fresh.delete(queued.envelope.id);
-    return page.map((queued) => queued.envelope);
   }
 }
 
@@ -154,6 +141,9 @@ export class Gateway
   implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, QueuePump, OnApplicationShutdown
 {
   private readonly loops = new Map<string, DeliveryLoop>();
+  /** Work clients started (events, connections coming and going), until it settles: shutdown waits for it. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private server?: Server;
 
   constructor(
     private readonly tokens: Tokens,
@@ -167,12 +157,13 @@ export class Gateway
   ) {}
 
   afterInit(server: Server): void {
+    this.server = server;
     this.realtime.attach(server, this);
     // Guards do not run on connections: authenticate in the handshake middleware.
     server.use((socket, next) => {
       this.authenticate(socket).then(
-        (caller) => {
-          socket.data = caller;
+        (session) => {
+          socket.data = session;
           next();
         },
         (error: unknown) => {
@@ -188,10 +179,43 @@ export class Gateway
     });
   }
 
-  async handleConnection(socket: Socket): Promise<void> {
-    const caller = socket.data as Caller;
+  handleConnection(socket: Socket): void {
+    // A connection that could not be set up is closed: the client reconnects and tries again.
+    this.track(
+      'connection set-up',
+      () => this.setUp(socket),
+      () => socket.conn.close(),
+    );
+  }
+
+  handleDisconnect(socket: Socket): void {
+    this.track('disconnection', () => this.tearDown(socket));
+  }
+
+  wakeLocal(deviceIds: readonly string[]): void {
+    for (const id of deviceIds) this.loops.get(id)?.wake();
+  }
+
+  /**
+   * Shutdown: closes every connection's transport (not a kick: clients reconnect, to another
+   * instance if there is one), then waits for the work clients started here to finish.
+   */
+  async closeTransports(): Promise<void> {
+    const loops = [...this.loops.values()];
+    for (const socket of this.server?.sockets.sockets.values() ?? []) socket.conn.close();
+    await Promise.all(loops.map((loop) => loop.settled()));
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+  }
+
+  onApplicationShutdown(): void {
+    this.loops.clear();
+  }
+
+  private async setUp(socket: Socket): Promise<void> {
+    const { expiresAt, ...caller } = socket.data as SocketSession;
     // Handlers first, synchronously: a client may emit as soon as it is connected.
     this.register(socket, caller);
+    this.endAtExpiry(socket, expiresAt);
     const loop = new DeliveryLoop(socket, caller, this.messages, (error) =>
       this.log.error({ err: error }, 'delivery failed'),
     );
@@ -209,42 +233,56 @@ export class Gateway
     const wasOnline = (await socket.nsp.in(userRoom(caller.userId)).fetchSockets()).length > 0;
     if (!socket.connected) return;
     await socket.join([userRoom(caller.userId), deviceRoom(caller.deviceId)]);
+    // A revocation that committed after the handshake's check but before the join missed this socket.
+    const revokedBy = await this.devices.revokedBy(caller.deviceId);
+    if (revokedBy) {
+      this.realtime.endDeviceSession(caller.deviceId, 'revoked', revokedBy);
+      return;
+    }
     this.loops.set(caller.deviceId, loop);
     loop.wake();
     if (!wasOnline) await this.presence.announce(caller.userId, { online: true, lastSeenAt: null });
   }
 
-  async handleDisconnect(socket: Socket): Promise<void> {
+  private async tearDown(socket: Socket): Promise<void> {
     const caller = socket.data as Caller | undefined;
     if (!caller?.userId) return;
     const stillOnline = (await socket.nsp.in(userRoom(caller.userId)).fetchSockets()).length > 0;
     if (!stillOnline) await this.presence.wentOffline(caller.userId);
   }
 
-  wakeLocal(deviceIds: readonly string[]): void {
-    for (const id of deviceIds) this.loops.get(id)?.wake();
+  /** Runs work a client started, counted in `inFlight` until it settles; a failure is logged, never thrown. */
+  private track(what: string, work: () => Promise<void>, onFailure?: () => void): void {
+    const running = work().catch((error: unknown) => {
+      this.log.error({ err: error }, `${what} failed`);
+      onFailure?.();
+    });
+    this.inFlight.add(running);
+    void running.then(() => this.inFlight.delete(running));
   }
 
-  queuedLocal(envelopes: readonly QueuedEnvelope[]): void {
-    const byDevice = new Map<string, QueuedEnvelope[]>();
-    for (const queued of envelopes) byDevice.set(queued.deviceId, [...(byDevice.get(queued.deviceId) ?? []), queued]);
-    for (const [id, fresh] of byDevice) this.loops.get(id)?.wake(fresh);
+  /**
+   * A connection lives no longer than its access token: at expiry the client is told, and the
+   * transport closed (not a kick: the client refreshes its token and reconnects).
+   */
+  private endAtExpiry(socket: Socket, expiresAt: number): void {
+    const timer = setTimeout(() => {
+      socket.emit(SERVER_EVENTS.sessionEnded, { reason: 'expired' } satisfies SessionEndedEvent);
+      socket.conn.close();
+    }, expiresAt - Date.now());
+    socket.once('disconnect', () => clearTimeout(timer));
   }
 
-  onApplicationShutdown(): void {
-    this.loops.clear();
-  }
-
-  private async authenticate(socket: Socket): Promise<Caller> {
+  private async authenticate(socket: Socket): Promise<SocketSession> {
     const token: unknown = socket.handshake.auth?.token;
     if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
       throw new AppError('UNAUTHENTICATED', 'Connect with auth: { token: <access token> }');
     }
-    const claims = await this.tokens.verifyAccess(token);
-    await this.devices.assertActive(claims.userId, claims.deviceId);
+    const { userId, deviceId, expiresAt } = await this.tokens.verifyAccess(token);
+    await this.devices.assertActive(userId, deviceId);
     // Each connection may announce the user online to all their contacts: a reconnect storm is refused here.
-    await this.limits.consume('connectPerUser', claims.userId);
-    return claims;
+    await this.limits.consume('connectPerUser', userId);
+    return { userId, deviceId, expiresAt };
   }
 
   private register(socket: Socket, caller: Caller): void {
@@ -273,26 +311,30 @@ export class Gateway
     schema: S,
     run: (input: z.output<S>) => Promise<R>,
   ): void {
-    socket.on(event, async (...args: unknown[]) => {
-      const callback = args.at(-1);
-      const payload = typeof callback === 'function' && args.length === 1 ? undefined : args[0];
-      let result: Ack<R>;
-      try {
-        const parsed = schema.safeParse(payload);
-        if (!parsed.success) {
-          throw new AppError('VALIDATION_FAILED', `Invalid ${event} payload`, { issues: toFieldIssues(parsed.error) });
+    socket.on(event, (...args: unknown[]) =>
+      this.track(event, async () => {
+        const callback = args.at(-1);
+        const payload = typeof callback === 'function' && args.length === 1 ? undefined : args[0];
+        let result: Ack<R>;
+        try {
+          const parsed = schema.safeParse(payload);
+          if (!parsed.success) {
+            throw new AppError('VALIDATION_FAILED', `Invalid ${event} payload`, {
+              issues: toFieldIssues(parsed.error),
+            });
+          }
+          result = { ok: true, data: await run(parsed.data) };
+        } catch (error) {
+          const known = toSocketError(error);
+          if (!known) this.log.error({ err: error, event }, 'socket handler failed');
+          result = {
+            ok: false,
+            error: known ?? { code: 'INTERNAL' satisfies ErrorCode, message: 'Something went wrong on our side' },
+          };
         }
-        result = { ok: true, data: await run(parsed.data) };
-      } catch (error) {
-        const known = toSocketError(error);
-        if (!known) this.log.error({ err: error, event }, 'socket handler failed');
-        result = {
-          ok: false,
-          error: known ?? { code: 'INTERNAL' satisfies ErrorCode, message: 'Something went wrong on our side' },
-        };
-      }
-      this.reply(socket, event, callback, result);
-    });
+        this.reply(socket, event, callback, result);
+      }),
+    );
   }
 
   private reply(socket: Socket, event: string, callback: unknown, result: Ack<unknown>): void {

@@ -1,24 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type Envelope, SERVER_EVENTS, type SessionEndedBy } from '@parley/shared';
+import { SERVER_EVENTS, type SessionEndedBy } from '@parley/shared';
 import type { Server } from 'socket.io';
 import { REDIS, type RedisClient } from './redis.js';
 
 export const userRoom = (userId: string) => `user:${userId}`;
 export const deviceRoom = (deviceId: string) => `device:${deviceId}`;
 
-/** An envelope just stored in a device's queue; `seq` is its place in the queue. */
-export interface QueuedEnvelope {
-  deviceId: string;
-  seq: number;
-  envelope: Envelope;
-}
-
 /** Runs a device's queue delivery on the instance that holds its socket. */
 export interface QueuePump {
   /** These devices' queues have something new: read them. */
   wakeLocal(deviceIds: readonly string[]): void;
-  /** These envelopes were just queued: a device with nothing else waiting gets them without a queue read. */
-  queuedLocal(envelopes: readonly QueuedEnvelope[]): void;
 }
 
 /** Socket.IO event sent between server instances (through the adapter) to wake queue delivery. */
@@ -46,14 +37,12 @@ export class Realtime {
     server.on(WAKE, (deviceIds: string[]) => pump.wakeLocal(deviceIds));
   }
 
-  /**
-   * New envelopes are waiting: deliver them to their devices if connected anywhere. Devices on
-   * this instance get the envelopes themselves; other instances are told to read the queues.
-   */
-  queued(envelopes: readonly QueuedEnvelope[]): void {
-    if (envelopes.length === 0) return;
-    this.pump?.queuedLocal(envelopes);
-    if (this.clustered) this.server?.serverSideEmit(WAKE, [...new Set(envelopes.map((e) => e.deviceId))]);
+  /** New envelopes are waiting for these devices: wake their delivery wherever they are connected. */
+  queued(deviceIds: readonly string[]): void {
+    const ids = [...new Set(deviceIds)];
+    if (ids.length === 0) return;
+    this.pump?.wakeLocal(ids);
+    if (this.clustered) this.server?.serverSideEmit(WAKE, ids);
   }
 
   toUsers(userIds: readonly string[], event: string, payload: unknown): void {

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { DataSource, In } from 'typeorm';
 import { CONFIG, type Config } from '../config/config.js';
 import { DeviceEntity } from '../database/entities.js';
-import { type QueuedEnvelope, Realtime } from '../gateway/realtime.js';
+import { Realtime } from '../gateway/realtime.js';
 import { AppError } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
 import type { Caller } from '../http/route.js';
@@ -36,9 +36,7 @@ interface SendState {
 }
 
 interface EnvelopeRow {
-  destination_device_id: string;
   id: string;
-  seq: string;
   kind: Envelope['kind'];
   message_id: string;
   sender_user_id: string;
@@ -48,9 +46,8 @@ interface EnvelopeRow {
   server_timestamp: Date;
 }
 
-/** The columns of an envelope row, for reading a queue and for RETURNING what was just queued. */
-const ENVELOPE_COLUMNS =
-  'destination_device_id, id, seq, kind, message_id, sender_user_id, sender_device_id, type, content, server_timestamp';
+/** The columns of an envelope as a device receives it. */
+const ENVELOPE_COLUMNS = 'id, kind, message_id, sender_user_id, sender_device_id, type, content, server_timestamp';
 
 const toEnvelope = (r: EnvelopeRow): Envelope => ({
   id: r.id,
@@ -61,12 +58,6 @@ const toEnvelope = (r: EnvelopeRow): Envelope => ({
   type: r.type,
   content: r.content ? r.content.toString('base64') : null,
   serverTimestamp: r.server_timestamp.toISOString(),
-});
-
-const toQueued = (r: EnvelopeRow): QueuedEnvelope => ({
-  deviceId: r.destination_device_id,
-  seq: Number(r.seq),
-  envelope: toEnvelope(r),
 });
 
 interface SendWrite {
@@ -230,10 +221,14 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
     for (const w of writes) if (!first.has(keyOf(w))) first.set(keyOf(w), w);
     const sends = [...first.values()];
     const envelopes = sends.flatMap((w) => w.input.envelopes.map((e) => ({ w, e })));
-    // One row per stored envelope, or one without an envelope for a send that had none.
-    const rows: (EnvelopeRow & { accepted_device: string; accepted_message: string; accepted_at: Date })[] =
-      await this.db.query(
-        `WITH accepted AS (
+    // One row per stored envelope (its device), or one without for a send that had none.
+    const rows: {
+      accepted_device: string;
+      accepted_message: string;
+      accepted_at: Date;
+      destination_device_id: string | null;
+    }[] = await this.db.query(
+      `WITH accepted AS (
            INSERT INTO sends (sender_device_id, message_id, sender_user_id, recipient_user_id)
            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[])
            ON CONFLICT DO NOTHING
@@ -245,25 +240,26 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
            FROM accepted a
            JOIN unnest($5::uuid[], $6::uuid[], $7::uuid[], $8::uuid[], $9::text[], $10::bytea[]) AS e(sd, m, d, u, t, c)
              ON e.sd = a.sender_device_id AND e.m = a.message_id
-           RETURNING ${ENVELOPE_COLUMNS}
+           RETURNING destination_device_id, sender_device_id, message_id
          )
-         SELECT a.sender_device_id AS accepted_device, a.message_id AS accepted_message, a.server_timestamp AS accepted_at, s.*
+         SELECT a.sender_device_id AS accepted_device, a.message_id AS accepted_message, a.server_timestamp AS accepted_at,
+           s.destination_device_id
          FROM accepted a LEFT JOIN stored s ON s.sender_device_id = a.sender_device_id AND s.message_id = a.message_id`,
-        [
-          sends.map((w) => w.caller.deviceId),
-          sends.map((w) => w.input.messageId),
-          sends.map((w) => w.caller.userId),
-          sends.map((w) => w.input.recipientUserId),
-          envelopes.map(({ w }) => w.caller.deviceId),
-          envelopes.map(({ w }) => w.input.messageId),
-          envelopes.map(({ e }) => e.deviceId),
-          envelopes.map(({ w, e }) => w.owners.get(e.deviceId)),
-          envelopes.map(({ e }) => e.type),
-          envelopes.map(({ e }) => Buffer.from(e.content, 'base64')),
-        ],
-      );
+      [
+        sends.map((w) => w.caller.deviceId),
+        sends.map((w) => w.input.messageId),
+        sends.map((w) => w.caller.userId),
+        sends.map((w) => w.input.recipientUserId),
+        envelopes.map(({ w }) => w.caller.deviceId),
+        envelopes.map(({ w }) => w.input.messageId),
+        envelopes.map(({ e }) => e.deviceId),
+        envelopes.map(({ w, e }) => w.owners.get(e.deviceId)),
+        envelopes.map(({ e }) => e.type),
+        envelopes.map(({ e }) => Buffer.from(e.content, 'base64')),
+      ],
+    );
     const acceptedAt = new Map(rows.map((r) => [key(r.accepted_device, r.accepted_message), r.accepted_at]));
-    this.realtime.queued(rows.filter((r) => r.id !== null).map(toQueued));
+    this.realtime.queued(rows.flatMap((r) => r.destination_device_id ?? []));
     return writes.map((w) => (first.get(keyOf(w)) === w ? (acceptedAt.get(keyOf(w)) ?? null) : null));
   }
 
@@ -343,7 +339,7 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
   private async writeAcks(acks: readonly AckWrite[]): Promise<true[]> {
     const rows = acks.flatMap(({ caller, ids }) => ids.map((id) => [id, caller.deviceId, caller.userId] as const));
     // One statement, so atomic without a transaction: delete what was acked and queue the receipts.
-    const receipts: EnvelopeRow[] = await this.db.query(
+    const receipts: { destination_device_id: string }[] = await this.db.query(
       `WITH given AS (
            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS g(id, device_id, user_id)
          ), acked AS (
@@ -355,10 +351,10 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
          FROM acked a JOIN devices d ON d.user_id = a.sender_user_id AND d.revoked_at IS NULL AND d.identity_key IS NOT NULL
          WHERE a.kind = 'message' AND a.sender_user_id <> a.user_id
          ON CONFLICT DO NOTHING
-         RETURNING ${ENVELOPE_COLUMNS}`,
+         RETURNING destination_device_id`,
       [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
     );
-    this.realtime.queued(receipts.map(toQueued));
+    this.realtime.queued(receipts.map((r) => r.destination_device_id));
     return acks.map(() => true);
   }
 
@@ -370,38 +366,36 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
    */
   async markRead(caller: Caller, input: ReadReceiptsRequest): Promise<number> {
     await this.limits.consume('receiptsPerDevice', caller.deviceId);
-    const newlyRead: { message_id: string; sender_user_id: string }[] = await this.db.query(
+    // One statement, so a message is marked read only together with its receipts: a repeated
+    // receipt (or a retry) finds it read and writes and pushes nothing.
+    const rows: { message_id: string; destination_device_id: string | null }[] = await this.db.query(
       `WITH newly_read AS (
          UPDATE sends s SET read_at = now()
-         FROM unnest($2::uuid[], $3::uuid[]) AS r(message_id, sender_user_id)
+         FROM unnest($3::uuid[], $4::uuid[]) AS r(message_id, sender_user_id)
          WHERE s.message_id = r.message_id AND s.sender_user_id = r.sender_user_id
            AND s.recipient_user_id = $1 AND s.sender_user_id <> $1 AND s.read_at IS NULL
-         RETURNING s.message_id, s.sender_user_id)
-       SELECT DISTINCT message_id, sender_user_id FROM newly_read`,
-      [caller.userId, input.receipts.map((r) => r.messageId), input.receipts.map((r) => r.senderUserId)],
+         RETURNING s.message_id, s.sender_user_id),
+       receipts AS (SELECT DISTINCT message_id, sender_user_id FROM newly_read),
+       -- \`read\` receipts for the senders' devices and the reader's other devices, once per device.
+       queued AS (
+         INSERT INTO envelopes (destination_device_id, destination_user_id, kind, message_id, sender_user_id, sender_device_id)
+         SELECT d.id, d.user_id, 'read', r.message_id, $1, $2
+         FROM receipts r
+         JOIN devices d ON d.revoked_at IS NULL AND d.identity_key IS NOT NULL
+           AND (d.user_id = r.sender_user_id OR (d.user_id = $1 AND d.id <> $2))
+         ON CONFLICT DO NOTHING
+         RETURNING destination_device_id)
+       SELECT message_id, NULL AS destination_device_id FROM receipts
+       UNION ALL SELECT NULL, destination_device_id FROM queued`,
+      [
+        caller.userId,
+        caller.deviceId,
+        input.receipts.map((r) => r.messageId),
+        input.receipts.map((r) => r.senderUserId),
+      ],
     );
-    const receipts = newlyRead.map((r) => ({ messageId: r.message_id, senderUserId: r.sender_user_id }));
-    this.realtime.queued(await this.queueReadReceipts(caller, receipts));
-    return receipts.length;
-  }
-
-  /** Queues `read` receipts for the senders' devices and the reader's other devices, once per device. */
-  private async queueReadReceipts(
-    caller: Caller,
-    receipts: { messageId: string; senderUserId: string }[],
-  ): Promise<QueuedEnvelope[]> {
-    if (receipts.length === 0) return [];
-    const rows: EnvelopeRow[] = await this.db.query(
-      `INSERT INTO envelopes (destination_device_id, destination_user_id, kind, message_id, sender_user_id, sender_device_id)
-       SELECT d.id, d.user_id, 'read', r.message_id, $1, $2
-       FROM unnest($3::uuid[], $4::uuid[]) AS r(message_id, sender_user_id)
-       JOIN devices d ON d.revoked_at IS NULL AND d.identity_key IS NOT NULL
-         AND (d.user_id = r.sender_user_id OR (d.user_id = $1 AND d.id <> $2))
-       ON CONFLICT DO NOTHING
-       RETURNING ${ENVELOPE_COLUMNS}`,
-      [caller.userId, caller.deviceId, receipts.map((r) => r.messageId), receipts.map((r) => r.senderUserId)],
-    );
-    return rows.map(toQueued);
+    this.realtime.queued(rows.flatMap((r) => (r.destination_device_id ? [r.destination_device_id] : [])));
+    return rows.filter((r) => r.message_id).length;
   }
 
   private async previousSend(senderDeviceId: string, messageId: string): Promise<SendMessageResponse | undefined> {
