@@ -207,7 +207,12 @@ describe('a changed identity key never gets through', () => {
       { fromUserId: carol.userId, fromDeviceId: carol.deviceId, payload: { type: 'ring', callId: 'real' } },
     ]);
     expect(alice.c.events.identity).toEqual([
-      expect.objectContaining({ userId: carol.userId, deviceId: carol.deviceId, kind: 'key_changed', refusedMessages: 1 }),
+      expect.objectContaining({
+        userId: carol.userId,
+        deviceId: carol.deviceId,
+        kind: 'key_changed',
+        refusedMessages: 1,
+      }),
     ]);
     // And Alice's own ring does not go to the changed key.
     await expect(alice.c.core.sendSignal(carol.userId, { type: 'ring', callId: 'mine' })).rejects.toMatchObject({

@@ -196,7 +196,9 @@ describe('what is stored, and where', () => {
 });
 
 describe('identity and session', () => {
-  it('refuses a changed identity key on the very first message from it, until the user accepts the key', { timeout: 60_000 }, async () => {
+  it('refuses a changed identity key on the very first message from it, until the user accepts the key', {
+    timeout: 60_000,
+  }, async () => {
     const alice = await registerCore(t.server.baseUrl, 'alice');
     const bob = await registerCore(t.server.baseUrl, 'bob');
     cores.push(alice, bob);

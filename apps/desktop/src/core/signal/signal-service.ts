@@ -388,7 +388,9 @@ export class SignalService {
     const refusedMessages = (recorded?.refused_messages ?? 0) + (refusedMessage ? 1 : 0);
     const at = recorded?.at ?? new Date().toISOString();
     if (recorded) {
-      this.db.prepare('UPDATE identity_changes SET refused_messages = ? WHERE id = ?').run(refusedMessages, recorded.id);
+      this.db
+        .prepare('UPDATE identity_changes SET refused_messages = ? WHERE id = ?')
+        .run(refusedMessages, recorded.id);
       if (recorded.rejected) return;
     } else {
       this.db
