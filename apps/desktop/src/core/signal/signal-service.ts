@@ -235,7 +235,9 @@ export class SignalService {
         shown = { key: Buffer.from(proto.identityKey), registrationId: proto.registrationId };
         if (pin && !pin.identity_key.equals(shown.key)) {
           this.keyChanged(senderUserId, senderDeviceId, shown.key, true);
-          throw untrusted(senderUserId);
+          throw new CoreError('IDENTITY_UNTRUSTED', 'Refused: the message shows another key than the one pinned', {
+            userId: senderUserId,
+          });
         }
       } else if (!pin) {
         throw new Error('a whisper message from a device without a session');
