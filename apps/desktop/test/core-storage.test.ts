@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readlinkSync } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,35 +128,6 @@ describe('what is stored, and where', () => {
     wrongKey.pragma(`key = "x'${randomBytes(32).toString('hex')}'"`);
     expect(() => wrongKey.prepare('SELECT * FROM messages').all()).toThrow(/not a database/);
     wrongKey.close();
-  });
-
-  it('keeps temporary data in memory: a sort larger than the cache opens no (unencrypted) temporary file', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'parley-temp-'));
-    const db = openDatabase(join(dir, 'parley.db'), randomBytes(32));
-    try {
-      expect(db.pragma('temp_store', { simple: true })).toBe(2); // MEMORY
-      db.pragma('cache_size = -64'); // 64 KiB: the sort below cannot fit in the page cache
-      db.exec('CREATE TABLE rows (text TEXT)');
-      const insert = db.prepare('INSERT INTO rows VALUES (?)');
-      db.transaction(() => {
-        for (let i = 0; i < 30_000; i++) insert.run(`${marker} ${randomBytes(100).toString('hex')}`);
-      })();
-      const sorted = db.prepare('SELECT text FROM rows ORDER BY text').iterate();
-      sorted.next(); // the sort has run and its spill (if any) is open now
-      // SQLite unlinks its temporary files as it opens them: only the process's open files show them.
-      const open = (await readdir('/proc/self/fd').catch(() => [])).map((fd) => {
-        try {
-          return readlinkSync(`/proc/self/fd/${fd}`);
-        } catch {
-          return '';
-        }
-      });
-      sorted.return?.();
-      expect(open.length).toBeGreaterThan(0);
-      expect(open.filter((path) => path.includes('etilqs_'))).toEqual([]);
-    } finally {
-      db.close();
-    }
   });
 
   it('restores the session from the keychain and works offline: history, search in Russian and English, pending sends', {
