@@ -11,7 +11,7 @@ interface ContactsState {
    * Identity notices not yet dealt with, per user (mine too: one of my own devices); a key change
    * outranks a new device. Key changes the core still holds come with `load`.
    */
-  identityNotices: Record<string, IdentityNotice>;
+  identityNotices: Record<string, Notice>;
   load(): Promise<void>;
   add(userId: string): Promise<Contact>;
   remove(userId: string): Promise<void>;
@@ -24,7 +24,7 @@ interface ContactsState {
   reset(): void;
 }
 
-export type IdentityNotice = Pick<IdentityChange, 'kind' | 'refusedMessages'>;
+type Notice = Pick<IdentityChange, 'kind' | 'refusedMessages'>;
 
 const initial = { contacts: [], loaded: false, typing: {}, identityNotices: {} };
 
