@@ -91,11 +91,17 @@ export interface SessionInfo {
 export type ConnectionState = 'offline' | 'connecting' | 'online';
 
 export interface IdentityChange {
+  /** Whose device: a contact's, or one of mine. */
   userId: string;
   deviceId: string;
-  /** `key_changed`: a known device now has another key (sending stops until accepted). */
+  /**
+   * `key_changed`: a known device shows another key. Messages from that key are refused (never
+   * decrypted or shown), and sending to the user stops until the user accepts or rejects it.
+   */
   kind: 'key_changed' | 'device_added';
   at: string;
+  /** key_changed: how many messages from the new key were refused so far. */
+  refusedMessages: number;
 }
 
 export interface SafetyNumber {
@@ -104,6 +110,8 @@ export interface SafetyNumber {
   digits: string;
   /** An unaccepted key change is pending for this contact. */
   changed: boolean;
+  /** While `changed`: the number with the new keys, to compare before accepting them. */
+  pendingDigits: string | null;
 }
 
 /** A file the UI is about to send: what the recipient sees besides the bytes. */
@@ -173,7 +181,12 @@ export interface ClientApi {
   markRead(peerUserId: string): Promise<void>;
   setTyping(peerUserId: string, typing: boolean): Promise<void>;
   safetyNumber(peerUserId: string): Promise<SafetyNumber>;
+  /** Trusts a user's changed keys (after comparing safety numbers): the only way a pinned key is replaced. */
   acceptIdentity(peerUserId: string): Promise<void>;
+  /** Keeps the pinned keys: messages from the changed keys stay refused, sending to the pinned ones resumes. */
+  rejectIdentity(peerUserId: string): Promise<void>;
+  /** Key changes not accepted or rejected yet (mine included), for the warnings the UI shows. */
+  pendingIdentityChanges(): Promise<IdentityChange[]>;
   sendSignal(peerUserId: string, payload: unknown): Promise<SignalResult>;
   /** ICE servers (with fresh TURN credentials) and the ring time, from the server. */
   callConfig(): Promise<CallConfig>;
@@ -236,6 +249,8 @@ export const CLIENT_API_ARGS = {
   setTyping: z.tuple([Id, z.boolean()]),
   safetyNumber: z.tuple([Id]),
   acceptIdentity: z.tuple([Id]),
+  rejectIdentity: z.tuple([Id]),
+  pendingIdentityChanges: z.tuple([]),
   sendSignal: z.tuple([Id, z.unknown()]),
   callConfig: z.tuple([]),
   recordCall: z.tuple([Id, z.enum(['in', 'out']), CallRecord]),

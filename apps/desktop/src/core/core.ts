@@ -15,6 +15,7 @@ import {
   type Contact,
   type ConversationSummary,
   type HistoryPage,
+  type IdentityChange,
   LIMITS,
   type LocalMessage,
   type OutgoingFile,
@@ -264,7 +265,7 @@ export class ParleyCore implements ClientBridge {
 
   async startAttachment(peerUserId: string, file: OutgoingFile): Promise<string> {
     const active = this.require();
-    this.checkTrusted(active, peerUserId);
+    active.signal.assertTrusted(peerUserId, active.profile.user.id);
     const attachmentId = await active.transfers.announce(peerUserId, file.size);
     const input = new PassThrough({ highWaterMark: ATTACHMENT_APPEND_BYTES });
     const abort = new AbortController();
@@ -372,10 +373,13 @@ export class ParleyCore implements ClientBridge {
     if (active.signal.knownDevices(peerUserId).length === 0)
       await active.messaging.openSessions(peerUserId).catch(() => {});
     if (this.active !== active) throw new CoreError('NOT_SIGNED_IN', 'Signed out meanwhile');
+    const me = active.profile.user.id;
+    const changed = active.signal.hasUnacceptedChange(peerUserId);
     return {
       userId: peerUserId,
-      digits: await active.signal.safetyNumber(active.profile.user.id, peerUserId),
-      changed: active.signal.hasUnacceptedChange(peerUserId),
+      digits: await active.signal.safetyNumber(me, peerUserId),
+      changed,
+      pendingDigits: changed ? await active.signal.safetyNumber(me, peerUserId, true) : null,
     };
   }
 
@@ -384,6 +388,17 @@ export class ParleyCore implements ClientBridge {
     active.signal.acceptChanges(peerUserId);
     active.store.expediteJobs();
     active.outbox.kick();
+  }
+
+  async rejectIdentity(peerUserId: string): Promise<void> {
+    const active = this.require();
+    active.signal.rejectChanges(peerUserId);
+    active.store.expediteJobs();
+    active.outbox.kick();
+  }
+
+  async pendingIdentityChanges(): Promise<IdentityChange[]> {
+    return this.require().signal.pendingChanges();
   }
 
   async sendSignal(peerUserId: string, payload: unknown): Promise<SignalResult> {
@@ -431,15 +446,6 @@ export class ParleyCore implements ClientBridge {
 
   // Internals ---------------------------------------------------------------------------------
 
-  private checkTrusted(active: Active, peerUserId: string): void {
-    if (active.signal.hasUnacceptedChange(peerUserId)) {
-      throw new CoreError(
-        'IDENTITY_UNTRUSTED',
-        'The safety number with this contact has changed; review it before sending',
-      );
-    }
-  }
-
   /** Stores an outgoing message with its outbox job (one transaction: once this returns, it will be sent). */
   private queueMessage(
     active: Active,
@@ -448,7 +454,7 @@ export class ParleyCore implements ClientBridge {
     attachment: AttachmentPointer | null,
     id = active.messaging.newMessageId(),
   ): LocalMessage {
-    this.checkTrusted(active, peerUserId);
+    active.signal.assertTrusted(peerUserId, active.profile.user.id);
     if (text.length > 8_000) throw new CoreError('VALIDATION_FAILED', 'A message can be at most 8,000 characters');
     const now = new Date();
     const message: LocalMessage = {

@@ -46,9 +46,6 @@ export class Messaging {
 
   /** Encrypts and sends a stored outgoing message; repairs the device list when the server says it is stale. */
   async deliver(message: LocalMessage, transport: Transport): Promise<SendMessageResponse> {
-    if (this.signal.hasUnacceptedChange(message.peerUserId)) {
-      throw new CoreError('IDENTITY_UNTRUSTED', 'The safety number with this contact has changed');
-    }
     const { text, sentAt, peerUserId: to } = message;
     const content: MessageContent = message.attachment
       ? { kind: 'attachment', attachment: message.attachment, text, sentAt, to }
@@ -84,9 +81,13 @@ export class Messaging {
     }
   }
 
-  /** Envelopes of one plaintext for every device of the peer and, if asked, my other devices. */
+  /**
+   * Envelopes of one plaintext for every device of the peer and, if asked, my other devices.
+   * Refused (IDENTITY_UNTRUSTED) while a key change of any of them waits for the user.
+   */
   async encryptFor(peerUserId: string, plaintext: Uint8Array, includeMyDevices: boolean): Promise<OutgoingEnvelope[]> {
     const users = includeMyDevices && peerUserId !== this.me.userId ? [peerUserId, this.me.userId] : [peerUserId];
+    this.signal.assertTrusted(...users);
     const envelopes: OutgoingEnvelope[] = [];
     for (const userId of users) {
       // First contact with a user: learn their devices and open sessions.

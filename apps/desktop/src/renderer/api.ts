@@ -34,6 +34,12 @@ export function fieldIssues(error: unknown): FieldIssue[] {
   return errorCode(error) === 'VALIDATION_FAILED' && Array.isArray(issues) ? (issues as FieldIssue[]) : [];
 }
 
+/** Whose changed key refused a send (`details.userId` of IDENTITY_UNTRUSTED): the peer's, or mine. */
+export function untrustedUserId(error: unknown): string | null {
+  const userId = details(error).userId;
+  return errorCode(error) === 'IDENTITY_UNTRUSTED' && typeof userId === 'string' ? userId : null;
+}
+
 /** A failed call in words, by its code; anything unknown gets a calm generic sentence. */
 export function errorMessage(error: unknown, t: TFunction): string {
   const code = errorCode(error);

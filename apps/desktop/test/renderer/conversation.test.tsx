@@ -3,7 +3,7 @@ import './support/install.js';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { emit, openChat, renderSignedIn, resetApp } from './support/app.js';
-import { BOB, CAROL, fake } from './support/fake-bridge.js';
+import { BOB, CAROL, clientError, fake, ME } from './support/fake-bridge.js';
 
 beforeEach(() => {
   resetApp();
@@ -179,12 +179,77 @@ describe('safety numbers', () => {
     const { user } = await renderSignedIn();
     await openChat(user, 'Bob Builder');
     expect(screen.queryByRole('alert')).toBeNull();
-    emit('identity', { userId: BOB.id, deviceId: 'd', kind: 'key_changed', at: new Date().toISOString() });
+    emit('identity', {
+      userId: BOB.id,
+      deviceId: 'd',
+      kind: 'key_changed',
+      at: new Date().toISOString(),
+      refusedMessages: 0,
+    });
     const warning = screen.getByRole('alert');
     expect(warning.textContent).toContain('The safety number with Bob Builder has changed');
     await user.click(within(warning).getByRole('button', { name: 'Accept new safety number' }));
     expect(fake.callsOf('acceptIdentity')).toEqual([[BOB.id]]);
     await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
+  });
+
+  it('says that messages from the new key were refused, and keeping the old key clears the warning', async () => {
+    const { user } = await renderSignedIn();
+    await openChat(user, 'Bob Builder');
+    emit('identity', {
+      userId: BOB.id,
+      deviceId: 'd',
+      kind: 'key_changed',
+      at: new Date().toISOString(),
+      refusedMessages: 2,
+    });
+    const warning = screen.getByRole('alert');
+    expect(warning.textContent).toContain('2 messages from the new key were not shown.');
+    expect(within(history()).queryByText(/codes/)).toBeNull();
+    await user.click(within(warning).getByRole('button', { name: 'Keep the old key' }));
+    expect(fake.callsOf('rejectIdentity')).toEqual([[BOB.id]]);
+    expect(fake.callsOf('acceptIdentity')).toEqual([]);
+    await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
+  });
+
+  it('warns in every conversation when one of my own devices shows a new key', async () => {
+    const { user } = await renderSignedIn();
+    await openChat(user, 'Carol Danvers');
+    emit('identity', {
+      userId: ME.id,
+      deviceId: 'd',
+      kind: 'key_changed',
+      at: new Date().toISOString(),
+      refusedMessages: 1,
+    });
+    const warning = screen.getByRole('alert');
+    expect(warning.textContent).toContain('One of your own devices shows a new key.');
+    expect(warning.textContent).toContain('1 message from the new key was not shown.');
+    await openChat(user, 'Bob Builder');
+    await user.click(within(screen.getByRole('alert')).getByRole('button', { name: 'Accept the new key' }));
+    expect(fake.callsOf('acceptIdentity')).toEqual([[ME.id]]);
+    await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
+  });
+
+  it('shows the key changes the core held before the window opened', async () => {
+    fake.keyChanged.add(BOB.id);
+    const { user } = await renderSignedIn();
+    await openChat(user, 'Bob Builder');
+    const warning = await screen.findByRole('alert');
+    expect(warning.textContent).toContain('The safety number with Bob Builder has changed');
+    expect(warning.textContent).toContain('1 message from the new key was not shown.');
+  });
+
+  it('shows the new safety number to compare before accepting it', async () => {
+    fake.keyChanged.add(BOB.id);
+    const { user } = await renderSignedIn();
+    await openChat(user, 'Bob Builder');
+    await user.click(screen.getByRole('button', { name: 'Safety number' }));
+    const dialog = screen.getByRole('dialog', { name: 'Safety number with Bob Builder' });
+    const digits = await within(dialog).findByRole('list', { name: 'New safety number digits' });
+    expect(within(digits).getAllByRole('listitem')[0]?.textContent).toBe('11111');
+    await user.click(within(dialog).getByRole('button', { name: 'Accept new safety number' }));
+    expect(fake.callsOf('acceptIdentity')).toEqual([[BOB.id]]);
   });
 
   it('raises the warning when a send is refused for an unaccepted key change', async () => {
@@ -195,10 +260,24 @@ describe('safety numbers', () => {
     await waitFor(() => expect(screen.getByRole('button', { name: 'Accept new safety number' })).toBeTruthy());
   });
 
+  it('raises the own-device warning when a send is refused for my own device’s key change', async () => {
+    const { user } = await renderSignedIn();
+    await openChat(user, 'Bob Builder');
+    fake.override('sendText', () => Promise.reject(clientError('IDENTITY_UNTRUSTED', { userId: ME.id })));
+    await user.type(composer(), 'Hello{Enter}');
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Accept the new key' })).toBeTruthy());
+  });
+
   it('mentions a new device of theirs quietly, and lets it be dismissed', async () => {
     const { user } = await renderSignedIn();
     await openChat(user, 'Bob Builder');
-    emit('identity', { userId: BOB.id, deviceId: 'd', kind: 'device_added', at: new Date().toISOString() });
+    emit('identity', {
+      userId: BOB.id,
+      deviceId: 'd',
+      kind: 'device_added',
+      at: new Date().toISOString(),
+      refusedMessages: 0,
+    });
     expect(screen.queryByRole('alert')).toBeNull();
     expect(screen.getByText('Bob Builder signed in on a new device.')).toBeTruthy();
     await user.click(screen.getByRole('button', { name: 'Dismiss' }));

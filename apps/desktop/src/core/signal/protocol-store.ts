@@ -59,26 +59,26 @@ export class ProtocolStore implements StorageType {
     return row ? Number(row.value) : undefined;
   };
 
-  /** Trusted when the device is new to us or shows the key we know. Key changes are our layer's call. */
+  /**
+   * Trusted when the device is new to us or shows its pinned key, whichever the direction. Not
+   * every libsignal path awaits this, so `SignalService` checks first; this is the second line.
+   */
   isTrustedIdentity = async (deviceId: string, identityKey: ArrayBuffer, _direction: Direction): Promise<boolean> => {
     const known = this.identityOf(deviceId);
     return !known || known.equals(toBuffer(identityKey));
   };
 
+  /**
+   * Writes nothing: pins are `SignalService`'s, written once a session is built or a message
+   * decrypts, and replaced only by the user. (libsignal calls this without awaiting it when it
+   * encrypts, so it must not throw either.) True when the key differs from the pin.
+   */
   saveIdentity = async (address: string, identityKey: ArrayBuffer): Promise<boolean> => {
-    const deviceId = deviceOfAddress(address);
-    const known = this.identityOf(deviceId);
-    const key = toBuffer(identityKey);
-    if (known?.equals(key)) return false;
-    this.write(`identity:${deviceId}`, key, () =>
-      this.db.prepare('UPDATE peer_devices SET identity_key = ? WHERE device_id = ?').run(key, deviceId),
-    );
-    return known !== undefined;
+    const known = this.identityOf(deviceOfAddress(address));
+    return known !== undefined && !known.equals(toBuffer(identityKey));
   };
 
-  identityOf(deviceId: string): Buffer | undefined {
-    const buffered = this.read(`identity:${deviceId}`);
-    if (buffered !== undefined) return buffered === DELETED ? undefined : (buffered as Buffer);
+  private identityOf(deviceId: string): Buffer | undefined {
     const row = this.db.prepare('SELECT identity_key FROM peer_devices WHERE device_id = ?').get(deviceId) as
       | { identity_key: Buffer }
       | undefined;

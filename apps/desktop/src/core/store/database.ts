@@ -27,6 +27,8 @@ export function openDatabase(path: string, key: Buffer): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+  // Sorts, FTS merges and VACUUM otherwise spill to temporary files, which the cipher does not encrypt.
+  db.pragma('temp_store = MEMORY');
   migrate(db);
   return db;
 }

@@ -103,4 +103,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE messages ADD COLUMN attachment_ready INTEGER NOT NULL DEFAULT 0;
   `,
+  // 4: a device the server no longer lists keeps its pin (back with another key, it is a key change);
+  // a key change can be rejected (the pinned key stays); messages refused from a changed key are counted.
+  `
+  ALTER TABLE peer_devices ADD COLUMN removed_at TEXT;
+  ALTER TABLE identity_changes ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE identity_changes ADD COLUMN refused_messages INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

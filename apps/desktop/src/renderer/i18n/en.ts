@@ -96,10 +96,16 @@ export const en = {
     failedHint: 'This message could not be sent.',
     sendAgain: 'Send again',
     keyChanged:
-      'The safety number with {{name}} has changed. They may have reinstalled Parley, or someone may be trying to listen in. Compare safety numbers before you continue.',
+      'The safety number with {{name}} has changed: one of their devices shows a new key. Reinstalling Parley does not do this; someone may be trying to listen in. Nothing is sent to {{name}} until you decide.',
+    ownKeyChanged:
+      'One of your own devices shows a new key. Reinstalling Parley does not do this; someone may be trying to read your messages. Nothing is sent until you decide.',
+    refused_one: '{{count}} message from the new key was not shown.',
+    refused_other: '{{count}} messages from the new key were not shown.',
     deviceAdded: '{{name}} signed in on a new device.',
     reviewSafety: 'Review safety number',
     accept: 'Accept new safety number',
+    acceptOwnKey: 'Accept the new key',
+    keepKey: 'Keep the old key',
     dismiss: 'Dismiss',
   },
   composer: {
@@ -127,6 +133,9 @@ export const en = {
     body: 'Compare these numbers with {{name}} in person or on a call. If they match on both devices, your messages are encrypted between the two of you and no one else.',
     digits: 'Safety number digits',
     changed: 'This safety number has changed and is not accepted yet.',
+    pending:
+      'With the new key, the safety number would be the one below. Accept it only if it is the number on {{name}}’s screen.',
+    pendingDigits: 'New safety number digits',
     loading: 'Computing the safety number…',
     close: 'Close',
   },
@@ -291,7 +300,8 @@ export const en = {
     INTERNAL: 'The Parley server ran into a problem. Try again in a moment.',
     KEYCHAIN_UNAVAILABLE: 'The system keychain is not available.',
     LOCAL_STORE_LOCKED: 'Parley is already open in another window.',
-    IDENTITY_UNTRUSTED: 'The safety number with this contact changed. Review and accept it before sending.',
+    IDENTITY_UNTRUSTED:
+      'A key changed (this contact’s, or one of your own devices’). Nothing is sent until you decide.',
     USER_NOT_FOUND: 'No such user.',
     DEVICE_NOT_FOUND: 'That device is already signed out.',
     CANNOT_ADD_SELF: 'You cannot add yourself.',

@@ -7,18 +7,24 @@ interface ContactsState {
   loaded: boolean;
   /** Who is typing to me right now (the core ends a typing that is not renewed). */
   typing: Record<string, true>;
-  /** Identity notices not yet dealt with, per user; a key change outranks a new device. */
-  identityNotices: Record<string, IdentityChange['kind']>;
+  /**
+   * Identity notices not yet dealt with, per user (mine too: one of my own devices); a key change
+   * outranks a new device. Key changes the core still holds come with `load`.
+   */
+  identityNotices: Record<string, Notice>;
   load(): Promise<void>;
   add(userId: string): Promise<Contact>;
   remove(userId: string): Promise<void>;
   presenceChanged(userId: string, presence: Presence): void;
   typingChanged(userId: string, typing: boolean): void;
-  identityChanged(change: Pick<IdentityChange, 'userId' | 'kind'>): void;
+  identityChanged(change: Pick<IdentityChange, 'userId' | 'kind'> & Partial<IdentityChange>): void;
   dismissIdentityNotice(userId: string): void;
   acceptIdentity(userId: string): Promise<void>;
+  rejectIdentity(userId: string): Promise<void>;
   reset(): void;
 }
+
+type Notice = Pick<IdentityChange, 'kind' | 'refusedMessages'>;
 
 const initial = { contacts: [], loaded: false, typing: {}, identityNotices: {} };
 
@@ -30,8 +36,9 @@ const without = <T>(record: Record<string, T>, key: string): Record<string, T> =
 export const useContacts = create<ContactsState>((set, get) => ({
   ...initial,
   async load() {
-    const contacts = await parley.contacts();
+    const [contacts, keyChanges] = await Promise.all([parley.contacts(), parley.pendingIdentityChanges()]);
     set({ contacts, loaded: true });
+    for (const change of keyChanges) get().identityChanged(change);
   },
   async add(userId) {
     const contact = await parley.addContact({ userId });
@@ -50,15 +57,21 @@ export const useContacts = create<ContactsState>((set, get) => ({
     if (typing === Boolean(current[userId])) return;
     set({ typing: typing ? { ...current, [userId]: true } : without(current, userId) });
   },
-  identityChanged({ userId, kind }) {
-    if (get().identityNotices[userId] === 'key_changed') return;
-    set({ identityNotices: { ...get().identityNotices, [userId]: kind } });
+  identityChanged({ userId, kind, refusedMessages = 0 }) {
+    const current = get().identityNotices[userId];
+    if (current?.kind === 'key_changed' && kind !== 'key_changed') return;
+    const refused = Math.max(refusedMessages, current?.kind === 'key_changed' ? current.refusedMessages : 0);
+    set({ identityNotices: { ...get().identityNotices, [userId]: { kind, refusedMessages: refused } } });
   },
   dismissIdentityNotice(userId) {
     set({ identityNotices: without(get().identityNotices, userId) });
   },
   async acceptIdentity(userId) {
     await parley.acceptIdentity(userId);
+    get().dismissIdentityNotice(userId);
+  },
+  async rejectIdentity(userId) {
+    await parley.rejectIdentity(userId);
     get().dismissIdentityNotice(userId);
   },
   reset() {

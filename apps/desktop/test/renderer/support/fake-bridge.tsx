@@ -425,6 +425,9 @@ export class FakeBridge implements ClientBridge {
         userId: peerUserId,
         digits: '05249 71920 30417 72915 08375 26431 94820 17364 50928 61734 28495 03817',
         changed: this.keyChanged.has(peerUserId),
+        pendingDigits: this.keyChanged.has(peerUserId)
+          ? '11111 22222 33333 44444 55555 66666 77777 88888 99999 00000 12345 67890'
+          : null,
       }),
     );
   }
@@ -432,6 +435,22 @@ export class FakeBridge implements ClientBridge {
     return this.call('acceptIdentity', [peerUserId], () => {
       this.keyChanged.delete(peerUserId);
     });
+  }
+  rejectIdentity(peerUserId: string) {
+    return this.call('rejectIdentity', [peerUserId], () => {
+      this.keyChanged.delete(peerUserId);
+    });
+  }
+  pendingIdentityChanges() {
+    return this.call('pendingIdentityChanges', [], () =>
+      [...this.keyChanged].map((userId) => ({
+        userId,
+        deviceId: `device-of-${userId}`,
+        kind: 'key_changed' as const,
+        at: new Date(0).toISOString(),
+        refusedMessages: 1,
+      })),
+    );
   }
   sendSignal(peerUserId: string, payload: unknown) {
     return this.call('sendSignal', [peerUserId, payload], () => ({ deliveredTo: [] }));

@@ -1,6 +1,6 @@
 import { type ClipboardEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { errorCode, errorMessage, parley } from '../../api.js';
+import { errorCode, errorMessage, parley, untrustedUserId } from '../../api.js';
 import { Icon } from '../../components/Icon.js';
 import { useContacts } from '../../stores/contacts.js';
 import { useMessages } from '../../stores/messages.js';
@@ -89,9 +89,9 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
       await useMessages.getState().send(peerUserId, text);
     } catch (error) {
       setProblem(errorMessage(error, t));
-      // Refused for a safety-number change we had not heard about (it happened before this start).
+      // Refused for a key change we had not heard about: the peer's, or one of my own devices'.
       if (errorCode(error) === 'IDENTITY_UNTRUSTED')
-        useContacts.getState().identityChanged({ userId: peerUserId, kind: 'key_changed' });
+        useContacts.getState().identityChanged({ userId: untrustedUserId(error) ?? peerUserId, kind: 'key_changed' });
     }
     box.current?.focus();
   };

@@ -23,7 +23,7 @@ export function SafetyNumberDialog({
   const { t } = useTranslation();
   const [number, setNumber] = useState<SafetyNumber | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const pending = useContacts((s) => s.identityNotices[peerUserId] === 'key_changed');
+  const pending = useContacts((s) => s.identityNotices[peerUserId]?.kind === 'key_changed');
 
   useEffect(() => {
     let current = true;
@@ -41,10 +41,19 @@ export function SafetyNumberDialog({
     };
   }, [peerUserId, t]);
 
-  const accept = async () => {
+  const decide = async (decision: 'acceptIdentity' | 'rejectIdentity') => {
     try {
-      await useContacts.getState().acceptIdentity(peerUserId);
-      setNumber((n) => (n ? { ...n, changed: false } : n));
+      await useContacts.getState()[decision](peerUserId);
+      setNumber((n) =>
+        n
+          ? {
+              ...n,
+              digits: decision === 'acceptIdentity' ? (n.pendingDigits ?? n.digits) : n.digits,
+              changed: false,
+              pendingDigits: null,
+            }
+          : n,
+      );
     } catch (error) {
       setProblem(errorMessage(error, t));
     }
@@ -67,6 +76,17 @@ export function SafetyNumberDialog({
             ))}
           </ol>
           {number.changed || pending ? <p className="warning-text">{t('safety.changed')}</p> : null}
+          {number.pendingDigits ? (
+            <>
+              <p>{t('safety.pending', { name })}</p>
+              <ol className="safety-digits" aria-label={t('safety.pendingDigits')}>
+                {digitGroups(number.pendingDigits).map((group, i) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: the groups are positions in a fixed number
+                  <li key={i}>{group}</li>
+                ))}
+              </ol>
+            </>
+          ) : null}
         </>
       ) : problem ? null : (
         <p role="status" className="muted">
@@ -75,9 +95,14 @@ export function SafetyNumberDialog({
       )}
       <div className="dialog-actions">
         {number?.changed || pending ? (
-          <button type="button" className="primary" onClick={() => void accept()}>
-            {t('conversation.accept')}
-          </button>
+          <>
+            <button type="button" onClick={() => void decide('acceptIdentity')}>
+              {t('conversation.accept')}
+            </button>
+            <button type="button" className="primary" onClick={() => void decide('rejectIdentity')}>
+              {t('conversation.keepKey')}
+            </button>
+          </>
         ) : null}
         <button type="button" data-autofocus onClick={onClose}>
           {t('safety.close')}
