@@ -248,6 +248,29 @@ describe('identity and session', () => {
     await expect(bob.core.conversations()).rejects.toMatchObject({ code: 'NOT_SIGNED_IN' });
   });
 
+  it('signs a device revoked while it was offline out cleanly when it comes back', { timeout: 30_000 }, async () => {
+    const bob = await registerCore(t.server.baseUrl, 'bob');
+    const info = await bob.core.session();
+    await bob.close();
+    const bob2 = await openCore(t.server.baseUrl);
+    cores.push(bob2);
+    await bob2.core.login({
+      username: info?.user.username as string,
+      password: 'correct horse battery',
+      deviceName: 'Laptop',
+    });
+    await bob2.core.revokeDevice(info?.deviceId as string);
+
+    const back = await openCore(t.server.baseUrl, bob.dataDir);
+    cores.push(back);
+    await back.core.restoreSession();
+    await eventually(() => back.events.signedOut.length === 1, 10_000, 'signed out');
+    expect(back.events.signedOut).toEqual([{ reason: 'revoked' }]);
+    expect(await readdir(back.dataDir)).toEqual([]);
+    const entries = await keytar.findCredentials(KEYCHAIN_SERVICE);
+    expect(entries.some((e) => e.account.endsWith(info?.deviceId as string))).toBe(false);
+  });
+
   it("signs out cleanly on the user's own sign-out: its store, profile and keychain entry are gone", async () => {
     const bob = await registerCore(t.server.baseUrl, 'bob');
     const info = await bob.core.session();

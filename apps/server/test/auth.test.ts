@@ -87,7 +87,9 @@ describe('refresh tokens', () => {
     // Ended by the server, not the user: the device keeps its encrypted store for the next sign-in.
     expect(reuse.body.error.details).toEqual({ by: 'server' });
     // The whole device session is gone: its newest refresh token and its access tokens too.
-    expectError(await refresh(rotated.body.refreshToken), 401, 'INVALID_REFRESH_TOKEN');
+    const newest = await refresh(rotated.body.refreshToken);
+    expectError(newest, 401, 'SESSION_REVOKED');
+    expect(newest.body.error.details).toEqual({ by: 'server' });
     const after = await call(t.url, 'GET', '/users/me', { token: rotated.body.accessToken });
     expectError(after, 401, 'SESSION_REVOKED');
     expect(after.body.error.details).toEqual({ by: 'server' });
@@ -151,7 +153,10 @@ describe('logout and devices', () => {
     const out = await call(t.url, 'POST', '/auth/logout', { token: alice.accessToken });
     expect(out.status).toBe(204);
     expectError(await call(t.url, 'GET', '/users/me', { token: alice.accessToken }), 401, 'SESSION_REVOKED');
-    expectError(await refresh(alice.refreshToken), 401, 'INVALID_REFRESH_TOKEN');
+    // Its tokens are gone, yet the device is told who ended its session (and so to erase its data).
+    const again = await refresh(alice.refreshToken);
+    expectError(again, 401, 'SESSION_REVOKED');
+    expect(again.body.error.details).toEqual({ by: 'user' });
     const devices = await call(t.url, 'GET', '/devices', { token: other.body.accessToken });
     expect(devices.body.items.map((d: { id: string }) => d.id)).toEqual([other.body.deviceId]);
   });
@@ -163,6 +168,11 @@ describe('logout and devices', () => {
     expect(res.status).toBe(204);
     expectError(await call(t.url, 'GET', '/users/me', { token: laptop.body.accessToken }), 401, 'SESSION_REVOKED');
     expect((await call(t.url, 'GET', '/users/me', { token: alice.accessToken })).status).toBe(200);
+    const back = await refresh(laptop.body.refreshToken);
+    expectError(back, 401, 'SESSION_REVOKED');
+    expect(back.body.error.details).toEqual({ by: 'user' });
+    // Only the token it held says so: anything else is simply not valid.
+    expectError(await refresh(`${laptop.body.refreshToken}x`), 401, 'INVALID_REFRESH_TOKEN');
   });
 
   it("cannot see or revoke another user's devices", async () => {

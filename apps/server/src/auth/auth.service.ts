@@ -84,14 +84,19 @@ export class AuthService {
   async refresh(refreshToken: string, ip: string): Promise<TokenPair> {
     await this.limits.consume('refreshPerIp', ip);
     type Outcome = { pair: TokenPair } | { error: AppError; revokedDevice?: string };
+    const hash = hashRefreshToken(refreshToken);
     const outcome = await this.db.transaction(async (tx): Promise<Outcome> => {
       const row = await tx
         .getRepository(RefreshTokenEntity)
         .createQueryBuilder('t')
         .setLock('pessimistic_write')
-        .where('t.tokenHash = :hash', { hash: hashRefreshToken(refreshToken) })
+        .where('t.tokenHash = :hash', { hash })
         .getOne();
-      if (!row) return { error: new AppError('INVALID_REFRESH_TOKEN', 'The refresh token is not valid') };
+      if (!row) {
+        const revoked = await tx.findOneBy(DeviceEntity, { revokedTokenHash: hash });
+        if (revoked) return { error: sessionRevoked(revoked.revokedBy) };
+        return { error: new AppError('INVALID_REFRESH_TOKEN', 'The refresh token is not valid') };
+      }
       const device = await tx.findOneByOrFail(DeviceEntity, { id: row.deviceId });
       if (device.revokedAt) return { error: sessionRevoked(device.revokedBy) };
       if (row.rotatedAt) {

@@ -64,6 +64,10 @@ export class DeviceEntity {
   @Column({ name: 'revoked_by', type: 'text', nullable: true })
   revokedBy!: SessionEndedBy | null;
 
+  /** The hash of the refresh token it held when revoked, so that it is told who ended its session. */
+  @Column({ name: 'revoked_token_hash', type: 'bytea', nullable: true })
+  revokedTokenHash!: Buffer | null;
+
   @Column({ name: 'registration_id', type: 'integer', nullable: true })
   registrationId!: number | null;
 

@@ -64,10 +64,24 @@ export class DevicesService {
    * What only a live device needs goes with it: its queue, its prekeys, its refresh tokens.
    */
   async revoke(tx: EntityManager, deviceId: string, by: SessionEndedBy = 'user'): Promise<void> {
+    // The device's current refresh token is kept as a hash: offline now, it is told who ended its
+    // session when it comes back (see AuthService.refresh).
+    const [current] = await tx.find(RefreshTokenEntity, {
+      where: { deviceId, rotatedAt: IsNull() },
+      order: { createdAt: 'DESC' },
+      take: 1,
+    });
     await tx.update(
       DeviceEntity,
       { id: deviceId, revokedAt: IsNull() },
-      { revokedAt: new Date(), revokedBy: by, signedPreKeyId: null, signedPreKey: null, signedPreKeySignature: null },
+      {
+        revokedAt: new Date(),
+        revokedBy: by,
+        revokedTokenHash: current?.tokenHash ?? null,
+        signedPreKeyId: null,
+        signedPreKey: null,
+        signedPreKeySignature: null,
+      },
     );
     await tx.delete(RefreshTokenEntity, { deviceId });
     await tx.query('DELETE FROM envelopes WHERE destination_device_id = $1', [deviceId]);

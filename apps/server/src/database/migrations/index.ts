@@ -4,6 +4,7 @@ import { Attachments1764200000000 } from './1764200000000-attachments.js';
 import { SessionEnds1764300000000 } from './1764300000000-session-ends.js';
 import { Quotas1764310000000 } from './1764310000000-quotas.js';
 import { ReadOnce1764320000000 } from './1764320000000-read-once.js';
+import { RevokedToken1764330000000 } from './1764330000000-revoked-token.js';
 
 /** Every migration, in order. Listed explicitly so the build, not a glob, decides what runs. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   SessionEnds1764300000000,
   Quotas1764310000000,
   ReadOnce1764320000000,
+  RevokedToken1764330000000,
 ];
