@@ -1,6 +1,6 @@
 import { parley } from './api.js';
 import { notifyIncomingMessage } from './notifications.js';
-import { useCalls } from './stores/calls.js';
+import { callEngine } from './stores/calls.js';
 import { useContacts } from './stores/contacts.js';
 import { useConversations } from './stores/conversations.js';
 import { useMessages } from './stores/messages.js';
@@ -37,7 +37,7 @@ export function connectCoreEvents(): () => void {
     parley.on('transfer', (update) => useTransfers.getState().updated(update)),
     parley.on('signedOut', ({ reason }) => useSession.getState().signedOut(reason)),
     parley.on('signal', ({ fromUserId, fromDeviceId, payload }) =>
-      useCalls.getState().signalReceived(fromUserId, fromDeviceId, payload),
+      callEngine.signalReceived(fromUserId, fromDeviceId, payload),
     ),
   ];
   return () => {

@@ -1,6 +1,7 @@
 import type { ConnectionState, SessionInfo, SignedOutReason, User } from '@parley/shared';
 import { create } from 'zustand';
 import { errorCode, parley } from '../api.js';
+import { callEngine } from './calls.js';
 import { useContacts } from './contacts.js';
 import { useConversations } from './conversations.js';
 import { useMessages } from './messages.js';
@@ -25,8 +26,9 @@ interface SessionState {
   signedOut(reason: SignedOutReason): void;
 }
 
-/** Everything the previous account showed goes, so the next one never sees it. */
+/** Everything the previous account showed goes, so the next one never sees it; a running call ends. */
 function clearAccountData(): void {
+  void callEngine.leave();
   useContacts.getState().reset();
   useConversations.getState().reset();
   useMessages.getState().reset();
@@ -77,6 +79,7 @@ export const useSession = create<SessionState>((set, get) => ({
     set({ connection });
   },
   async signOut() {
+    await callEngine.leave(); // while the connection can still tell the other side
     try {
       await parley.logout();
     } catch (error) {

@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { CallView } from '../../calls/engine.js';
 import { Avatar } from '../../components/Avatar.js';
 import { useNow } from '../../hooks/useNow.js';
 import { formatClock } from '../../i18n/format.js';
-import { type CallView, useCalls } from '../../stores/calls.js';
+import { callEngine, useCalls } from '../../stores/calls.js';
 import { usePeer } from '../../stores/conversations.js';
 
 /** A video (or, for audio calls, sound only) element playing a MediaStream. */
@@ -45,7 +46,7 @@ function DevicePickers({ call }: { call: CallView }) {
         <span>{label}</span>
         <select
           value={current(kind === 'audioinput' ? 'audio' : 'video')}
-          onChange={(event) => void useCalls.getState().switchDevice(kind, event.target.value)}
+          onChange={(event) => void callEngine.switchDevice(kind, event.target.value)}
         >
           {options.map((d, i) => (
             <option key={d.deviceId} value={d.deviceId}>
@@ -71,7 +72,6 @@ export function CallScreen() {
   const peer = usePeer(call?.peerUserId ?? '');
   if (!call) return null;
   const name = peer?.displayName ?? '…';
-  const calls = useCalls.getState();
   const video = call.media === 'video';
   const status =
     call.phase === 'ended'
@@ -105,10 +105,10 @@ export function CallScreen() {
       <div className="call-controls">
         {call.phase === 'incoming' ? (
           <>
-            <button type="button" className="primary" onClick={() => void calls.accept()}>
+            <button type="button" className="primary" onClick={() => void callEngine.accept()}>
               {t('call.accept')}
             </button>
-            <button type="button" className="danger" onClick={() => calls.decline()}>
+            <button type="button" className="danger" onClick={() => void callEngine.decline()}>
               {t('call.decline')}
             </button>
           </>
@@ -116,18 +116,18 @@ export function CallScreen() {
           <>
             {call.phase === 'active' || call.phase === 'connecting' ? (
               <>
-                <button type="button" aria-pressed={call.muted} onClick={() => calls.toggleMute()}>
+                <button type="button" aria-pressed={call.muted} onClick={() => callEngine.toggleMute()}>
                   {t(call.muted ? 'call.unmute' : 'call.mute')}
                 </button>
                 {video ? (
-                  <button type="button" aria-pressed={!call.cameraOn} onClick={() => calls.toggleCamera()}>
+                  <button type="button" aria-pressed={!call.cameraOn} onClick={() => callEngine.toggleCamera()}>
                     {t(call.cameraOn ? 'call.cameraOff' : 'call.cameraOn')}
                   </button>
                 ) : null}
                 <DevicePickers call={call} />
               </>
             ) : null}
-            <button type="button" className="danger" onClick={() => calls.hangUp()}>
+            <button type="button" className="danger" onClick={() => void callEngine.hangUp()}>
               {t(call.phase === 'outgoing' ? 'call.cancel' : 'call.hangUp')}
             </button>
           </>

@@ -7,7 +7,7 @@ import { Icon } from '../../components/Icon.js';
 import { useNow } from '../../hooks/useNow.js';
 import { useWindowActive } from '../../hooks/useWindowActive.js';
 import { formatLastSeen } from '../../i18n/format.js';
-import { useCalls } from '../../stores/calls.js';
+import { callEngine, useCalls } from '../../stores/calls.js';
 import { useContacts } from '../../stores/contacts.js';
 import { useConversations, usePeer } from '../../stores/conversations.js';
 import { useMessages } from '../../stores/messages.js';
@@ -147,7 +147,7 @@ export function ConversationPane({ peerUserId }: { peerUserId: string }) {
                 aria-label={t('call.startAudio', { name })}
                 title={t('call.audioCall')}
                 disabled={inCall}
-                onClick={() => void useCalls.getState().start(peerUserId, 'audio')}
+                onClick={() => void callEngine.start(peerUserId, 'audio')}
               >
                 <Icon name="phone" />
               </button>
@@ -157,7 +157,7 @@ export function ConversationPane({ peerUserId }: { peerUserId: string }) {
                 aria-label={t('call.startVideo', { name })}
                 title={t('call.videoCall')}
                 disabled={inCall}
-                onClick={() => void useCalls.getState().start(peerUserId, 'video')}
+                onClick={() => void callEngine.start(peerUserId, 'video')}
               >
                 <Icon name="video" />
               </button>
