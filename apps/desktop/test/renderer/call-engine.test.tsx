@@ -1,5 +1,4 @@
 import type { CallConfig, CallRecord, LocalMessage, SignalResult } from '@parley/shared';
-import type { SignalData, SimplePeerOptions } from 'simple-peer/simplepeer.min.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CallEngine, type CallEngineDeps, type PeerConstructor } from '../../src/renderer/calls/engine.js';
 
@@ -32,9 +31,8 @@ class FakeStream {
 class FakePeer {
   static made: FakePeer[] = [];
   readonly handlers = new Map<string, (...args: unknown[]) => void>();
-  readonly received: SignalData[] = [];
   destroyed = false;
-  constructor(readonly options: SimplePeerOptions) {
+  constructor(readonly options: ConstructorParameters<PeerConstructor>[0]) {
     FakePeer.made.push(this);
   }
   on(event: string, handler: (...args: unknown[]) => void) {
@@ -44,9 +42,7 @@ class FakePeer {
   emit(event: string, ...args: unknown[]) {
     this.handlers.get(event)?.(...args);
   }
-  signal(data: SignalData) {
-    this.received.push(data);
-  }
+  signal() {}
   destroy() {
     this.destroyed = true;
   }

@@ -1,43 +1,11 @@
 import type { CallConfig, CallMedia, CallOutcome, ClientApi } from '@parley/shared';
 import { CallSignal } from '@parley/shared';
-import type { Instance, SignalData, SimplePeerOptions } from 'simple-peer/simplepeer.min.js';
-import { type CallQuality, measureQuality } from './quality.js';
+import type { SignalData } from 'simple-peer/simplepeer.min.js';
+import { type CallPhase, type CallView, type EndReason, newCall } from './call-view.js';
+import { type PeerConstructor, PeerLink } from './peer-link.js';
 
-export type { CallQuality } from './quality.js';
-export type CallPhase = 'outgoing' | 'incoming' | 'connecting' | 'active' | 'ended';
-/** Why a call ended, shown on its screen for a moment (an i18n key under `call.ended`). */
-export type EndReason =
-  | 'hungUp'
-  | 'peerHungUp'
-  | 'declined'
-  | 'busy'
-  | 'noAnswer'
-  | 'cancelled'
-  | 'missed'
-  | 'unavailable'
-  | 'answeredElsewhere'
-  | 'connectionFailed'
-  | 'mediaUnavailable';
-
-/** The call as the UI shows it: a new object on every change. */
-export interface CallView {
-  callId: string;
-  peerUserId: string;
-  direction: 'in' | 'out';
-  media: CallMedia;
-  phase: CallPhase;
-  /** When media started flowing (the timer runs from here). */
-  connectedAt: number | null;
-  muted: boolean;
-  cameraOn: boolean;
-  quality: CallQuality | null;
-  endReason: EndReason | null;
-  localStream: MediaStream | null;
-  remoteStream: MediaStream | null;
-}
-
-export type PeerConstructor = new (options: SimplePeerOptions) => Instance;
-
+export type { CallPhase, CallView, EndReason } from './call-view.js';
+export type { PeerConstructor } from './peer-link.js';
 /** What the engine needs from the app: the core's call methods, media, the peer library and a few facts. */
 export interface CallEngineDeps {
   api: Pick<ClientApi, 'sendSignal' | 'callConfig' | 'recordCall'>;
@@ -52,57 +20,32 @@ export interface CallEngineDeps {
 
 /** How long an ended call's screen stays, with its reason. */
 const ENDED_SCREEN_MS = 2_500;
-/** How long ICE may stay disconnected before the caller restarts it. */
-const DISCONNECTED_GRACE_MS = 4_000;
-/** How long an ICE restart may take to bring the connection back. */
-const ICE_RESTART_WINDOW_MS = 10_000;
-/** How long to wait for the other side's hang-up after the connection closed, before calling it lost. */
-const LOST_GRACE_MS = 1_500;
 /** How long signing out waits for the other side of a call to be told (it never waits on a dead connection). */
 const GOODBYE_WAIT_MS = 2_000;
-const STATS_INTERVAL_MS = 2_000;
 
 /** What the running call holds that is not state to render. */
 interface Live {
   config: CallConfig | null;
-  peer: Instance | null;
+  link: PeerLink | null;
   /** The callee's device that answered (caller side), or the caller's device (callee side). */
   remoteDevice: string | null;
   /** Caller side: the callee's devices still ringing. */
   ringing: Set<string>;
   /** Signals that came before the peer existed (callee side, between accept and the offer). */
   pending: SignalData[];
-  timers: ReturnType<typeof setTimeout>[];
-  statsTimer: ReturnType<typeof setInterval> | null;
-  iceRestarted: boolean;
+  /** Until when it rings, in either direction. */
+  ringTimer: ReturnType<typeof setTimeout> | null;
   recorded: boolean;
 }
 
 const fresh = (): Live => ({
   config: null,
-  peer: null,
+  link: null,
   remoteDevice: null,
   ringing: new Set(),
   pending: [],
-  timers: [],
-  statsTimer: null,
-  iceRestarted: false,
+  ringTimer: null,
   recorded: false,
-});
-
-const newCall = (callId: string, peerUserId: string, direction: 'in' | 'out', media: CallMedia): CallView => ({
-  callId,
-  peerUserId,
-  direction,
-  media,
-  phase: direction === 'out' ? 'outgoing' : 'incoming',
-  connectedAt: null,
-  muted: false,
-  cameraOn: media === 'video',
-  quality: null,
-  endReason: null,
-  localStream: null,
-  remoteStream: null,
 });
 
 const stopTracks = (stream: MediaStream | null) => {
@@ -110,9 +53,9 @@ const stopTracks = (stream: MediaStream | null) => {
 };
 
 /**
- * One call at a time, in either direction: the WebRTC state machine (simple-peer, trickle ICE,
- * one ICE restart), its signalling through the core's encrypted ephemeral signals, its timers and
- * its quality stats. The UI observes `onChange` and calls the actions; nothing here knows React.
+ * One call at a time, in either direction: its state machine, its signalling through the core's
+ * encrypted ephemeral signals, its ring timers, its media, and its WebRTC link (PeerLink: simple-peer,
+ * stats, ICE restart). The UI observes `onChange` and calls the actions; nothing here knows React.
  */
 export class CallEngine {
   #call: CallView | null = null;
@@ -150,7 +93,7 @@ export class CallEngine {
       if (!this.#isCurrent(callId, 'outgoing')) return;
       if (deliveredTo.length === 0) return this.#end('unavailable', 'failed');
       this.#live.ringing = new Set(deliveredTo);
-      this.#after(this.#ringTimeout(), () => {
+      this.#ringUntilTimeout(() => {
         if (!this.#isCurrent(callId, 'outgoing')) return;
         void this.#say(peerUserId, { kind: 'cancel', callId });
         this.#end('noAnswer', 'missed');
@@ -165,7 +108,7 @@ export class CallEngine {
     const call = this.#call;
     if (call?.phase !== 'incoming') return;
     this.#update({ phase: 'connecting' });
-    this.#clearTimers();
+    this.#stopRinging();
     try {
       const [stream] = await Promise.all([this.#localMedia(call.media), this.deps.loadPeer()]);
       if (!this.#isCurrent(call.callId)) return stopTracks(stream);
@@ -246,7 +189,7 @@ export class CallEngine {
     const previous = audio ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
     if (!next || !previous || !this.#isCurrent(call.callId)) return stopTracks(replacement);
     next.enabled = audio ? !call.muted : call.cameraOn;
-    this.#live.peer?.replaceTrack(previous, next, stream);
+    this.#live.link?.replaceTrack(previous, next, stream);
     stream.removeTrack(previous);
     stream.addTrack(next);
     previous.stop();
@@ -292,7 +235,7 @@ export class CallEngine {
         // The first device to answer gets the call; the others stop ringing.
         live.remoteDevice = fromDeviceId;
         if (live.ringing.size > 1) void this.#say(fromUserId, { kind: 'answered_elsewhere', callId: current.callId });
-        this.#clearTimers();
+        this.#stopRinging();
         this.#update({ phase: 'connecting' });
         void this.#connectPeer(true, current.localStream);
         return;
@@ -317,7 +260,7 @@ export class CallEngine {
       case 'sdp':
         // Only from the device in the call (another of the callee's devices may still be catching up).
         if (live.remoteDevice && live.remoteDevice !== fromDeviceId) return;
-        if (live.peer) live.peer.signal(signal.data);
+        if (live.link) live.link.signal(signal.data);
         else live.pending.push(signal.data);
         return;
       case 'hangup':
@@ -360,18 +303,14 @@ export class CallEngine {
     );
   }
 
-  #after(ms: number, run: () => void): ReturnType<typeof setTimeout> {
-    const timer = setTimeout(run, ms);
-    this.#live.timers.push(timer);
-    return timer;
+  /** Runs `timedOut` when the ring time (`CALL_RING_SECONDS`, from the call config) is over. */
+  #ringUntilTimeout(timedOut: () => void): void {
+    this.#live.ringTimer = setTimeout(timedOut, (this.#live.config?.ringSeconds ?? 45) * 1000);
   }
 
-  #clearTimers(): void {
-    for (const timer of this.#live.timers.splice(0)) clearTimeout(timer);
-  }
-
-  #ringTimeout(): number {
-    return (this.#live.config?.ringSeconds ?? 45) * 1000;
+  #stopRinging(): void {
+    if (this.#live.ringTimer) clearTimeout(this.#live.ringTimer);
+    this.#live.ringTimer = null;
   }
 
   /** An incoming call rings here until answered, declined, cancelled or timed out. */
@@ -382,9 +321,9 @@ export class CallEngine {
     this.deps.incomingCall(fromUserId, media);
     void this.deps.api.callConfig().then(
       (config) => {
-        if (this.#call?.callId !== callId) return;
+        if (!this.#isCurrent(callId)) return;
         this.#live.config = config;
-        this.#after(this.#ringTimeout(), () => {
+        this.#ringUntilTimeout(() => {
           if (this.#isCurrent(callId, 'incoming')) this.#end('missed', 'missed');
         });
       },
@@ -399,9 +338,8 @@ export class CallEngine {
     const call = this.#call;
     if (!call || call.phase === 'ended') return;
     const live = this.#live;
-    this.#clearTimers();
-    if (live.statsTimer) clearInterval(live.statsTimer);
-    live.peer?.destroy();
+    this.#stopRinging();
+    live.link?.close();
     stopTracks(call.localStream);
     if (!live.recorded) {
       live.recorded = true;
@@ -417,18 +355,7 @@ export class CallEngine {
     }, ENDED_SCREEN_MS);
   }
 
-  #connected(callId: string): void {
-    if (!this.#isCurrent(callId) || this.#call?.connectedAt) return;
-    this.#update({ phase: 'active', connectedAt: Date.now() });
-    const live = this.#live;
-    live.statsTimer = setInterval(() => {
-      const pc = live.peer?._pc;
-      if (pc)
-        void measureQuality(pc).then((quality) => quality && this.#isCurrent(callId) && this.#update({ quality }));
-    }, STATS_INTERVAL_MS);
-  }
-
-  /** The WebRTC side: trickle ICE through encrypted signals; one ICE restart before giving up. */
+  /** The WebRTC side: trickle ICE through encrypted signals; see PeerLink for its recovery. */
   async #connectPeer(initiator: boolean, stream: MediaStream): Promise<void> {
     const SimplePeer = await this.deps.loadPeer();
     const call = this.#call;
@@ -439,46 +366,24 @@ export class CallEngine {
       iceServers: live.config?.iceServers ?? [],
       iceTransportPolicy: this.deps.relayOnly() ? 'relay' : 'all',
     };
-    const peer = new SimplePeer({ initiator, stream, config, trickle: true });
-    live.peer = peer;
-    peer.on('signal', (data) => void this.#say(peerUserId, { kind: 'sdp', callId, data }));
-    // The remote tracks arrive with the answer, before any media can flow: the call counts as
-    // connected only once ICE and DTLS are up (simple-peer's data channel opens).
-    peer.on('stream', (remote) => this.#isCurrent(callId) && this.#update({ remoteStream: remote }));
-    peer.on('connect', () => this.#connected(callId));
-    // The call's end: a hang-up signal ends it as such; the connection lost for good ends it as failed.
-    let failing: ReturnType<typeof setTimeout> | null = null;
-    const failAfter = (ms: number) => {
-      failing ??= this.#after(ms, () => {
-        if (!this.#isCurrent(callId)) return;
-        void this.#say(peerUserId, { kind: 'hangup', callId, reason: 'connection_failed' });
-        this.#end('connectionFailed', 'failed');
-      });
-    };
-    const recovered = () => {
-      if (failing) clearTimeout(failing);
-      failing = null;
-    };
-    peer.on('close', () => failAfter(LOST_GRACE_MS));
-    peer.on('error', (error) => {
-      console.warn(`parley: call connection: ${error.message}`);
-      failAfter(LOST_GRACE_MS);
-    });
-    peer.on('iceStateChange', (state) => {
-      if (state === 'connected' || state === 'completed') recovered();
-      if (state !== 'disconnected') return;
-      // Still disconnected after a grace period: the caller restarts ICE once (new candidates, e.g.
-      // after a network change); if that does not bring it back, the call ends on both sides.
-      this.#after(DISCONNECTED_GRACE_MS, () => {
-        if (peer._pc.iceConnectionState !== 'disconnected' || !this.#isCurrent(callId)) return;
-        if (initiator && !live.iceRestarted) {
-          live.iceRestarted = true;
-          peer._pc.restartIce();
-          peer.negotiate();
-        }
-        failAfter(ICE_RESTART_WINDOW_MS);
-      });
-    });
-    for (const data of live.pending.splice(0)) peer.signal(data);
+    live.link = new PeerLink(
+      SimplePeer,
+      { initiator, stream, config },
+      {
+        signal: (data) => void this.#say(peerUserId, { kind: 'sdp', callId, data }),
+        stream: (remote) => this.#isCurrent(callId) && this.#update({ remoteStream: remote }),
+        connected: () => {
+          if (this.#isCurrent(callId) && !this.#call?.connectedAt)
+            this.#update({ phase: 'active', connectedAt: Date.now() });
+        },
+        quality: (quality) => this.#isCurrent(callId) && this.#update({ quality }),
+        lost: () => {
+          if (!this.#isCurrent(callId)) return;
+          void this.#say(peerUserId, { kind: 'hangup', callId, reason: 'connection_failed' });
+          this.#end('connectionFailed', 'failed');
+        },
+      },
+    );
+    for (const data of live.pending.splice(0)) live.link.signal(data);
   }
 }
