@@ -10,6 +10,29 @@ export async function trackPeerConnections(someone: Person): Promise<void> {
   await someone.page.getByRole('searchbox', { name: 'Search people and chats' }).waitFor();
 }
 
+/** Keeps every stream the page's getUserMedia hands out, in `window.__streams`. */
+const TRACK_LOCAL_MEDIA = `
+  window.__streams = [];
+  const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (constraints) => {
+    const stream = await getUserMedia(constraints);
+    window.__streams.push(stream);
+    return stream;
+  };
+`;
+
+/** Installs the tracking of camera and microphone streams for this person's page (reloading it). */
+export async function trackLocalMedia(someone: Person): Promise<void> {
+  await someone.page.addInitScript({ content: TRACK_LOCAL_MEDIA });
+  await someone.page.reload();
+  await someone.page.getByRole('searchbox', { name: 'Search people and chats' }).waitFor();
+}
+
+/** The kind and state (`live`, `ended`) of every camera and microphone track the page has obtained. */
+export function localTracks(page: Page): Promise<string[]> {
+  return page.evaluate("window.__streams.flatMap((s) => s.getTracks()).map((t) => t.kind + ' ' + t.readyState).sort()");
+}
+
 export interface InboundBytes {
   audio: number;
   video: number;
