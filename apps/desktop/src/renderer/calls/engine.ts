@@ -196,11 +196,6 @@ export class CallEngine {
     this.#update({ localStream: stream });
   }
 
-  /** Clears an ended call's screen. */
-  dismiss(): void {
-    if (this.#call?.phase === 'ended') this.#set(null);
-  }
-
   /** An ephemeral signal from the core: call signalling, checked against the shared schema. */
   signalReceived(fromUserId: string, fromDeviceId: string, payload: unknown): void {
     const parsed = CallSignal.safeParse(payload);
