@@ -1,5 +1,5 @@
 import type { CallConfig, CallRecord, LocalMessage, SignalResult } from '@parley/shared';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { CallEngine, type CallEngineDeps, type PeerConstructor } from '../../src/renderer/calls/engine.js';
 
 // The engine's state machine with stand-ins for the core, the media devices and simple-peer; the
@@ -103,9 +103,6 @@ async function activeCall({ engine }: ReturnType<typeof setup>): Promise<FakePee
 
 beforeEach(() => {
   FakePeer.made = [];
-});
-afterEach(() => {
-  vi.useRealTimers();
 });
 
 describe('the call engine', () => {
