@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { CoreThread } from '@parley/desktop';
 import { type RunningHost, startHost } from '@parley/desktop/host';
 import { ATTACHMENT_APPEND_BYTES, type LocalMessage } from '@parley/shared';
@@ -229,6 +232,28 @@ describe("the browser host's core thread", () => {
     host = await start(dir);
     expect((await host.core.restoreSession())?.user.id).toBe(aliceId);
     expect((await host.core.history(bobId)).messages.map((m) => m.text)).toContain('And back to the page');
+  });
+
+  it('starts core threads one after another in a process that has not loaded keytar itself', {
+    timeout: 60_000,
+  }, async () => {
+    // libsecret (under keytar) cannot be loaded again once a thread's unload dropped it, so
+    // CoreThread keeps keytar loaded on the shell's thread. This process has loaded it already
+    // (the test cores): a fresh one shows it.
+    const script = `
+      import { mkdtemp } from 'node:fs/promises';
+      import { CoreThread } from ${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'apps/desktop/dist/core/core-thread.js')).href)};
+      for (let i = 0; i < 2; i++) {
+        const thread = new CoreThread({ dataDir: await mkdtemp(${JSON.stringify(join(dir, 'fresh-'))}), serverUrl: ${JSON.stringify(t.url)} });
+        const signedUp = await thread.invoke('register', [{ username: 'fresh' + i + '_' + process.pid, password: ${JSON.stringify(PASSWORD)}, displayName: 'Fresh', deviceName: 'x' }]);
+        await thread.close();
+        if (!signedUp.ok) throw new Error(JSON.stringify(signedUp));
+      }`;
+    const file = join(dir, 'fresh-process.mjs');
+    await writeFile(file, script);
+    const { stderr } = await promisify(execFile)(process.execPath, [file], { timeout: 50_000 });
+    // Loaded twice, libsecret fails GLib's type registration: warned about, then a hang or a crash, or not.
+    expect(stderr).not.toMatch(/GLib/);
   });
 
   it('reports a core thread that dies, and answers calls to it with a typed error', async () => {

@@ -67,14 +67,15 @@ const same = (a: string | undefined, b: string) =>
   !!a && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 /**
- * The browser host: runs the core in its own thread (`CoreThread`) and serves the renderer to a
- * browser on 127.0.0.1, with the core's API on a Socket.IO bridge; this thread only serves. Two per-run secrets guard it. The key, printed in
- * the URL, is exchanged once for a cookie (HttpOnly, SameSite=Strict) that every file needs; the
- * redirect hands the key on to the page in the URL fragment, which the page keeps in its tab's
- * sessionStorage and presents in the bridge handshake. Cookies are not port-scoped (any other
- * server on 127.0.0.1 receives this one), so the cookie alone never opens the bridge. Every
- * request must name this host in its Host header (127.0.0.1 or localhost, this port): a
- * DNS-rebinding page, same IP under another name, is refused.
+ * The browser host: serves the renderer to a browser on 127.0.0.1, with the core's API on a
+ * Socket.IO bridge; the core runs in its own thread (`CoreThread`), this one only serves. Two
+ * per-run secrets guard it. The key, printed in the URL, is exchanged once for a cookie
+ * (HttpOnly, SameSite=Strict) that every file needs; the redirect hands the key on to the page
+ * in the URL fragment, which the page keeps in its tab's sessionStorage and presents in the
+ * bridge handshake. Cookies are not port-scoped (any other server on 127.0.0.1 receives this
+ * one), so the cookie alone never opens the bridge. Every request must name this host in its
+ * Host header (127.0.0.1 or localhost, this port): a DNS-rebinding page, same IP under another
+ * name, is refused.
  */
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   const key = randomBytes(32).toString('base64url');
