@@ -106,6 +106,13 @@ export class CoreThread implements BridgeTransport {
     const parsed = FromCore.safeParse(raw);
     if (!parsed.success) {
       console.error('parley: malformed message from the core thread', parsed.error.issues);
+      // A call waiting for it still gets an answer (say, an error with a code outside the contract).
+      const id = (raw as { id?: unknown } | null)?.id;
+      const waiting = typeof id === 'number' ? this.calls.get(id) : undefined;
+      if (waiting) {
+        this.calls.delete(id as number);
+        waiting({ ok: false, error: { code: 'INTERNAL', message: 'Something went wrong' } });
+      }
       return;
     }
     const message = parsed.data;
