@@ -5,15 +5,14 @@
 // as the baseline for the ratios.
 // Options: --runs 5
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { LocalMessage } from '@parley/shared';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../tests/support/chromium.ts';
 import { startTestKeyring, waitForKeyring } from '../tests/support/keyring.ts';
+import { seedHistory } from './seed.ts';
 import { ROOT, startBenchServer } from './server.ts';
 import { median, percentile } from './stats.ts';
 
@@ -56,7 +55,7 @@ const text = (i: number) => {
   if (i % 1000 === 0) words.push(`needle${i}`);
   return `${words.join(' ')} #${i}`;
 };
-const newestText = (sizes: number[]) => text(sizes[0] as number); // see seed(): the last index of chat 0
+const newestText = (sizes: number[]) => text(sizes[0] as number); // see seedHistory(): the last index of chat 0
 
 interface Host {
   url: string;
@@ -90,47 +89,6 @@ function startHost(serverUrl: string, dataDir: string, env: Record<string, strin
         });
     });
   });
-}
-
-/** Writes the scenario's history straight into the host's encrypted store (its key from the keychain). */
-async function seed(dataDir: string, serverUrl: string, sizes: number[]): Promise<void> {
-  const { KeychainSecretStore, keychainAccount, LocalStore, openDatabase } = await import('@parley/desktop');
-  const profile = JSON.parse(readFileSync(join(dataDir, 'profile.json'), 'utf8')) as {
-    user: { id: string };
-    deviceId: string;
-  };
-  const secrets = await new KeychainSecretStore().get(keychainAccount(serverUrl, profile.user.id, profile.deviceId));
-  if (!secrets) throw new Error('no database key in the keychain');
-  const store = new LocalStore(openDatabase(join(dataDir, 'parley.db'), Buffer.from(secrets.databaseKey, 'base64')));
-  const now = Date.now();
-  store.db.transaction(() => {
-    sizes.forEach((size, c) => {
-      const peerUserId = randomUUID();
-      store.upsertUser({ id: peerUserId, username: `peer${c}`, displayName: PEER_NAME(c) });
-      // A day per 100k messages at one a second, chat 0 the newest so it tops the list.
-      const base = now - (c + 1) * 110_000_000;
-      for (let i = 1; i <= size; i++) {
-        const at = base + i * 1000;
-        const mine = i % 3 === 0;
-        const message: LocalMessage = {
-          id: randomUUID(),
-          peerUserId,
-          senderUserId: mine ? profile.user.id : peerUserId,
-          direction: mine ? 'out' : 'in',
-          text: text(i),
-          status: 'read',
-          sentAt: new Date(at).toISOString(),
-          serverTimestamp: new Date(at).toISOString(),
-          readAt: new Date(at).toISOString(),
-          attachment: null,
-          attachmentReady: false,
-          call: null,
-        };
-        store.insertMessage(message, at);
-      }
-    });
-  })();
-  store.db.close();
 }
 
 /** Resolves in the page when `predicate` holds, checked on every DOM change; returns performance.now(). */
@@ -251,7 +209,7 @@ try {
     await host.stop();
     const total = scenario.sizes.reduce((a, b) => a + b, 0);
     const t = performance.now();
-    await seed(dataDir, server.url, scenario.sizes);
+    await seedHistory(dataDir, server.url, scenario.sizes, PEER_NAME, text);
     console.log(`${scenario.name}: seeded ${total} messages in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
     const runs: Run[] = [];

@@ -2,6 +2,7 @@ export { AttachmentDecryptor, AttachmentEncryptor, newAttachmentKey, sodiumReady
 export { type AttachmentResponse, attachmentResponse } from './attachments/serve.js';
 export { AttachmentTransfers, type Progress, type UploadedAttachment } from './attachments/transfers.js';
 export { type CoreOptions, ParleyCore } from './core.js';
+export { CoreThread } from './core-thread.js';
 export { CoreError } from './errors.js';
 // Building blocks, exported for the benchmarks and the narrow tests.
 export type { Messaging } from './messaging.js';

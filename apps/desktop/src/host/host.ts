@@ -3,10 +3,11 @@ import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import type { ClientBridge } from '@parley/shared';
 import { Server } from 'socket.io';
-import { BRIDGE_CALL, BRIDGE_EVENT, forwardEvents, serveCall } from '../bridge/bridge.js';
+import { BRIDGE_CALL, BRIDGE_EVENT, bridgeClient } from '../bridge/bridge.js';
 import { contentSecurityPolicy } from '../bridge/content-security-policy.js';
-import { attachmentResponse, ParleyCore } from '../core/index.js';
+import { CoreThread } from '../core/core-thread.js';
 
 export interface HostOptions {
   dataDir: string;
@@ -21,7 +22,10 @@ export interface RunningHost {
   /** The URL to open, with the per-run key. */
   url: string;
   origin: string;
-  core: ParleyCore;
+  /** The core (in its own thread), as the page reaches it. */
+  core: ClientBridge;
+  /** Settles with the reason if the core's thread dies (it is reported here too); the host is no use then. */
+  coreCrashed: Promise<Error>;
   close(): Promise<void>;
 }
 
@@ -63,21 +67,22 @@ const same = (a: string | undefined, b: string) =>
   !!a && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 /**
- * The browser host: runs the core in Node and serves the renderer to a browser on 127.0.0.1,
- * with the core's API on a Socket.IO bridge. Two per-run secrets guard it. The key, printed in
- * the URL, is exchanged once for a cookie (HttpOnly, SameSite=Strict) that every file needs; the
- * redirect hands the key on to the page in the URL fragment, which the page keeps in its tab's
- * sessionStorage and presents in the bridge handshake. Cookies are not port-scoped (any other
- * server on 127.0.0.1 receives this one), so the cookie alone never opens the bridge. Every
- * request must name this host in its Host header (127.0.0.1 or localhost, this port): a
- * DNS-rebinding page, same IP under another name, is refused.
+ * The browser host: serves the renderer to a browser on 127.0.0.1, with the core's API on a
+ * Socket.IO bridge; the core runs in its own thread (`CoreThread`), this one only serves. Two
+ * per-run secrets guard it. The key, printed in the URL, is exchanged once for a cookie
+ * (HttpOnly, SameSite=Strict) that every file needs; the redirect hands the key on to the page
+ * in the URL fragment, which the page keeps in its tab's sessionStorage and presents in the
+ * bridge handshake. Cookies are not port-scoped (any other server on 127.0.0.1 receives this
+ * one), so the cookie alone never opens the bridge. Every request must name this host in its
+ * Host header (127.0.0.1 or localhost, this port): a DNS-rebinding page, same IP under another
+ * name, is refused.
  */
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   const key = randomBytes(32).toString('base64url');
   const cookieSecret = randomBytes(32).toString('base64url');
-  const core = new ParleyCore({ dataDir: options.dataDir, serverUrl: options.serverUrl });
-  // Open the keychain and the store while the browser loads the page; a failure is reported when the page asks.
-  core.restoreSession().catch(() => {});
+  // The core's thread opens the keychain and the store at once, while the browser loads the page.
+  const thread = new CoreThread({ dataDir: options.dataDir, serverUrl: options.serverUrl });
+  void thread.crashed.then((error) => console.error('parley host: the core stopped', error));
   const root = resolve(options.rendererDir);
   let origin = '';
   let hosts = new Set<string>();
@@ -123,7 +128,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     }
     const attachment = url.pathname.match(/^\/attachments\/([^/]+)$/);
     if (attachment?.[1]) {
-      const answer = attachmentResponse(core, attachment[1], {
+      const answer = await thread.attachment(attachment[1], {
         range: req.headers.range,
         download: url.searchParams.has('download'),
       });
@@ -170,10 +175,10 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   io.on('connection', (socket) => {
     socket.on(BRIDGE_CALL, async (method: unknown, args: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return;
-      ack(await serveCall(core, method, args, (error, name) => console.error(`parley host: ${name} failed`, error)));
+      ack(await thread.invoke(method, args));
     });
   });
-  const stopEvents = forwardEvents(core, (event, payload) => io.emit(BRIDGE_EVENT, event, payload));
+  const stopEvents = thread.subscribe((event, payload) => io.emit(BRIDGE_EVENT, event, payload));
 
   await new Promise<void>((ok) => http.listen(options.port, '127.0.0.1', ok));
   const address = http.address();
@@ -183,10 +188,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   return {
     url: `${origin}/?key=${key}`,
     origin,
-    core,
+    core: bridgeClient(thread),
+    coreCrashed: thread.crashed,
     async close() {
       stopEvents();
-      await core.close();
+      await thread.close();
       await new Promise<void>((ok) => io.close(() => ok()));
       // Keep-alive connections would otherwise go on being served by a host that has stopped.
       http.closeAllConnections();

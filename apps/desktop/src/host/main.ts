@@ -32,6 +32,8 @@ const host = await startHost({
 });
 console.log('Parley is running in your browser (browser host). Open:');
 console.log(host.url);
+// Without its core the host serves nothing useful: stop, saying so (startHost has logged why).
+void host.coreCrashed.then(() => process.exit(1));
 
 const stop = async () => {
   await host.close();

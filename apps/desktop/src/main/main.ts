@@ -1,15 +1,16 @@
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, Menu, nativeImage, protocol, session, shell, Tray } from 'electron';
-import { BRIDGE_CALL, BRIDGE_EVENT, forwardEvents, serveCall } from '../bridge/bridge.js';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, protocol, session, shell, Tray } from 'electron';
+import { BRIDGE_CALL, BRIDGE_EVENT, bridgeClient } from '../bridge/bridge.js';
 import { contentSecurityPolicy } from '../bridge/content-security-policy.js';
-import { attachmentResponse, ParleyCore } from '../core/index.js';
+import { CoreThread } from '../core/core-thread.js';
 import { isInsideDir } from './app-url.js';
 
 /**
- * The Electron main process, kept thin: one locked-down window, the core in this process (out
- * of the renderer), IPC generated from the shared API definition, unread badge and tray.
+ * The Electron main process, kept thin: one locked-down window, the core in its own thread (out
+ * of the renderer and off this thread, which serves the window), IPC generated from the shared API
+ * definition, unread badge and tray.
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const rendererIndex = join(here, '../renderer/index.html');
@@ -30,12 +31,17 @@ if (!app.requestSingleInstanceLock()) {
   app.enableSandbox();
   let window: BrowserWindow | null = null;
   let tray: Tray | null = null;
-  const core = new ParleyCore({
+  // The core's thread opens the keychain and the store at once, while the window loads.
+  const thread = new CoreThread({
     dataDir: process.env.PARLEY_DATA_DIR ?? join(app.getPath('userData'), 'account'),
     serverUrl,
   });
-  // Open the keychain and the store while the window loads; a failure is reported when the window asks.
-  core.restoreSession().catch(() => {});
+  const core = bridgeClient(thread);
+  void thread.crashed.then((error) => {
+    console.error('parley: the core stopped', error);
+    dialog.showErrorBox('Parley stopped', `Parley ran into a problem and has to close.\n\n${error.message}`);
+    app.quit();
+  });
 
   const isOurs = (url: string) => isInsideDir(url, rendererDir);
 
@@ -99,9 +105,9 @@ if (!app.requestSingleInstanceLock()) {
       // Only what the app uses: notifications, and camera/microphone for calls.
       callback(isOurs(contents.getURL()) && ['notifications', 'media'].includes(permission));
     });
-    protocol.handle(ATTACHMENT_SCHEME, (request) => {
+    protocol.handle(ATTACHMENT_SCHEME, async (request) => {
       const url = new URL(request.url);
-      const answer = attachmentResponse(core, url.pathname.slice(1), {
+      const answer = await thread.attachment(url.pathname.slice(1), {
         range: request.headers.get('range'),
         download: url.searchParams.has('download'),
       });
@@ -118,9 +124,9 @@ if (!app.requestSingleInstanceLock()) {
       if (!event.senderFrame || !isOurs(event.senderFrame.url)) {
         return { ok: false, error: { code: 'FORBIDDEN', message: 'Not the Parley window' } };
       }
-      return serveCall(core, method, args, (error, name) => console.error(`parley: ${name} failed`, error));
+      return thread.invoke(method, args);
     });
-    forwardEvents(core, (event, payload) => {
+    thread.subscribe((event, payload) => {
       window?.webContents.send(BRIDGE_EVENT, event, payload);
       if (event === 'message' || event === 'read') void updateUnread();
     });
@@ -144,7 +150,14 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  app.on('before-quit', () => {
-    void core.close();
+  // Quitting waits for the core to close its store (then its thread ends).
+  let coreClosed = false;
+  app.on('before-quit', (event) => {
+    if (coreClosed) return;
+    event.preventDefault();
+    void thread.close().finally(() => {
+      coreClosed = true;
+      app.quit();
+    });
   });
 }
