@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import type { AuthResponse, LoginRequest, RegisterRequest, TokenPair } from '@parley/shared';
 import { DataSource, type EntityManager, MoreThan, QueryFailedError } from 'typeorm';
 import type { z } from 'zod';
-import { DeviceEntity, RefreshTokenEntity, UserEntity } from '../database/entities.js';
-import { DevicesService, sessionRevoked } from '../devices/devices.service.js';
-import { Realtime } from '../gateway/realtime.js';
+import { RefreshTokenEntity, UserEntity } from '../database/entities.js';
+import { DevicesRepository } from '../devices/devices.repository.js';
+import { sessionRevoked } from '../devices/devices.service.js';
 import { AppError } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
+import { Realtime } from '../realtime/realtime.js';
 import { toUser } from '../users/users.service.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.js';
 import { hashRefreshToken, Tokens } from './tokens.js';
@@ -21,7 +22,7 @@ export class AuthService {
   constructor(
     private readonly db: DataSource,
     private readonly tokens: Tokens,
-    private readonly devices: DevicesService,
+    private readonly devices: DevicesRepository,
     private readonly limits: RateLimits,
     private readonly realtime: Realtime,
   ) {}
@@ -93,12 +94,12 @@ export class AuthService {
         .where('t.tokenHash = :hash', { hash })
         .getOne();
       if (!row) {
-        const revoked = await tx.findOneBy(DeviceEntity, { revokedTokenHash: hash });
+        const revoked = await this.devices.findByRevokedToken(tx, hash);
         if (revoked) return { error: sessionRevoked(revoked.revokedBy) };
         return { error: new AppError('INVALID_REFRESH_TOKEN', 'The refresh token is not valid') };
       }
-      const device = await tx.findOneByOrFail(DeviceEntity, { id: row.deviceId });
-      if (device.revokedAt) return { error: sessionRevoked(device.revokedBy) };
+      const device = await this.devices.find(row.deviceId, tx);
+      if (!device || device.revokedAt) return { error: sessionRevoked(device?.revokedBy) };
       if (row.rotatedAt) {
         const successor = await this.unusedSuccessor(tx, row, row.rotatedAt);
         if (!successor) {
@@ -146,9 +147,7 @@ export class AuthService {
   }
 
   private async signIn(tx: EntityManager, user: UserEntity, deviceName: string): Promise<AuthResponse> {
-    const device = await tx.save(
-      tx.create(DeviceEntity, { userId: user.id, name: deviceName, lastSeenAt: new Date() }),
-    );
+    const device = await this.devices.create(tx, user.id, deviceName);
     return { user: toUser(user), deviceId: device.id, ...(await this.issuePair(tx, user.id, device.id)) };
   }
 

@@ -3,9 +3,9 @@ import { type AddContactRequest, type Contact, LIMITS, type Presence } from '@pa
 import { DataSource } from 'typeorm';
 import type { z } from 'zod';
 import { ContactEntity, UserEntity } from '../database/entities.js';
-import { PresenceService } from '../gateway/presence.service.js';
 import { AppError } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
+import { PresenceService } from '../realtime/presence.service.js';
 
 const toContact = (c: ContactEntity & { contact: UserEntity }, presence: Presence | null): Contact => ({
   userId: c.contactId,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type Presence, type PresenceEvent, SERVER_EVENTS } from '@parley/shared';
+import type { Presence, PresenceEvent } from '@parley/shared';
 import { DataSource } from 'typeorm';
 import { ContactEntity, UserEntity } from '../database/entities.js';
 import { Realtime } from './realtime.js';
@@ -20,7 +20,7 @@ export class PresenceService {
     const to =
       audience ?? (await this.db.getRepository(ContactEntity).findBy({ ownerId: userId })).map((c) => c.contactId);
     const event: PresenceEvent = { userId, ...presence };
-    this.realtime.toUsers(to, SERVER_EVENTS.presence, event);
+    this.realtime.toUsers(to, 'presence', event);
   }
 
   async wentOffline(userId: string): Promise<void> {
