@@ -171,6 +171,10 @@ export type ClientPayload<E extends ClientEvent> = z.input<(typeof SOCKET_EVENTS
 export type ClientAnswer<E extends ClientEvent> = z.infer<(typeof SOCKET_EVENTS.client)[E]['answer']>;
 /** What a server event carries. */
 export type ServerPayload<E extends ServerEvent> = z.infer<(typeof SOCKET_EVENTS.server)[E]['payload']>;
+/** The answer a server event expects through its callback (`never` for one that expects none). */
+export type ServerAnswer<E extends ServerEvent> = (typeof SOCKET_EVENTS.server)[E] extends { answer: z.ZodType }
+  ? z.input<(typeof SOCKET_EVENTS.server)[E]['answer']>
+  : never;
 
 const names = <T extends Record<string, SocketEventDef>>(events: T) =>
   Object.fromEntries(Object.entries(events).map(([key, def]) => [key, def.name])) as { [K in keyof T]: T[K]['name'] };
