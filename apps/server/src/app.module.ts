@@ -11,11 +11,14 @@ import { AccessGuard } from './auth/access.guard.js';
 import { AuthController } from './auth/auth.controller.js';
 import { AuthService } from './auth/auth.service.js';
 import { JWT_SECRET } from './auth/jwt-secret.js';
+import { RefreshTokensRepository } from './auth/refresh-tokens.repository.js';
 import { Tokens } from './auth/tokens.js';
 import { CallsController } from './calls/calls.controller.js';
 import { CONFIG, type Config } from './config/config.js';
 import { ContactsController } from './contacts/contacts.controller.js';
+import { ContactsRepository } from './contacts/contacts.repository.js';
 import { ContactsService } from './contacts/contacts.service.js';
+import { PresenceService } from './contacts/presence.service.js';
 import { dataSourceOptions } from './database/data-source.js';
 import { DevicesController } from './devices/devices.controller.js';
 import { DevicesRepository } from './devices/devices.repository.js';
@@ -34,10 +37,10 @@ import { Deliveries } from './messages/deliveries.js';
 import { MessagesController } from './messages/messages.controller.js';
 import { MessagesRepository } from './messages/messages.repository.js';
 import { MessagesService } from './messages/messages.service.js';
-import { PresenceService } from './realtime/presence.service.js';
 import { Realtime } from './realtime/realtime.js';
 import { REDIS, type RedisClient } from './realtime/redis.js';
 import { UsersController } from './users/users.controller.js';
+import { UsersRepository } from './users/users.repository.js';
 import { UsersService } from './users/users.service.js';
 
 export interface AppDeps {
@@ -102,7 +105,10 @@ export class AppModule implements NestModule {
         { provide: APP_GUARD, useClass: AccessGuard },
         Tokens,
         RateLimits,
+        UsersRepository,
         DevicesRepository,
+        RefreshTokensRepository,
+        ContactsRepository,
         PreKeysRepository,
         MessagesRepository,
         AuthService,

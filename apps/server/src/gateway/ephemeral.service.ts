@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { SignalEvent, SignalRequest, SignalResult, TypingRequest } from '@parley/shared';
-import { DataSource } from 'typeorm';
-import { ContactEntity } from '../database/entities.js';
+import { ContactsRepository } from '../contacts/contacts.repository.js';
 import { checkDestinations } from '../devices/destinations.js';
 import { DevicesRepository } from '../devices/devices.repository.js';
 import { AppError } from '../http/app-error.js';
@@ -13,7 +12,7 @@ import { Realtime } from '../realtime/realtime.js';
 @Injectable()
 export class EphemeralService {
   constructor(
-    private readonly db: DataSource,
+    private readonly contacts: ContactsRepository,
     private readonly devices: DevicesRepository,
     private readonly limits: RateLimits,
     private readonly realtime: Realtime,
@@ -22,7 +21,7 @@ export class EphemeralService {
   /** Typing is part of my presence: it reaches a user only if I have them in my contacts. */
   async typing(caller: Caller, input: TypingRequest): Promise<void> {
     await this.limits.consume('ephemeralPerDevice', caller.deviceId);
-    if (!(await this.lists(caller.userId, input.toUserId))) {
+    if (!(await this.contacts.lists(caller.userId, input.toUserId))) {
       throw new AppError('NOT_A_CONTACT', 'Typing is shown only to your contacts');
     }
     this.realtime.toUsers([input.toUserId], 'typing', { fromUserId: caller.userId, state: input.state });
@@ -31,7 +30,7 @@ export class EphemeralService {
   /** Signals (calls) reach a user only if they have the caller in their contacts. */
   async signal(caller: Caller, input: SignalRequest): Promise<SignalResult> {
     await this.limits.consume('ephemeralPerDevice', caller.deviceId);
-    if (input.toUserId !== caller.userId && !(await this.lists(input.toUserId, caller.userId))) {
+    if (input.toUserId !== caller.userId && !(await this.contacts.lists(input.toUserId, caller.userId))) {
       throw new AppError('NOT_A_CONTACT', 'This user does not have you in their contacts');
     }
     // Like a send, a signal addresses every receiving device of the user (but the caller's own):
@@ -54,10 +53,5 @@ export class EphemeralService {
       deliveredTo.push(envelope.deviceId);
     }
     return { deliveredTo };
-  }
-
-  /** Whether `owner` has `contact` in their address book. */
-  private lists(owner: string, contact: string): Promise<boolean> {
-    return this.db.getRepository(ContactEntity).existsBy({ ownerId: owner, contactId: contact });
   }
 }

@@ -23,6 +23,7 @@ import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import type { z } from 'zod';
 import { Tokens } from '../auth/tokens.js';
+import { PresenceService } from '../contacts/presence.service.js';
 import { DevicesService } from '../devices/devices.service.js';
 import { AppError } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
@@ -31,7 +32,6 @@ import { LOGGER } from '../logger.js';
 import { Deliveries } from '../messages/deliveries.js';
 import type { DeviceLink } from '../messages/delivery-loop.js';
 import { MessagesService } from '../messages/messages.service.js';
-import { PresenceService } from '../realtime/presence.service.js';
 import { deviceRoom, Realtime, userRoom } from '../realtime/realtime.js';
 import { EphemeralService } from './ephemeral.service.js';
 

@@ -8,12 +8,13 @@ import {
   type UserBundles,
 } from '@parley/shared';
 import { DataSource, type EntityManager } from 'typeorm';
-import { type DeviceEntity, UserEntity } from '../database/entities.js';
+import type { DeviceEntity } from '../database/entities.js';
 import { DevicesRepository } from '../devices/devices.repository.js';
 import { AppError } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
 import type { Caller } from '../http/route.js';
 import { Realtime } from '../realtime/realtime.js';
+import { UsersRepository } from '../users/users.repository.js';
 import { PreKeysRepository } from './prekeys.repository.js';
 import { signedPreKeyIsValid } from './signatures.js';
 
@@ -33,6 +34,7 @@ export class KeysService {
     private readonly db: DataSource,
     private readonly devices: DevicesRepository,
     private readonly preKeys: PreKeysRepository,
+    private readonly users: UsersRepository,
     private readonly limits: RateLimits,
     @Inject(Realtime) private readonly realtime: Realtime,
   ) {}
@@ -83,8 +85,7 @@ export class KeysService {
   async bundles(caller: Caller, userId: string, ip: string): Promise<UserBundles> {
     await this.limits.consume('keysPerTarget', `${caller.userId}:${userId}`);
     await this.limits.consume('keysPerTargetIp', `${userId}:${ip}`);
-    if (!(await this.db.getRepository(UserEntity).existsBy({ id: userId })))
-      throw new AppError('USER_NOT_FOUND', 'No such user');
+    if (!(await this.users.exists(userId))) throw new AppError('USER_NOT_FOUND', 'No such user');
     const devices = await this.devices.receiving([userId], caller.deviceId);
     const bundles: DeviceBundle[] = [];
     const low: string[] = [];
