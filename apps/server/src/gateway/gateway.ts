@@ -166,7 +166,6 @@ export class Gateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDis
     // Handlers first, synchronously: a client may emit as soon as it is connected.
     this.register(socket, caller);
     this.endAtExpiry(socket, expiresAt);
-    const link = deviceLink(socket);
     // One live connection per device: a new one replaces the old.
     const previous = (await socket.nsp.in(deviceRoom(caller.deviceId)).fetchSockets()).filter(
       (s) => s.id !== socket.id,
@@ -184,9 +183,8 @@ export class Gateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDis
       this.realtime.endDeviceSession(caller.deviceId, 'revoked', revokedBy);
       return;
     }
-    // Still connected after the awaits: deliver until the socket goes.
-    if (!socket.connected) return;
-    socket.once('disconnect', this.deliveries.start(caller, link));
+    // Deliver the queue until the socket goes (unless it went during the awaits above).
+    if (socket.connected) socket.once('disconnect', this.deliveries.start(caller, deviceLink(socket)));
     if (!wasOnline) await this.presence.announce(caller.userId, { online: true, lastSeenAt: null });
   }
 
