@@ -1,5 +1,9 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Connection, createApiClient, ServerSession } from '@parley/desktop';
-import { afterAll, describe, expect, it } from 'vitest';
+import { type PresenceEvent, SERVER_EVENTS, SOCKET_PATH } from '@parley/shared';
+import { Server } from 'socket.io';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { register } from '../../../tests/support/http.js';
 import { withServer } from '../../../tests/support/server.js';
 import { connectClient, eventually } from '../../../tests/support/socket.js';
@@ -56,4 +60,67 @@ describe('connection', () => {
     const [first = 0, second = 0] = session.handshakes;
     expect(second - first).toBeGreaterThanOrEqual((WINDOW_SECONDS - 1) * 1_000);
   }, 30_000);
+});
+
+describe('connection to a server that sends what the contract does not allow', () => {
+  it('drops each malformed event with a warning and goes on handling the good ones', async () => {
+    const http = createServer();
+    const io = new Server(http, { path: SOCKET_PATH, transports: ['websocket'] });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    const good: PresenceEvent = { userId: crypto.randomUUID(), online: true, lastSeenAt: null };
+    let envelopesAnswer: unknown = 'none';
+    io.on('connection', (socket) => {
+      socket.emit(SERVER_EVENTS.presence, { userId: 'not-a-uuid', online: 'yes' });
+      socket.emit(SERVER_EVENTS.sessionEnded, { reason: 'because' });
+      socket.emit(SERVER_EVENTS.signal, null);
+      socket.emit(SERVER_EVENTS.envelopes, { envelopes: [{ id: 1 }] }, (answer: unknown) => {
+        envelopesAnswer = answer;
+      });
+      socket.emit(SERVER_EVENTS.presence, good);
+    });
+
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const seen = { presence: [] as PresenceEvent[], envelopes: 0, sessionEnded: 0, signal: 0 };
+    const handlers: ConstructorParameters<typeof Connection>[2] = {
+      state: () => {},
+      envelopes: async () => {
+        seen.envelopes++;
+        return [];
+      },
+      presence: (e) => seen.presence.push(e),
+      typing: () => {},
+      signal: () => seen.signal++,
+      keysLow: () => {},
+      sessionEnded: () => seen.sessionEnded++,
+      connected: () => {},
+    };
+    const session = new ServerSession(createApiClient(url), 'unused', {
+      persistRefreshToken: async () => {},
+      revoked: () => {},
+    });
+    vi.spyOn(session, 'token').mockResolvedValue('token');
+    const link = new Connection(url, session, handlers);
+    try {
+      link.open();
+      await eventually(() => seen.presence.length === 1, 5_000, 'the good presence event');
+      expect(seen.presence).toEqual([good]);
+      expect({ envelopes: seen.envelopes, sessionEnded: seen.sessionEnded, signal: seen.signal }).toEqual({
+        envelopes: 0,
+        sessionEnded: 0,
+        signal: 0,
+      });
+      expect(envelopesAnswer).toBe('none');
+      const warnings = warn.mock.calls.map(([message]) => String(message));
+      for (const name of ['presence', 'session:ended', 'signal', 'envelopes']) {
+        expect(warnings).toContain(`parley: dropped a malformed ${name} event from the server`);
+      }
+      expect(link.connected).toBe(true);
+    } finally {
+      warn.mockRestore();
+      link.close();
+      io.close();
+      http.close();
+    }
+  });
 });

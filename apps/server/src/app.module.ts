@@ -11,29 +11,36 @@ import { AccessGuard } from './auth/access.guard.js';
 import { AuthController } from './auth/auth.controller.js';
 import { AuthService } from './auth/auth.service.js';
 import { JWT_SECRET } from './auth/jwt-secret.js';
+import { RefreshTokensRepository } from './auth/refresh-tokens.repository.js';
 import { Tokens } from './auth/tokens.js';
 import { CallsController } from './calls/calls.controller.js';
 import { CONFIG, type Config } from './config/config.js';
 import { ContactsController } from './contacts/contacts.controller.js';
+import { ContactsRepository } from './contacts/contacts.repository.js';
 import { ContactsService } from './contacts/contacts.service.js';
+import { PresenceService } from './contacts/presence.service.js';
 import { dataSourceOptions } from './database/data-source.js';
 import { DevicesController } from './devices/devices.controller.js';
+import { DevicesRepository } from './devices/devices.repository.js';
 import { DevicesService } from './devices/devices.service.js';
 import { DocsController } from './docs/docs.controller.js';
 import { EphemeralService } from './gateway/ephemeral.service.js';
 import { Gateway } from './gateway/gateway.js';
-import { PresenceService } from './gateway/presence.service.js';
-import { Realtime } from './gateway/realtime.js';
-import { REDIS, type RedisClient } from './gateway/redis.js';
 import { HealthController } from './health/health.controller.js';
 import { jsonBody } from './http/json-body.js';
 import { RateLimits } from './http/rate-limits.js';
 import { KeysController } from './keys/keys.controller.js';
 import { KeysService } from './keys/keys.service.js';
+import { PreKeysRepository } from './keys/prekeys.repository.js';
 import { LOGGER } from './logger.js';
+import { Deliveries } from './messages/deliveries.js';
 import { MessagesController } from './messages/messages.controller.js';
+import { MessagesRepository } from './messages/messages.repository.js';
 import { MessagesService } from './messages/messages.service.js';
+import { Realtime } from './realtime/realtime.js';
+import { REDIS, type RedisClient } from './realtime/redis.js';
 import { UsersController } from './users/users.controller.js';
+import { UsersRepository } from './users/users.repository.js';
 import { UsersService } from './users/users.service.js';
 
 export interface AppDeps {
@@ -98,6 +105,12 @@ export class AppModule implements NestModule {
         { provide: APP_GUARD, useClass: AccessGuard },
         Tokens,
         RateLimits,
+        UsersRepository,
+        DevicesRepository,
+        RefreshTokensRepository,
+        ContactsRepository,
+        PreKeysRepository,
+        MessagesRepository,
         AuthService,
         DevicesService,
         UsersService,
@@ -107,6 +120,7 @@ export class AppModule implements NestModule {
         EphemeralService,
         KeysService,
         MessagesService,
+        Deliveries,
         AttachmentsService,
         Gateway,
       ],

@@ -13,9 +13,9 @@ import { ConfigError, loadConfig } from './config/config.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded.js';
 import { DOCS_PATH } from './docs/docs.controller.js';
 import { Gateway } from './gateway/gateway.js';
-import { connectRedis, RedisStreamsIoAdapter } from './gateway/redis.js';
 import { ErrorFilter } from './http/error-filter.js';
 import { createLogger } from './logger.js';
+import { connectRedis, RedisStreamsIoAdapter } from './realtime/redis.js';
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ERROR_CODES, SessionEndedBy } from './errors.js';
 import { Base64, IsoDate, Uuid } from './fields.js';
 import { LIMITS } from './limits.js';
-import { CiphertextType, Envelope, SendMessageResponse } from './messages.js';
+import { CiphertextType, Envelope, SendMessageRequest, SendMessageResponse } from './messages.js';
 import { Presence } from './users.js';
 
 /**
@@ -12,35 +12,6 @@ import { Presence } from './users.js';
  * or RATE_LIMITED (`RateLimitedDetails`: too many connections of this user; wait, then connect again).
  */
 export const SOCKET_PATH = '/socket.io';
-
-/** Events a client emits; each takes an acknowledgement callback answered with `Ack<…>`. */
-export const CLIENT_EVENTS = {
-  /** Send a message (same body and answer as POST /messages). */
-  send: 'message:send',
-  /** I read these messages: tells their senders (and my other devices). */
-  read: 'receipt:read',
-  /** I am typing to a user, or stopped. Ephemeral. */
-  typing: 'typing',
-  /** Relay encrypted ephemeral envelopes (call signalling) to a user's online devices. Never stored. */
-  signal: 'signal:send',
-} as const;
-
-/** Events the server emits. */
-export const SERVER_EVENTS = {
-  /** A page of my queue, oldest first; answer the callback with `EnvelopeBatchAck` once stored. */
-  envelopes: 'envelopes',
-  /** My queue has been drained: everything that was waiting has been delivered. */
-  queueEmpty: 'queue:empty',
-  presence: 'presence',
-  typing: 'typing',
-  signal: 'signal',
-  /** My one-time prekeys are running low: upload more. */
-  keysLow: 'keys:low',
-  /** This device was signed out (logout, revocation, or a replacing connection); the socket closes. */
-  sessionEnded: 'session:ended',
-  /** A client event that arrived without an acknowledgement callback failed. */
-  error: 'app:error',
-} as const;
 
 export const SocketError = z.object({
   code: z.enum([...ERROR_CODES, 'UNKNOWN_EVENT']),
@@ -113,3 +84,102 @@ export const SessionEndedEvent = z.object({
   by: SessionEndedBy.optional(),
 });
 export type SessionEndedEvent = z.infer<typeof SessionEndedEvent>;
+
+/** `app:error`: a client event sent without an acknowledgement callback failed. */
+export const AppErrorEvent = SocketError.extend({ event: z.string() });
+export type AppErrorEvent = z.infer<typeof AppErrorEvent>;
+
+/** An event with nothing to say but its name. */
+const Empty = z.object({});
+
+export interface SocketEventDef {
+  /** The event's name on the wire. */
+  name: string;
+  summary: string;
+  payload: z.ZodType;
+  /** The acknowledgement's data (`Ack<answer>`), for an event answered through its callback. */
+  answer?: z.ZodType;
+}
+
+/**
+ * Every Socket.IO event, by direction: `client` (a client emits it, client→server; every one
+ * takes an acknowledgement callback answered `Ack<answer>`) and `server` (the server emits it,
+ * server→client). The single source for the gateway's handlers and validation and for the
+ * client's listeners and their validation, like ROUTES for REST.
+ */
+export const SOCKET_EVENTS = {
+  client: {
+    send: {
+      name: 'message:send',
+      summary: 'Send a message (same body and answer as POST /messages)',
+      payload: SendMessageRequest,
+      answer: SendMessageResponse,
+    },
+    read: {
+      name: 'receipt:read',
+      summary: 'I read these messages: tells their senders (and my other devices)',
+      payload: ReadReceiptsRequest,
+      answer: ReadReceiptsResult,
+    },
+    typing: {
+      name: 'typing',
+      summary: 'I am typing to a user, or stopped. Ephemeral',
+      payload: TypingRequest,
+      answer: Empty,
+    },
+    signal: {
+      name: 'signal:send',
+      summary: "Relay encrypted ephemeral envelopes (call signalling) to a user's online devices. Never stored",
+      payload: SignalRequest,
+      answer: SignalResult,
+    },
+  },
+  server: {
+    envelopes: {
+      name: 'envelopes',
+      summary: 'A page of my queue, oldest first; answer the callback with the ids stored',
+      payload: EnvelopeBatch,
+      answer: EnvelopeBatchAck,
+    },
+    queueEmpty: {
+      name: 'queue:empty',
+      summary: 'My queue has been drained: everything that was waiting has been delivered',
+      payload: Empty,
+    },
+    presence: { name: 'presence', summary: "A contact's presence changed", payload: PresenceEvent },
+    typing: { name: 'typing', summary: 'A contact is typing to me, or stopped', payload: TypingEvent },
+    signal: { name: 'signal', summary: 'An encrypted ephemeral envelope (call signalling)', payload: SignalEvent },
+    keysLow: { name: 'keys:low', summary: 'My one-time prekeys are running low: upload more', payload: Empty },
+    sessionEnded: {
+      name: 'session:ended',
+      summary: 'This device was signed out (logout, revocation, or a replacing connection); the socket closes',
+      payload: SessionEndedEvent,
+    },
+    error: {
+      name: 'app:error',
+      summary: 'A client event that arrived without an acknowledgement callback failed',
+      payload: AppErrorEvent,
+    },
+  },
+} as const satisfies { client: Record<string, Required<SocketEventDef>>; server: Record<string, SocketEventDef> };
+
+export type ClientEvent = keyof typeof SOCKET_EVENTS.client;
+export type ServerEvent = keyof typeof SOCKET_EVENTS.server;
+/** What a client event carries, as sent (before parsing). */
+export type ClientPayload<E extends ClientEvent> = z.input<(typeof SOCKET_EVENTS.client)[E]['payload']>;
+/** A client event's acknowledgement data. */
+export type ClientAnswer<E extends ClientEvent> = z.infer<(typeof SOCKET_EVENTS.client)[E]['answer']>;
+/** What a server event carries. */
+export type ServerPayload<E extends ServerEvent> = z.infer<(typeof SOCKET_EVENTS.server)[E]['payload']>;
+/** The answer a server event expects through its callback (`never` for one that expects none). */
+export type ServerAnswer<E extends ServerEvent> = (typeof SOCKET_EVENTS.server)[E] extends { answer: z.ZodType }
+  ? z.input<(typeof SOCKET_EVENTS.server)[E]['answer']>
+  : never;
+
+const names = <T extends Record<string, SocketEventDef>>(events: T) =>
+  Object.fromEntries(Object.entries(events).map(([key, def]) => [key, def.name])) as { [K in keyof T]: T[K]['name'] };
+
+/** The wire names of the client's events, from SOCKET_EVENTS. */
+export const CLIENT_EVENTS = names(SOCKET_EVENTS.client);
+/** The wire names of the server's events, from SOCKET_EVENTS. */
+export const SERVER_EVENTS = names(SOCKET_EVENTS.server);

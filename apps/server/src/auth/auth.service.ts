@@ -1,14 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthResponse, LoginRequest, RegisterRequest, TokenPair } from '@parley/shared';
-import { DataSource, type EntityManager, MoreThan, QueryFailedError } from 'typeorm';
+import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import type { z } from 'zod';
-import { DeviceEntity, RefreshTokenEntity, UserEntity } from '../database/entities.js';
-import { DevicesService, sessionRevoked } from '../devices/devices.service.js';
-import { Realtime } from '../gateway/realtime.js';
+import type { RefreshTokenEntity, UserEntity } from '../database/entities.js';
+import { DevicesRepository } from '../devices/devices.repository.js';
+import { sessionRevoked } from '../devices/devices.service.js';
 import { AppError } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
+import { Realtime } from '../realtime/realtime.js';
+import { UsersRepository } from '../users/users.repository.js';
 import { toUser } from '../users/users.service.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.js';
+import { RefreshTokensRepository } from './refresh-tokens.repository.js';
 import { hashRefreshToken, Tokens } from './tokens.js';
 
 type Register = z.output<typeof RegisterRequest>;
@@ -21,7 +24,9 @@ export class AuthService {
   constructor(
     private readonly db: DataSource,
     private readonly tokens: Tokens,
-    private readonly devices: DevicesService,
+    private readonly devices: DevicesRepository,
+    private readonly users: UsersRepository,
+    private readonly refreshTokens: RefreshTokensRepository,
     private readonly limits: RateLimits,
     private readonly realtime: Realtime,
   ) {}
@@ -31,14 +36,11 @@ export class AuthService {
     const passwordHash = await hashPassword(input.password);
     try {
       return await this.db.transaction(async (tx) => {
-        const user = await tx.save(
-          tx.create(UserEntity, {
-            username: input.username,
-            displayName: input.displayName,
-            displayNameKey: input.displayName.toLowerCase(),
-            passwordHash,
-          }),
-        );
+        const user = await this.users.create(tx, {
+          username: input.username,
+          displayName: input.displayName,
+          passwordHash,
+        });
         return this.signIn(tx, user, input.device.name);
       });
     } catch (error) {
@@ -60,12 +62,7 @@ export class AuthService {
     const here = `${input.username}:${ip}`;
     const failedHere = await this.limits.check('loginFailuresPerUsernameIp', here);
     if (failedHere > 0) await this.limits.check('loginFailuresPerUsername', input.username);
-    const user = await this.db
-      .getRepository(UserEntity)
-      .createQueryBuilder('u')
-      .addSelect('u.passwordHash')
-      .where('u.username = :username', { username: input.username })
-      .getOne();
+    const user = await this.users.findForLogin(input.username);
     const ok = user ? await verifyPassword(user.passwordHash, input.password) : await burnPasswordCheck(input.password);
     if (!user || !ok) {
       await this.limits.count('loginFailuresPerUsernameIp', here);
@@ -86,19 +83,14 @@ export class AuthService {
     type Outcome = { pair: TokenPair } | { error: AppError; revokedDevice?: string };
     const hash = hashRefreshToken(refreshToken);
     const outcome = await this.db.transaction(async (tx): Promise<Outcome> => {
-      const row = await tx
-        .getRepository(RefreshTokenEntity)
-        .createQueryBuilder('t')
-        .setLock('pessimistic_write')
-        .where('t.tokenHash = :hash', { hash })
-        .getOne();
+      const row = await this.refreshTokens.lockByHash(tx, hash);
       if (!row) {
-        const revoked = await tx.findOneBy(DeviceEntity, { revokedTokenHash: hash });
+        const revoked = await this.devices.findByRevokedToken(tx, hash);
         if (revoked) return { error: sessionRevoked(revoked.revokedBy) };
         return { error: new AppError('INVALID_REFRESH_TOKEN', 'The refresh token is not valid') };
       }
-      const device = await tx.findOneByOrFail(DeviceEntity, { id: row.deviceId });
-      if (device.revokedAt) return { error: sessionRevoked(device.revokedBy) };
+      const device = await this.devices.find(row.deviceId, tx);
+      if (!device || device.revokedAt) return { error: sessionRevoked(device?.revokedBy) };
       if (row.rotatedAt) {
         const successor = await this.unusedSuccessor(tx, row, row.rotatedAt);
         if (!successor) {
@@ -110,14 +102,14 @@ export class AuthService {
         }
         // The answer to the rotation was lost and the client retries with the token it kept:
         // rotate again, dropping the successor it never received.
-        await tx.delete(RefreshTokenEntity, { id: successor.id });
-        await tx.update(RefreshTokenEntity, { id: row.id }, { graceUsedAt: new Date() });
+        await this.refreshTokens.delete(tx, successor.id);
+        await this.refreshTokens.markGraceUsed(tx, row.id);
         return { pair: await this.issuePair(tx, device.userId, device.id) };
       }
       if (row.expiresAt.getTime() <= Date.now()) {
         return { error: new AppError('INVALID_REFRESH_TOKEN', 'The refresh token has expired; sign in again') };
       }
-      await tx.update(RefreshTokenEntity, { id: row.id }, { rotatedAt: new Date() });
+      await this.refreshTokens.markRotated(tx, row.id);
       return { pair: await this.issuePair(tx, device.userId, device.id) };
     });
     if ('pair' in outcome) return outcome.pair;
@@ -136,25 +128,18 @@ export class AuthService {
     rotatedAt: Date,
   ): Promise<RefreshTokenEntity | null> {
     if (row.graceUsedAt || !this.tokens.inReuseGrace(rotatedAt)) return null;
-    const tokens = tx.getRepository(RefreshTokenEntity);
-    if (await tokens.existsBy({ deviceId: row.deviceId, rotatedAt: MoreThan(rotatedAt) })) return null;
-    return tokens
-      .createQueryBuilder('t')
-      .setLock('pessimistic_write')
-      .where('t.deviceId = :deviceId AND t.rotatedAt IS NULL', { deviceId: row.deviceId })
-      .getOne();
+    if (await this.refreshTokens.rotatedSince(tx, row.deviceId, rotatedAt)) return null;
+    return this.refreshTokens.lockLive(tx, row.deviceId);
   }
 
   private async signIn(tx: EntityManager, user: UserEntity, deviceName: string): Promise<AuthResponse> {
-    const device = await tx.save(
-      tx.create(DeviceEntity, { userId: user.id, name: deviceName, lastSeenAt: new Date() }),
-    );
+    const device = await this.devices.create(tx, user.id, deviceName);
     return { user: toUser(user), deviceId: device.id, ...(await this.issuePair(tx, user.id, device.id)) };
   }
 
   private async issuePair(tx: EntityManager, userId: string, deviceId: string): Promise<TokenPair> {
     const refresh = this.tokens.newRefreshToken();
-    await tx.insert(RefreshTokenEntity, { deviceId, tokenHash: refresh.hash, expiresAt: refresh.expiresAt });
+    await this.refreshTokens.insert(tx, deviceId, refresh.hash, refresh.expiresAt);
     return { ...(await this.tokens.issueAccess({ userId, deviceId })), refreshToken: refresh.token };
   }
 }

@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { type AddContactRequest, type Contact, LIMITS, type Presence } from '@parley/shared';
 import { DataSource } from 'typeorm';
 import type { z } from 'zod';
-import { ContactEntity, UserEntity } from '../database/entities.js';
-import { PresenceService } from '../gateway/presence.service.js';
 import { AppError } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
+import { UsersRepository } from '../users/users.repository.js';
+import { ContactsRepository, type ContactWithUser } from './contacts.repository.js';
+import { PresenceService } from './presence.service.js';
 
-const toContact = (c: ContactEntity & { contact: UserEntity }, presence: Presence | null): Contact => ({
+const toContact = (c: ContactWithUser, presence: Presence | null): Contact => ({
   userId: c.contactId,
   username: c.contact.username,
   displayName: c.contact.displayName,
@@ -23,23 +24,14 @@ const toContact = (c: ContactEntity & { contact: UserEntity }, presence: Presenc
 export class ContactsService {
   constructor(
     private readonly db: DataSource,
+    private readonly contacts: ContactsRepository,
+    private readonly users: UsersRepository,
     private readonly presence: PresenceService,
     private readonly limits: RateLimits,
   ) {}
 
   async list(ownerId: string, q?: string): Promise<Contact[]> {
-    const query = this.db
-      .getRepository(ContactEntity)
-      .createQueryBuilder('c')
-      .innerJoinAndSelect('c.contact', 'u')
-      .where('c.ownerId = :ownerId', { ownerId })
-      .orderBy('u.displayNameKey', 'ASC')
-      .addOrderBy('u.username', 'ASC');
-    if (q) {
-      const pattern = `%${q.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-      query.andWhere('(u.username LIKE :pattern OR u.displayNameKey LIKE :pattern)', { pattern });
-    }
-    const rows = (await query.getMany()) as (ContactEntity & { contact: UserEntity })[];
+    const rows = await this.contacts.listWithUsers(ownerId, q);
     const presence = await this.presence.visibleTo(
       ownerId,
       rows.map((r) => r.contactId),
@@ -53,22 +45,19 @@ export class ContactsService {
    */
   async add(ownerId: string, input: z.output<typeof AddContactRequest>): Promise<Contact> {
     await this.limits.consume('contactsPerUser', ownerId);
-    const users = this.db.getRepository(UserEntity);
     const target =
-      'userId' in input
-        ? await users.findOneBy({ id: input.userId })
-        : await users.findOneBy({ username: input.username });
+      'userId' in input ? await this.users.find(input.userId) : await this.users.findByUsername(input.username);
     if (!target) throw new AppError('USER_NOT_FOUND', 'No such user');
     if (target.id === ownerId) throw new AppError('CANNOT_ADD_SELF', 'You cannot add yourself as a contact');
     const { contact, added } = await this.db.transaction(async (tx) => {
       // Serialises concurrent adds of one owner, so the limit holds.
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`contacts:${ownerId}`]);
-      const existing = await tx.findOneBy(ContactEntity, { ownerId, contactId: target.id });
+      await this.contacts.lockBook(tx, ownerId);
+      const existing = await this.contacts.find(tx, ownerId, target.id);
       if (existing) return { contact: { ...existing, contact: target }, added: false };
-      if ((await tx.countBy(ContactEntity, { ownerId })) >= LIMITS.contacts) {
+      if ((await this.contacts.count(tx, ownerId)) >= LIMITS.contacts) {
         throw new AppError('CONTACT_LIMIT_REACHED', `An address book holds at most ${LIMITS.contacts} contacts`);
       }
-      const saved = await tx.save(tx.create(ContactEntity, { ownerId, contactId: target.id }));
+      const saved = await this.contacts.add(tx, ownerId, target.id);
       return { contact: { ...saved, contact: target }, added: true };
     });
     const visible = (await this.presence.visibleTo(ownerId, [target.id])).get(target.id) ?? null;
@@ -82,7 +71,7 @@ export class ContactsService {
   /** Removing someone stops sharing my presence with them; they see me as offline. */
   async remove(ownerId: string, contactId: string): Promise<void> {
     await this.limits.consume('contactsPerUser', ownerId);
-    const { affected } = await this.db.getRepository(ContactEntity).delete({ ownerId, contactId });
-    if (affected) await this.presence.announce(ownerId, { online: false, lastSeenAt: null }, [contactId]);
+    if (await this.contacts.remove(ownerId, contactId))
+      await this.presence.announce(ownerId, { online: false, lastSeenAt: null }, [contactId]);
   }
 }

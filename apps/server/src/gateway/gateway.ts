@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   type OnGatewayConnection,
   type OnGatewayDisconnect,
@@ -7,37 +7,42 @@ import {
 } from '@nestjs/websockets';
 import {
   type Ack,
-  CLIENT_EVENTS,
-  EnvelopeBatchAck,
-  type ErrorCode,
+  type ClientAnswer,
+  type ClientEvent,
+  type EnvelopeBatch,
   LIMITS,
-  ReadReceiptsRequest,
   SERVER_EVENTS,
-  SendMessageRequest,
-  type SessionEndedEvent,
-  SignalRequest,
+  type ServerEvent,
+  type ServerPayload,
+  SOCKET_EVENTS,
   SOCKET_PATH,
   type SocketError,
-  TypingRequest,
   toFieldIssues,
 } from '@parley/shared';
 import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import type { z } from 'zod';
 import { Tokens } from '../auth/tokens.js';
+import { PresenceService } from '../contacts/presence.service.js';
 import { DevicesService } from '../devices/devices.service.js';
 import { AppError } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
 import type { Caller } from '../http/route.js';
 import { LOGGER } from '../logger.js';
+import { Deliveries } from '../messages/deliveries.js';
+import type { DeviceLink } from '../messages/delivery-loop.js';
 import { MessagesService } from '../messages/messages.service.js';
+import { deviceRoom, Realtime, userRoom } from '../realtime/realtime.js';
 import { EphemeralService } from './ephemeral.service.js';
-import { PresenceService } from './presence.service.js';
-import { deviceRoom, type QueuePump, Realtime, userRoom } from './realtime.js';
 
 /** How long a device has to acknowledge a page of its queue before delivery pauses. */
 const ACK_TIMEOUT_MS = 30_000;
-const KNOWN_EVENTS = new Set<string>(Object.values(CLIENT_EVENTS));
+const CLIENT_EVENTS = Object.keys(SOCKET_EVENTS.client) as ClientEvent[];
+const KNOWN_EVENTS = new Set<string>(CLIENT_EVENTS.map((event) => SOCKET_EVENTS.client[event].name));
+
+/** What the gateway does with each client event, given its parsed payload: answers the ack's data. */
+type ClientInput<E extends ClientEvent> = z.output<(typeof SOCKET_EVENTS.client)[E]['payload']>;
+type ClientHandlers = { [E in ClientEvent]: (input: ClientInput<E>) => Promise<ClientAnswer<E>> };
 
 /** What the handshake established about a connection (its `socket.data`). */
 interface SocketSession extends Caller {
@@ -56,72 +61,27 @@ function toSocketError(error: unknown): SocketError | undefined {
   return undefined;
 }
 
-/**
- * Delivers one connected device's queue, in order, a page at a time, always read from the
- * database: at most one page is in flight, so a device that never acknowledges costs the server
- * one page however much is queued for it. New envelopes only wake the loop; one run at a time.
- */
-class DeliveryLoop {
-  private running: Promise<void> | undefined;
-  /** Woken during a run: read the queue again when the run ends. */
-  private again = false;
-  private drainedOnce = false;
-  private readonly closed: Promise<undefined>;
+/** Emits a server event to one socket, typed by SOCKET_EVENTS. */
+const emit = <E extends ServerEvent>(socket: Socket, event: E, payload: ServerPayload<E>) =>
+  socket.emit(SERVER_EVENTS[event], payload);
 
-  constructor(
-    private readonly socket: Socket,
-    private readonly caller: Caller,
-    private readonly messages: MessagesService,
-    private readonly onError: (error: unknown) => void,
-  ) {
-    this.closed = new Promise((resolve) => socket.once('disconnect', () => resolve(undefined)));
-  }
-
-  /** The queue may hold something new. */
-  wake(): void {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.run()
-      .catch(this.onError)
-      .finally(() => {
-        this.running = undefined;
-      });
-  }
-
-  /** Settles when the run under way, if any, has. */
-  settled(): Promise<void> {
-    return this.running ?? Promise.resolve();
-  }
-
-  private async run(): Promise<void> {
-    do {
-      this.again = false;
-      while (this.socket.connected) {
-        const page = await this.messages.queuePage(this.caller.deviceId);
-        if (page.length === 0) break;
-        // No answer (a timeout, or the connection went) acknowledges nothing.
-        const answer = await Promise.race([
-          this.socket
-            .timeout(ACK_TIMEOUT_MS)
-            .emitWithAck(SERVER_EVENTS.envelopes, { envelopes: page })
-            .catch(() => undefined),
-          this.closed,
-        ]);
-        const acked = EnvelopeBatchAck.safeParse(answer).data?.ids ?? [];
-        await this.messages.ack(this.caller, acked);
-        // What was not acked stays queued for the next wake or connection: do not spin on it.
-        if (acked.length < page.length) return;
-        // A short page was the whole queue as of the read; anything queued since woke the loop.
-        if (page.length < LIMITS.drainPage) break;
-      }
-      if (!this.drainedOnce && this.socket.connected) {
-        this.drainedOnce = true;
-        this.socket.emit(SERVER_EVENTS.queueEmpty, {});
-      }
-    } while (this.again && this.socket.connected);
-  }
+/** A socket as the delivery loop sees it. */
+function deviceLink(socket: Socket): DeviceLink {
+  const closed = new Promise<undefined>((resolve) => socket.once('disconnect', () => resolve(undefined)));
+  return {
+    get connected() {
+      return socket.connected;
+    },
+    deliver: (batch: EnvelopeBatch) =>
+      Promise.race([
+        socket
+          .timeout(ACK_TIMEOUT_MS)
+          .emitWithAck(SERVER_EVENTS.envelopes, batch)
+          .catch(() => undefined),
+        closed,
+      ]),
+    drained: () => emit(socket, 'queueEmpty', {}),
+  };
 }
 
 /**
@@ -137,10 +97,7 @@ class DeliveryLoop {
   maxHttpBufferSize: LIMITS.sendBodyBytes,
   serveClient: false,
 })
-export class Gateway
-  implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, QueuePump, OnApplicationShutdown
-{
-  private readonly loops = new Map<string, DeliveryLoop>();
+export class Gateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   /** Work clients started (events, connections coming and going), until it settles: shutdown waits for it. */
   private readonly inFlight = new Set<Promise<void>>();
   private server?: Server;
@@ -149,6 +106,7 @@ export class Gateway
     private readonly tokens: Tokens,
     private readonly devices: DevicesService,
     private readonly messages: MessagesService,
+    private readonly deliveries: Deliveries,
     private readonly presence: PresenceService,
     private readonly ephemeral: EphemeralService,
     private readonly limits: RateLimits,
@@ -158,7 +116,7 @@ export class Gateway
 
   afterInit(server: Server): void {
     this.server = server;
-    this.realtime.attach(server, this);
+    this.realtime.attach(server);
     // Guards do not run on connections: authenticate in the handshake middleware.
     server.use((socket, next) => {
       this.authenticate(socket).then(
@@ -192,23 +150,15 @@ export class Gateway
     this.track('disconnection', () => this.tearDown(socket));
   }
 
-  wakeLocal(deviceIds: readonly string[]): void {
-    for (const id of deviceIds) this.loops.get(id)?.wake();
-  }
-
   /**
    * Shutdown: closes every connection's transport (not a kick: clients reconnect, to another
    * instance if there is one), then waits for the work clients started here to finish.
    */
   async closeTransports(): Promise<void> {
-    const loops = [...this.loops.values()];
+    const delivering = this.deliveries.settled();
     for (const socket of this.server?.sockets.sockets.values() ?? []) socket.conn.close();
-    await Promise.all(loops.map((loop) => loop.settled()));
+    await delivering;
     while (this.inFlight.size > 0) await Promise.all(this.inFlight);
-  }
-
-  onApplicationShutdown(): void {
-    this.loops.clear();
   }
 
   private async setUp(socket: Socket): Promise<void> {
@@ -216,18 +166,12 @@ export class Gateway
     // Handlers first, synchronously: a client may emit as soon as it is connected.
     this.register(socket, caller);
     this.endAtExpiry(socket, expiresAt);
-    const loop = new DeliveryLoop(socket, caller, this.messages, (error) =>
-      this.log.error({ err: error }, 'delivery failed'),
-    );
-    socket.once('disconnect', () => {
-      if (this.loops.get(caller.deviceId) === loop) this.loops.delete(caller.deviceId);
-    });
     // One live connection per device: a new one replaces the old.
     const previous = (await socket.nsp.in(deviceRoom(caller.deviceId)).fetchSockets()).filter(
       (s) => s.id !== socket.id,
     );
     for (const old of previous) {
-      old.emit(SERVER_EVENTS.sessionEnded, { reason: 'replaced' });
+      old.emit(SERVER_EVENTS.sessionEnded, { reason: 'replaced' } satisfies ServerPayload<'sessionEnded'>);
       old.disconnect(true);
     }
     const wasOnline = (await socket.nsp.in(userRoom(caller.userId)).fetchSockets()).length > 0;
@@ -239,8 +183,8 @@ export class Gateway
       this.realtime.endDeviceSession(caller.deviceId, 'revoked', revokedBy);
       return;
     }
-    this.loops.set(caller.deviceId, loop);
-    loop.wake();
+    // Deliver the queue until the socket goes (unless it went during the awaits above).
+    if (socket.connected) socket.once('disconnect', this.deliveries.start(caller, deviceLink(socket)));
     if (!wasOnline) await this.presence.announce(caller.userId, { online: true, lastSeenAt: null });
   }
 
@@ -267,7 +211,7 @@ export class Gateway
    */
   private endAtExpiry(socket: Socket, expiresAt: number): void {
     const timer = setTimeout(() => {
-      socket.emit(SERVER_EVENTS.sessionEnded, { reason: 'expired' } satisfies SessionEndedEvent);
+      emit(socket, 'sessionEnded', { reason: 'expired' });
       socket.conn.close();
     }, expiresAt - Date.now());
     socket.once('disconnect', () => clearTimeout(timer));
@@ -286,15 +230,16 @@ export class Gateway
   }
 
   private register(socket: Socket, caller: Caller): void {
-    this.on(socket, CLIENT_EVENTS.send, SendMessageRequest, (input) => this.messages.send(caller, input));
-    this.on(socket, CLIENT_EVENTS.read, ReadReceiptsRequest, async (input) => ({
-      accepted: await this.messages.markRead(caller, input),
-    }));
-    this.on(socket, CLIENT_EVENTS.typing, TypingRequest, async (input) => {
-      await this.ephemeral.typing(caller, input);
-      return {};
-    });
-    this.on(socket, CLIENT_EVENTS.signal, SignalRequest, (input) => this.ephemeral.signal(caller, input));
+    const handlers: ClientHandlers = {
+      send: (input) => this.messages.send(caller, input),
+      read: async (input) => ({ accepted: await this.messages.markRead(caller, input) }),
+      typing: async (input) => {
+        await this.ephemeral.typing(caller, input);
+        return {};
+      },
+      signal: (input) => this.ephemeral.signal(caller, input),
+    };
+    for (const event of CLIENT_EVENTS) this.bind(socket, event, handlers[event]);
     socket.onAny((event: string, ...args: unknown[]) => {
       if (KNOWN_EVENTS.has(event)) return;
       this.reply(socket, event, args.at(-1), {
@@ -304,41 +249,37 @@ export class Gateway
     });
   }
 
-  /** Binds a client event: validate, run, answer. Nothing a client sends can crash the server. */
-  private on<S extends z.ZodType, R>(
-    socket: Socket,
-    event: string,
-    schema: S,
-    run: (input: z.output<S>) => Promise<R>,
-  ): void {
-    socket.on(event, (...args: unknown[]) =>
-      this.track(event, async () => {
+  /** Binds a client event from SOCKET_EVENTS: validate, run, answer. Nothing a client sends can crash the server. */
+  private bind<E extends ClientEvent>(socket: Socket, event: E, run: ClientHandlers[E]): void {
+    const { name, payload: schema } = SOCKET_EVENTS.client[event];
+    socket.on(name, (...args: unknown[]) =>
+      this.track(name, async () => {
         const callback = args.at(-1);
         const payload = typeof callback === 'function' && args.length === 1 ? undefined : args[0];
-        let result: Ack<R>;
+        let result: Ack<ClientAnswer<E>>;
         try {
           const parsed = schema.safeParse(payload);
           if (!parsed.success) {
-            throw new AppError('VALIDATION_FAILED', `Invalid ${event} payload`, {
+            throw new AppError('VALIDATION_FAILED', `Invalid ${name} payload`, {
               issues: toFieldIssues(parsed.error),
             });
           }
-          result = { ok: true, data: await run(parsed.data) };
+          result = { ok: true, data: await run(parsed.data as ClientInput<E>) };
         } catch (error) {
           const known = toSocketError(error);
-          if (!known) this.log.error({ err: error, event }, 'socket handler failed');
+          if (!known) this.log.error({ err: error, event: name }, 'socket handler failed');
           result = {
             ok: false,
-            error: known ?? { code: 'INTERNAL' satisfies ErrorCode, message: 'Something went wrong on our side' },
+            error: known ?? { code: 'INTERNAL', message: 'Something went wrong on our side' },
           };
         }
-        this.reply(socket, event, callback, result);
+        this.reply(socket, name, callback, result);
       }),
     );
   }
 
   private reply(socket: Socket, event: string, callback: unknown, result: Ack<unknown>): void {
     if (typeof callback === 'function') callback(result);
-    else if (!result.ok) socket.emit(SERVER_EVENTS.error, { event, ...result.error });
+    else if (!result.ok) emit(socket, 'error', { event, ...result.error });
   }
 }

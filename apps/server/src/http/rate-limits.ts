@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { RateLimitedDetails } from '@parley/shared';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { CONFIG, type Config, type RateLimit } from '../config/config.js';
-import { REDIS, type RedisClient } from '../gateway/redis.js';
+import { REDIS, type RedisClient } from '../realtime/redis.js';
 import { AppError } from './app-error.js';
 
 export type LimitName =

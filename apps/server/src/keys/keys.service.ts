@@ -3,17 +3,19 @@ import {
   type DeviceBundle,
   LIMITS,
   type PreKey,
-  SERVER_EVENTS,
   type SignedPreKey,
   type UploadKeysRequest,
   type UserBundles,
 } from '@parley/shared';
-import { DataSource, type EntityManager, IsNull, Not } from 'typeorm';
-import { DeviceEntity, OneTimePreKeyEntity, UserEntity } from '../database/entities.js';
-import { Realtime } from '../gateway/realtime.js';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { DeviceEntity } from '../database/entities.js';
+import { DevicesRepository } from '../devices/devices.repository.js';
 import { AppError } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
 import type { Caller } from '../http/route.js';
+import { Realtime } from '../realtime/realtime.js';
+import { UsersRepository } from '../users/users.repository.js';
+import { PreKeysRepository } from './prekeys.repository.js';
 import { signedPreKeyIsValid } from './signatures.js';
 
 const bytes = (base64: string) => Buffer.from(base64, 'base64');
@@ -26,13 +28,13 @@ async function checkSignature(identityKey: Buffer, signedPreKey: SignedPreKey): 
   }
 }
 
-/** Devices that can receive: signed in and with keys uploaded. */
-export const RECEIVING_DEVICE = { revokedAt: IsNull(), identityKey: Not(IsNull()) } as const;
-
 @Injectable()
 export class KeysService {
   constructor(
     private readonly db: DataSource,
+    private readonly devices: DevicesRepository,
+    private readonly preKeys: PreKeysRepository,
+    private readonly users: UsersRepository,
     private readonly limits: RateLimits,
     @Inject(Realtime) private readonly realtime: Realtime,
   ) {}
@@ -46,11 +48,11 @@ export class KeysService {
         throw new AppError('IDENTITY_KEY_CHANGED', "A device's identity key cannot change; sign in as a new device");
       }
       await checkSignature(identityKey, input.signedPreKey);
-      await tx.update(
-        DeviceEntity,
-        { id: device.id },
-        { registrationId: input.registrationId, identityKey, ...signed(input.signedPreKey) },
-      );
+      await this.devices.setKeys(tx, device.id, {
+        registrationId: input.registrationId,
+        identityKey,
+        ...signed(input.signedPreKey),
+      });
       await this.insertPreKeys(tx, device.id, input.preKeys);
     });
   }
@@ -59,7 +61,7 @@ export class KeysService {
     await this.db.transaction(async (tx) => {
       const device = await this.lockDevice(tx, caller.deviceId, true);
       await checkSignature(device.identityKey as Buffer, signedPreKey);
-      await tx.update(DeviceEntity, { id: caller.deviceId }, signed(signedPreKey));
+      await this.devices.setKeys(tx, caller.deviceId, signed(signedPreKey));
     });
   }
 
@@ -71,7 +73,7 @@ export class KeysService {
   }
 
   count(caller: Caller): Promise<number> {
-    return this.db.getRepository(OneTimePreKeyEntity).countBy({ deviceId: caller.deviceId });
+    return this.preKeys.count(caller.deviceId);
   }
 
   /**
@@ -83,26 +85,13 @@ export class KeysService {
   async bundles(caller: Caller, userId: string, ip: string): Promise<UserBundles> {
     await this.limits.consume('keysPerTarget', `${caller.userId}:${userId}`);
     await this.limits.consume('keysPerTargetIp', `${userId}:${ip}`);
-    if (!(await this.db.getRepository(UserEntity).existsBy({ id: userId })))
-      throw new AppError('USER_NOT_FOUND', 'No such user');
-    const devices = (
-      await this.db
-        .getRepository(DeviceEntity)
-        .find({ where: { userId, ...RECEIVING_DEVICE }, order: { createdAt: 'ASC' } })
-    ).filter((d) => d.id !== caller.deviceId);
+    if (!(await this.users.exists(userId))) throw new AppError('USER_NOT_FOUND', 'No such user');
+    const devices = await this.devices.receiving([userId], caller.deviceId);
     const bundles: DeviceBundle[] = [];
     const low: string[] = [];
     for (const device of devices) {
-      const [taken]: { key_id: number; public_key: Buffer; remaining: string }[] = await this.db.query(
-        `WITH taken AS (
-           DELETE FROM one_time_prekeys WHERE (device_id, key_id) = (
-             SELECT device_id, key_id FROM one_time_prekeys WHERE device_id = $1
-             ORDER BY key_id LIMIT 1 FOR UPDATE SKIP LOCKED)
-           RETURNING key_id, public_key)
-         SELECT key_id, public_key, (SELECT count(*) FROM one_time_prekeys WHERE device_id = $1) - 1 AS remaining FROM taken`,
-        [device.id],
-      );
-      if (!taken || Number(taken.remaining) < LIMITS.preKeyLowWater) low.push(device.id);
+      const taken = await this.preKeys.take(device.id);
+      if (!taken || taken.remaining < LIMITS.preKeyLowWater) low.push(device.id);
       bundles.push({
         deviceId: device.id,
         registrationId: device.registrationId as number,
@@ -112,17 +101,15 @@ export class KeysService {
           publicKey: b64(device.signedPreKey as Buffer),
           signature: b64(device.signedPreKeySignature as Buffer),
         },
-        preKey: taken ? { keyId: taken.key_id, publicKey: b64(taken.public_key) } : null,
+        preKey: taken ? { keyId: taken.keyId, publicKey: b64(taken.publicKey) } : null,
       });
     }
-    this.realtime.toDevices(low, SERVER_EVENTS.keysLow, {});
+    this.realtime.toDevices(low, 'keysLow', {});
     return { userId, devices: bundles };
   }
 
   private async lockDevice(tx: EntityManager, deviceId: string, requireKeys = false): Promise<DeviceEntity> {
-    const device = await tx
-      .getRepository(DeviceEntity)
-      .findOne({ where: { id: deviceId }, lock: { mode: 'pessimistic_write' } });
+    const device = await this.devices.lock(tx, deviceId);
     if (!device) throw new AppError('SESSION_REVOKED', 'This device has been signed out');
     if (requireKeys && !device.identityKey)
       throw new AppError('KEYS_NOT_UPLOADED', 'Upload the device keys first (PUT /keys)');
@@ -131,14 +118,8 @@ export class KeysService {
 
   private async insertPreKeys(tx: EntityManager, deviceId: string, preKeys: PreKey[]): Promise<void> {
     if (preKeys.length === 0) return;
-    await tx
-      .createQueryBuilder()
-      .insert()
-      .into(OneTimePreKeyEntity)
-      .values(preKeys.map((k) => ({ deviceId, keyId: k.keyId, publicKey: bytes(k.publicKey) })))
-      .orUpdate(['public_key'], ['device_id', 'key_id'])
-      .execute();
-    if ((await tx.countBy(OneTimePreKeyEntity, { deviceId })) > LIMITS.preKeysPerDevice) {
+    await this.preKeys.upsert(tx, deviceId, preKeys);
+    if ((await this.preKeys.count(deviceId, tx)) > LIMITS.preKeysPerDevice) {
       throw new AppError('PREKEY_LIMIT_REACHED', `A device holds at most ${LIMITS.preKeysPerDevice} one-time prekeys`);
     }
   }

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { UpdateMeRequest, User, UserPage, UserSearchQuery } from '@parley/shared';
-import { DataSource } from 'typeorm';
 import type { z } from 'zod';
-import { UserEntity } from '../database/entities.js';
+import type { UserEntity } from '../database/entities.js';
 import { AppError } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
-import { encodeCursor, userSearchSql } from './user-search.js';
+import { encodeCursor } from './user-search.js';
+import { UsersRepository } from './users.repository.js';
 
 export const toUser = (u: Pick<UserEntity, 'id' | 'username' | 'displayName'>): User => ({
   id: u.id,
@@ -16,31 +16,25 @@ export const toUser = (u: Pick<UserEntity, 'id' | 'username' | 'displayName'>): 
 @Injectable()
 export class UsersService {
   constructor(
-    private readonly db: DataSource,
+    private readonly users: UsersRepository,
     private readonly limits: RateLimits,
   ) {}
 
   async get(userId: string): Promise<User> {
-    const user = await this.db.getRepository(UserEntity).findOneBy({ id: userId });
+    const user = await this.users.find(userId);
     if (!user) throw new AppError('USER_NOT_FOUND', 'No such user');
     return toUser(user);
   }
 
   async updateMe(userId: string, input: z.output<typeof UpdateMeRequest>): Promise<User> {
     await this.limits.consume('profilePerUser', userId);
-    await this.db
-      .getRepository(UserEntity)
-      .update({ id: userId }, { displayName: input.displayName, displayNameKey: input.displayName.toLowerCase() });
+    await this.users.setDisplayName(userId, input.displayName);
     return this.get(userId);
   }
 
   async search(callerId: string, query: z.output<typeof UserSearchQuery>): Promise<UserPage> {
     await this.limits.consume('searchPerUser', callerId);
-    const { text, params } = userSearchSql(callerId, query);
-    const rows: { id: string; username: string; display_name: string; rank: 0 | 1 }[] = await this.db.query(
-      text,
-      params,
-    );
+    const rows = await this.users.search(callerId, query);
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     return {

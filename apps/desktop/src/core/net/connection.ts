@@ -1,19 +1,24 @@
 import {
-  type Ack,
-  CLIENT_EVENTS,
+  ack,
+  type ClientAnswer,
+  type ClientEvent,
+  type ClientPayload,
   type ConnectionState,
   type EnvelopeBatch,
   type PresenceEvent,
   RateLimitedDetails,
   type ReadReceiptsRequest,
-  SERVER_EVENTS,
   type SendMessageRequest,
   type SendMessageResponse,
+  type ServerAnswer,
+  type ServerEvent,
+  type ServerPayload,
   type SessionEndedBy,
   type SessionEndedEvent,
   type SignalEvent,
   type SignalRequest,
   type SignalResult,
+  SOCKET_EVENTS,
   SOCKET_PATH,
   type TypingEvent,
   type TypingRequest,
@@ -95,17 +100,17 @@ export class Connection {
         this.connectLater(5_000);
       }
     });
-    s.on(SERVER_EVENTS.envelopes, (batch: EnvelopeBatch, ack: (answer: { ids: string[] }) => void) => {
+    this.listen('envelopes', (batch, answer) => {
       handlers.envelopes(batch).then(
-        (ids) => ack({ ids }),
-        () => ack({ ids: [] }),
+        (ids) => answer({ ids }),
+        () => answer({ ids: [] }),
       );
     });
-    s.on(SERVER_EVENTS.presence, (e: PresenceEvent) => handlers.presence(e));
-    s.on(SERVER_EVENTS.typing, (e: TypingEvent) => handlers.typing(e));
-    s.on(SERVER_EVENTS.signal, (e: SignalEvent) => handlers.signal(e));
-    s.on(SERVER_EVENTS.keysLow, () => handlers.keysLow());
-    s.on(SERVER_EVENTS.sessionEnded, (e: SessionEndedEvent) => handlers.sessionEnded(e.reason, e.by ?? 'user'));
+    this.listen('presence', (e) => handlers.presence(e));
+    this.listen('typing', (e) => handlers.typing(e));
+    this.listen('signal', (e) => handlers.signal(e));
+    this.listen('keysLow', () => handlers.keysLow());
+    this.listen('sessionEnded', (e) => handlers.sessionEnded(e.reason, e.by ?? 'user'));
   }
 
   get state(): ConnectionState {
@@ -128,34 +133,63 @@ export class Connection {
   }
 
   send(request: SendMessageRequest): Promise<SendMessageResponse> {
-    return this.request(CLIENT_EVENTS.send, request);
+    return this.request('send', request);
   }
 
   async sendReadReceipts(request: ReadReceiptsRequest): Promise<void> {
-    await this.request(CLIENT_EVENTS.read, request);
+    await this.request('read', request);
   }
 
   typing(request: TypingRequest): void {
-    if (this.socket.connected) this.socket.emit(CLIENT_EVENTS.typing, request, () => {});
+    if (this.socket.connected) this.socket.emit(SOCKET_EVENTS.client.typing.name, request, () => {});
   }
 
   signal(request: SignalRequest): Promise<SignalResult> {
-    return this.request(CLIENT_EVENTS.signal, request);
+    return this.request('signal', request);
   }
 
-  private async request<T>(event: string, payload: unknown): Promise<T> {
+  /**
+   * Listens to a server event from SOCKET_EVENTS. A payload that does not match the event's schema
+   * is dropped with a warning (a server this client does not understand must not crash it).
+   */
+  private listen<E extends ServerEvent>(
+    event: E,
+    handle: (payload: ServerPayload<E>, answer: (answer: ServerAnswer<E>) => void) => void,
+  ): void {
+    const { name, payload: schema } = SOCKET_EVENTS.server[event];
+    this.socket.on(name, (payload: unknown, answer?: unknown) => {
+      const parsed = schema.safeParse(payload);
+      if (!parsed.success) {
+        console.warn(`parley: dropped a malformed ${name} event from the server`);
+        return;
+      }
+      handle(parsed.data as ServerPayload<E>, (reply) => {
+        if (typeof answer === 'function') answer(reply);
+      });
+    });
+  }
+
+  /** Emits a client event from SOCKET_EVENTS and answers its acknowledgement's data, checked against the table. */
+  private async request<E extends ClientEvent>(event: E, payload: ClientPayload<E>): Promise<ClientAnswer<E>> {
     if (!this.socket.connected) throw new CoreError('NETWORK', 'Not connected to the server');
-    let answer: Ack<T>;
+    const { name, answer: schema } = SOCKET_EVENTS.client[event];
+    let raw: unknown;
     try {
-      answer = await this.socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck(event, payload);
+      raw = await this.socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck(name, payload);
     } catch {
       throw new CoreError('NETWORK', 'The server did not answer in time');
     }
+    const parsed = ack(schema).safeParse(raw);
+    if (!parsed.success) {
+      console.warn(`parley: the server answered ${name} with something malformed`);
+      throw new CoreError('INTERNAL', 'The server sent an answer this app does not understand');
+    }
+    const answer = parsed.data;
     if (!answer.ok) {
       const code = answer.error.code === 'UNKNOWN_EVENT' ? 'INTERNAL' : answer.error.code;
       throw new CoreError(code, answer.error.message, answer.error.details);
     }
-    return answer.data;
+    return answer.data as ClientAnswer<E>;
   }
 
   /** Tries to connect again after `ms`, unless closed meanwhile. */

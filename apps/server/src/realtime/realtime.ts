@@ -1,16 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SERVER_EVENTS, type SessionEndedBy } from '@parley/shared';
+import { SERVER_EVENTS, type ServerEvent, type ServerPayload, type SessionEndedBy } from '@parley/shared';
 import type { Server } from 'socket.io';
 import { REDIS, type RedisClient } from './redis.js';
 
 export const userRoom = (userId: string) => `user:${userId}`;
 export const deviceRoom = (deviceId: string) => `device:${deviceId}`;
-
-/** Runs a device's queue delivery on the instance that holds its socket. */
-export interface QueuePump {
-  /** These devices' queues have something new: read them. */
-  wakeLocal(deviceIds: readonly string[]): void;
-}
 
 /** Socket.IO event sent between server instances (through the adapter) to wake queue delivery. */
 const WAKE = 'parley:wake';
@@ -18,12 +12,13 @@ const WAKE = 'parley:wake';
 /**
  * What services may do to connected clients, without knowing about sockets: wake a device's
  * queue delivery, emit to users or devices, end a device's session. Works across instances
- * through the Socket.IO adapter; a no-op until the gateway is up.
+ * through the Socket.IO adapter; a no-op until the gateway attaches its server.
  */
 @Injectable()
 export class Realtime {
   private server?: Server;
-  private pump?: QueuePump;
+  /** Runs the queue delivery of devices connected to this instance (the messaging module's). */
+  private wakeLocal: (deviceIds: readonly string[]) => void = () => {};
   /** Other instances exist only with a shared adapter; the in-memory one cannot relay to them. */
   private readonly clustered: boolean;
 
@@ -31,26 +26,30 @@ export class Realtime {
     this.clustered = redis !== null;
   }
 
-  attach(server: Server, pump: QueuePump): void {
+  attach(server: Server): void {
     this.server = server;
-    this.pump = pump;
-    server.on(WAKE, (deviceIds: string[]) => pump.wakeLocal(deviceIds));
+    server.on(WAKE, (deviceIds: string[]) => this.wakeLocal(deviceIds));
+  }
+
+  /** Who delivers the queues of this instance's connected devices when `queued` names them. */
+  onQueued(wakeLocal: (deviceIds: readonly string[]) => void): void {
+    this.wakeLocal = wakeLocal;
   }
 
   /** New envelopes are waiting for these devices: wake their delivery wherever they are connected. */
   queued(deviceIds: readonly string[]): void {
     const ids = [...new Set(deviceIds)];
     if (ids.length === 0) return;
-    this.pump?.wakeLocal(ids);
+    this.wakeLocal(ids);
     if (this.clustered) this.server?.serverSideEmit(WAKE, ids);
   }
 
-  toUsers(userIds: readonly string[], event: string, payload: unknown): void {
-    if (userIds.length > 0) this.server?.to(userIds.map(userRoom)).emit(event, payload);
+  toUsers<E extends ServerEvent>(userIds: readonly string[], event: E, payload: ServerPayload<E>): void {
+    if (userIds.length > 0) this.server?.to(userIds.map(userRoom)).emit(SERVER_EVENTS[event], payload);
   }
 
-  toDevices(deviceIds: readonly string[], event: string, payload: unknown): void {
-    if (deviceIds.length > 0) this.server?.to(deviceIds.map(deviceRoom)).emit(event, payload);
+  toDevices<E extends ServerEvent>(deviceIds: readonly string[], event: E, payload: ServerPayload<E>): void {
+    if (deviceIds.length > 0) this.server?.to(deviceIds.map(deviceRoom)).emit(SERVER_EVENTS[event], payload);
   }
 
   /** The users (of those given) with at least one connected device, on any instance. */
@@ -70,7 +69,7 @@ export class Realtime {
   /** Tells a device its session ended (and who ended it), and closes its sockets. */
   endDeviceSession(deviceId: string, reason: 'revoked' | 'replaced', by?: SessionEndedBy): void {
     if (!this.server) return;
-    this.server.to(deviceRoom(deviceId)).emit(SERVER_EVENTS.sessionEnded, { reason, ...(by ? { by } : {}) });
+    this.toDevices([deviceId], 'sessionEnded', { reason, ...(by ? { by } : {}) });
     this.server.in(deviceRoom(deviceId)).disconnectSockets(true);
   }
 }

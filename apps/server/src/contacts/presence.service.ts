@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { type Presence, type PresenceEvent, SERVER_EVENTS } from '@parley/shared';
-import { DataSource } from 'typeorm';
-import { ContactEntity, UserEntity } from '../database/entities.js';
-import { Realtime } from './realtime.js';
+import type { Presence, PresenceEvent } from '@parley/shared';
+import { Realtime } from '../realtime/realtime.js';
+import { UsersRepository } from '../users/users.repository.js';
+import { ContactsRepository } from './contacts.repository.js';
 
 /**
  * Online while any device is connected; last seen when the last one leaves. A user's presence is
@@ -11,21 +11,21 @@ import { Realtime } from './realtime.js';
 @Injectable()
 export class PresenceService {
   constructor(
-    private readonly db: DataSource,
+    private readonly contacts: ContactsRepository,
+    private readonly users: UsersRepository,
     private readonly realtime: Realtime,
   ) {}
 
   /** Tells everyone the user has in their contacts (or only `audience`) about the user's presence. */
   async announce(userId: string, presence: Presence, audience?: string[]): Promise<void> {
-    const to =
-      audience ?? (await this.db.getRepository(ContactEntity).findBy({ ownerId: userId })).map((c) => c.contactId);
+    const to = audience ?? (await this.contacts.contactIdsOf(userId));
     const event: PresenceEvent = { userId, ...presence };
-    this.realtime.toUsers(to, SERVER_EVENTS.presence, event);
+    this.realtime.toUsers(to, 'presence', event);
   }
 
   async wentOffline(userId: string): Promise<void> {
     const lastSeenAt = new Date();
-    await this.db.getRepository(UserEntity).update({ id: userId }, { lastSeenAt });
+    await this.users.setLastSeen(userId, lastSeenAt);
     await this.announce(userId, { online: false, lastSeenAt: lastSeenAt.toISOString() });
   }
 
@@ -33,12 +33,7 @@ export class PresenceService {
   async visibleTo(viewerId: string, userIds: string[]): Promise<Map<string, Presence | null>> {
     const result = new Map<string, Presence | null>(userIds.map((id) => [id, null]));
     if (userIds.length === 0) return result;
-    const sharing: { id: string; last_seen_at: Date | null }[] = await this.db.query(
-      `SELECT u.id, u.last_seen_at FROM users u
-       JOIN contacts c ON c.owner_id = u.id AND c.contact_id = $1
-       WHERE u.id = ANY($2)`,
-      [viewerId, userIds],
-    );
+    const sharing = await this.contacts.sharingWith(viewerId, userIds);
     const online = await this.realtime.onlineUsers(sharing.map((u) => u.id));
     for (const u of sharing) {
       const isOnline = online.has(u.id);
