@@ -108,7 +108,7 @@ export async function startServer(
     let alive = true;
     void exited.then(() => (alive = false));
     try {
-      await waitForHealth(baseUrl, options.timeoutMs ?? 30_000, () => alive);
+      await waitForHealth(baseUrl, options.timeoutMs ?? 60_000, () => alive);
     } catch (error) {
       child.kill('SIGKILL');
       throw new Error(`${(error as Error).message}\n--- server output ---\n${output}`);
