@@ -103,10 +103,10 @@ async function seed(dataDir: string, serverUrl: string, sizes: number[]): Promis
   if (!secrets) throw new Error('no database key in the keychain');
   const store = new LocalStore(openDatabase(join(dataDir, 'parley.db'), Buffer.from(secrets.databaseKey, 'base64')));
   const now = Date.now();
-  store.db.transaction(() => {
+  store.transaction(() => {
     sizes.forEach((size, c) => {
       const peerUserId = randomUUID();
-      store.upsertUser({ id: peerUserId, username: `peer${c}`, displayName: PEER_NAME(c) });
+      store.users.upsert({ id: peerUserId, username: `peer${c}`, displayName: PEER_NAME(c) });
       // A day per 100k messages at one a second, chat 0 the newest so it tops the list.
       const base = now - (c + 1) * 110_000_000;
       for (let i = 1; i <= size; i++) {
@@ -126,11 +126,11 @@ async function seed(dataDir: string, serverUrl: string, sizes: number[]): Promis
           attachmentReady: false,
           call: null,
         };
-        store.insertMessage(message, at);
+        store.messages.insert(message, at);
       }
     });
-  })();
-  store.db.close();
+  });
+  store.close();
 }
 
 /** Resolves in the page when `predicate` holds, checked on every DOM change; returns performance.now(). */

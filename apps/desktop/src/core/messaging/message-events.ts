@@ -1,0 +1,25 @@
+import type { LocalMessage } from '@parley/shared';
+import type { Emit } from '../events.js';
+import type { MessagesRepository } from '../store/messages.js';
+
+/** The messaging events (`message`, `status`, `read`), built one way wherever they come from. */
+export class MessageEvents {
+  constructor(
+    private readonly messages: MessagesRepository,
+    private readonly emit: Emit,
+  ) {}
+
+  /** A message was stored: received, written here, or a call's history entry. */
+  message(message: LocalMessage): void {
+    this.emit('message', message);
+  }
+
+  status(message: Pick<LocalMessage, 'id' | 'peerUserId' | 'status'>): void {
+    this.emit('status', { messageId: message.id, peerUserId: message.peerUserId, status: message.status });
+  }
+
+  /** Incoming messages of a conversation were read, here or on another of my devices. */
+  read(peerUserId: string): void {
+    this.emit('read', { peerUserId, unreadCount: this.messages.unreadCount(peerUserId) });
+  }
+}
