@@ -59,6 +59,47 @@ function queue(store: LocalStore, message: LocalMessage): void {
 const ack = (m: LocalMessage) => ({ messageId: m.id, serverTimestamp: new Date().toISOString(), duplicate: false });
 
 describe('the outbox', () => {
+  it('keeps a conversation in order: a job waiting for a retry holds back the later ones of its conversation only', async () => {
+    const { store } = await openStore();
+    const [alice, bob] = [randomUUID(), randomUUID()];
+    const [a1, a2, b1] = [outgoing(alice), outgoing(alice), outgoing(bob)];
+    for (const m of [a1, a2, b1]) queue(store, m);
+
+    const sent: string[] = [];
+    let offline = true;
+    const messaging = {
+      deliver: async (m: LocalMessage) => {
+        if (m.id === a1.id && offline) throw new CoreError('NETWORK', 'offline');
+        sent.push(m.id);
+        return ack(m);
+      },
+    } as unknown as Messaging;
+    const statuses: string[] = [];
+    const outbox = new Outbox(store, messaging, {} as OutboxTransport, (m) => statuses.push(`${m.id}:${m.status}`));
+    const started = Date.now();
+    outbox.kick();
+    await eventually(() => sent.length === 1, 5_000, 'the other conversation sent');
+    expect(sent).toEqual([b1.id]);
+    expect(statuses).toEqual([`${b1.id}:sent`]);
+    // The failed job waits 1 s (±20%) and counts the attempt; the one after it has not been tried.
+    const [first, second] = store.outbox.due(Number.MAX_SAFE_INTEGER);
+    expect(first?.messageId).toBe(a1.id);
+    expect(first?.attempts).toBe(1);
+    expect(first?.nextAttemptAt).toBeGreaterThanOrEqual(started + 800);
+    expect(first?.nextAttemptAt).toBeLessThanOrEqual(Date.now() + 1_200);
+    expect(second?.messageId).toBe(a2.id);
+    expect(second?.attempts).toBe(0);
+
+    offline = false;
+    store.outbox.expediteAll(); // what a reconnect does
+    outbox.kick();
+    await eventually(() => sent.length === 3, 5_000, 'the held conversation sent');
+    expect(sent).toEqual([b1.id, a1.id, a2.id]);
+    expect(store.outbox.due(Number.MAX_SAFE_INTEGER)).toEqual([]);
+    await outbox.stop();
+    store.close();
+  });
+
   it('fails a message at once on an error that no retry can fix, without holding back what follows', async () => {
     const { store } = await openStore();
     const peer = randomUUID();

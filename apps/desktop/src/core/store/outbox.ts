@@ -36,7 +36,10 @@ export type UnreadableJob = JobBase & { kind: 'unreadable'; error: string };
 
 const SQL = {
   insert: 'INSERT INTO outbox (kind, peer_user_id, message_id, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
-  due: 'SELECT * FROM outbox WHERE next_attempt_at <= ? ORDER BY id',
+  // Not a job behind one of its conversation that waits (for a retry, an upload, a decision): they go out in order.
+  due: `SELECT * FROM outbox o WHERE next_attempt_at <= @now AND NOT EXISTS
+          (SELECT 1 FROM outbox w WHERE w.peer_user_id = o.peer_user_id AND w.id < o.id AND w.next_attempt_at > @now)
+        ORDER BY id`,
   nextAt: 'SELECT min(next_attempt_at) AS at FROM outbox',
   ofMessage: 'SELECT * FROM outbox WHERE message_id = ?',
   schedule: 'UPDATE outbox SET next_attempt_at = ? WHERE id = ?',
@@ -86,9 +89,9 @@ export class OutboxRepository {
     this.sql.insert.run(job.kind, job.peerUserId, job.messageId, JSON.stringify(job.payload), Date.now());
   }
 
-  /** Jobs due now, oldest first. */
+  /** Jobs due now, oldest first, but none behind a job of its conversation that is not due. */
   due(now: number): (OutboxJob | UnreadableJob)[] {
-    return (this.sql.due.all(now) as OutboxRow[]).map(toJob);
+    return (this.sql.due.all({ now }) as OutboxRow[]).map(toJob);
   }
 
   nextAt(): number | null {
