@@ -2,16 +2,21 @@ import type { LocalMessage } from '@parley/shared';
 import type { Emit } from '../events.js';
 import type { MessagesRepository } from '../store/messages.js';
 
-/** The messaging events (`message`, `status`, `read`), built one way wherever they come from. */
+/**
+ * The messaging events (`message`, `status`, `read`), built one way wherever they come from. They
+ * carry what changed in the conversation list, so neither the UI nor the shell refetches it.
+ */
 export class MessageEvents {
   constructor(
     private readonly messages: MessagesRepository,
     private readonly emit: Emit,
   ) {}
 
-  /** A message was stored: received, written here, or a call's history entry. */
+  /** A message was stored (received, written here, or a call's history entry): with its conversation as it now is. */
   message(message: LocalMessage): void {
-    this.emit('message', message);
+    const conversation = this.messages.conversation(message.peerUserId);
+    // Stored with the message, so always there.
+    if (conversation) this.emit('message', { ...message, conversation, unreadTotal: this.messages.unreadTotal() });
   }
 
   status(message: Pick<LocalMessage, 'id' | 'peerUserId' | 'status'>): void {
@@ -20,6 +25,10 @@ export class MessageEvents {
 
   /** Incoming messages of a conversation were read, here or on another of my devices. */
   read(peerUserId: string): void {
-    this.emit('read', { peerUserId, unreadCount: this.messages.unreadCount(peerUserId) });
+    this.emit('read', {
+      peerUserId,
+      unreadCount: this.messages.unreadCount(peerUserId),
+      unreadTotal: this.messages.unreadTotal(),
+    });
   }
 }
