@@ -12,6 +12,5 @@ export { ServerSession } from './net/server-session.js';
 export { KEYCHAIN_SERVICE, KeychainSecretStore, keychainAccount, type SecretStore } from './secrets.js';
 export { newRegistrationId, PREKEY_BATCH, SignalService } from './signal/signal-service.js';
 export { migrate, openDatabase } from './store/database.js';
-export { LocalStore, type Transaction } from './store/local-store.js';
+export { LocalStore } from './store/local-store.js';
 export { ftsQuery } from './store/messages.js';
-export { JOB_KINDS, type NewJob, type OutboxJob } from './store/outbox.js';
