@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, SignalService } from '@parley/desktop';
+import { LocalStore, openDatabase, SignalService } from '@parley/desktop';
 import type { DeviceBundle } from '@parley/shared';
 import { createSignalDevice } from '../tests/support/signal.ts';
 import { median, ms, now, table } from './stats.ts';
@@ -16,7 +16,10 @@ const plaintext = randomBytes(200);
 const dir = mkdtempSync(join(tmpdir(), 'parley-bench-crypto-'));
 
 function device(name: string) {
-  const signal = new SignalService(openDatabase(join(dir, `${name}-${randomUUID()}.db`), randomBytes(32)), () => {});
+  const signal = new SignalService(
+    new LocalStore(openDatabase(join(dir, `${name}-${randomUUID()}.db`), randomBytes(32))),
+    () => {},
+  );
   return { signal, userId: randomUUID(), deviceId: randomUUID() };
 }
 

@@ -26,10 +26,10 @@ export async function seedHistory(
   if (!secrets) throw new Error('no database key in the keychain');
   const store = new LocalStore(openDatabase(join(dataDir, 'parley.db'), Buffer.from(secrets.databaseKey, 'base64')));
   const now = Date.now();
-  store.db.transaction(() => {
+  store.transaction(() => {
     sizes.forEach((size, c) => {
       const peerUserId = randomUUID();
-      store.upsertUser({ id: peerUserId, username: `peer${c}`, displayName: peerName(c) });
+      store.users.upsert({ id: peerUserId, username: `peer${c}`, displayName: peerName(c) });
       const base = now - (c + 1) * 110_000_000;
       for (let i = 1; i <= size; i++) {
         const at = base + i * 1000;
@@ -48,9 +48,9 @@ export async function seedHistory(
           attachmentReady: false,
           call: null,
         };
-        store.insertMessage(message, at);
+        store.messages.insert(message, at);
       }
     });
-  })();
-  store.db.close();
+  });
+  store.close();
 }

@@ -30,7 +30,7 @@ const peerOf = (i: number) => peers[Math.floor(CONVERSATIONS * (i / MESSAGES) **
 function measure(store: LocalStore) {
   const start = Date.UTC(2026, 0, 1);
   const t0 = now();
-  store.db.transaction(() => {
+  store.transaction(() => {
     for (let i = 0; i < MESSAGES; i++) {
       const m: LocalMessage = {
         id: randomUUID(),
@@ -46,20 +46,20 @@ function measure(store: LocalStore) {
         attachmentReady: false,
         call: null,
       };
-      store.insertMessage(m, start + i * 1000);
+      store.messages.insert(m, start + i * 1000);
     }
-  })();
+  });
   const insertRate = MESSAGES / ((now() - t0) / 1000);
   const biggest = peers[0] as string;
   const newest: number[] = [];
   const older: number[] = [];
-  let before = store.history(biggest, undefined, 50).before ?? undefined;
+  let before = store.messages.history(biggest, undefined, 50).before ?? undefined;
   for (let q = 0; q < QUERIES; q++) {
     let t = now();
-    store.history(peers[q % CONVERSATIONS] as string, undefined, 50);
+    store.messages.history(peers[q % CONVERSATIONS] as string, undefined, 50);
     newest.push(now() - t);
     t = now();
-    const page = store.history(biggest, before, 50);
+    const page = store.messages.history(biggest, before, 50);
     older.push(now() - t);
     before = page.before ?? undefined;
   }
@@ -67,16 +67,16 @@ function measure(store: LocalStore) {
   const rare: number[] = [];
   for (let q = 0; q < QUERIES / 4; q++) {
     let t = now();
-    store.search(WORDS[q % WORDS.length] as string, 50);
+    store.messages.search(WORDS[q % WORDS.length] as string, 50);
     common.push(now() - t);
     t = now();
-    store.search(`needle${(q * 1000) % MESSAGES}`, 50);
+    store.messages.search(`needle${(q * 1000) % MESSAGES}`, 50);
     rare.push(now() - t);
   }
   const list: number[] = [];
   for (let q = 0; q < 20; q++) {
     const t = now();
-    store.conversations();
+    store.messages.conversations();
     list.push(now() - t);
   }
   return {
@@ -99,7 +99,7 @@ for (let run = 0; run < RUNS; run++) {
   migrate(plainDb);
   const plain = new LocalStore(plainDb);
   runs.push({ encrypted: measure(encrypted), plain: measure(plain) });
-  encrypted.db.close();
+  encrypted.close();
   plainDb.close();
 }
 const m = (k: keyof Result, which: 'encrypted' | 'plain') => median(runs.map((r) => r[which][k]));

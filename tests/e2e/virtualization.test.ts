@@ -22,11 +22,11 @@ async function seedHistory(dataDir: string, serverUrl: string, peerUserId: strin
     openDatabase(join(dataDir, 'parley.db'), Buffer.from(secrets?.databaseKey ?? '', 'base64')),
   );
   const start = Date.now() - count * 60_000 - 3_600_000;
-  store.db.transaction(() => {
+  store.transaction(() => {
     for (let i = 0; i < count; i++) {
       const at = new Date(start + i * 60_000).toISOString();
       const mine = i % 3 === 0;
-      store.insertMessage(
+      store.messages.insert(
         {
           id: randomUUID(),
           peerUserId,
@@ -44,8 +44,8 @@ async function seedHistory(dataDir: string, serverUrl: string, peerUserId: strin
         Date.parse(at),
       );
     }
-  })();
-  store.db.close();
+  });
+  store.close();
 }
 
 describe('a long conversation', () => {

@@ -91,9 +91,9 @@ describe('what is stored, and where', () => {
     );
     const db = openDatabase(join(carol.dataDir, 'parley.db'), Buffer.from(secrets?.databaseKey ?? '', 'base64'));
     const store = new LocalStore(db);
-    const uploaded = Number(store.getValue('registrationId'));
-    store.setValue('registrationId', '16383');
-    store.setValue('keysUploaded', '0');
+    const uploaded = store.kv.registrationId();
+    store.kv.setRegistrationId(16383);
+    store.kv.setKeysUploaded(false);
     db.close();
 
     const again = await openCore(t.server.baseUrl, carol.dataDir);

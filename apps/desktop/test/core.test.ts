@@ -29,6 +29,16 @@ describe('cores talking through a real server', () => {
     expect(first.status).toBe('pending');
     await eventually(async () => (await texts(bob, aliceId)).length === 1, 10_000, 'bob receives');
     await eventually(async () => (await texts(bob2, aliceId)).length === 1, 10_000, 'bob2 receives');
+    // A message event carries its conversation as now stored and the unread total: no one refetches the list.
+    expect(alice.events.message[0]).toMatchObject({
+      id: first.id,
+      conversation: { peer: { id: bobId }, lastMessage: { id: first.id, status: 'pending' }, unreadCount: 0 },
+      unreadTotal: 0,
+    });
+    expect(bob.events.message.find((m) => m.id === first.id)).toMatchObject({
+      conversation: { peer: { id: aliceId }, lastMessage: { id: first.id, direction: 'in' }, unreadCount: 1 },
+      unreadTotal: 1,
+    });
     await bob.core.sendText(aliceId, 'Hi Alice, both my devices got it');
     await eventually(async () => (await texts(alice, bobId)).length === 2, 10_000, 'alice receives');
     await alice.core.sendText(bobId, 'Great — see https://example.com/parley-docs');
@@ -67,5 +77,7 @@ describe('cores talking through a real server', () => {
       10_000,
       'read synced to bob2',
     );
+    expect(bob.events.read).toEqual([{ peerUserId: aliceId, unreadCount: 0, unreadTotal: 0 }]);
+    expect(bob2.events.read.at(-1)).toEqual({ peerUserId: aliceId, unreadCount: 0, unreadTotal: 0 });
   });
 });

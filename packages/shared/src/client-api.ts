@@ -197,11 +197,21 @@ export interface ClientApi {
 
 export type SignedOutReason = 'logout' | 'revoked' | 'ended';
 
+/**
+ * What a change did to the conversation list, carried by the events that change it, so that no
+ * one refetches the list: the conversation as now stored, and the unread total (the app's badge).
+ */
+export interface ConversationChange {
+  conversation: ConversationSummary;
+  unreadTotal: number;
+}
+
 export interface ClientEvents {
-  message: LocalMessage;
+  /** A message was stored (received, written here, a call's history entry), with its conversation as it now is. */
+  message: LocalMessage & ConversationChange;
   status: { messageId: string; peerUserId: string; status: MessageStatus };
   /** Incoming messages of a conversation were read (here or on another of my devices). */
-  read: { peerUserId: string; unreadCount: number };
+  read: { peerUserId: string; unreadCount: number; unreadTotal: number };
   presence: Presence & { userId: string };
   typing: { userId: string; typing: boolean };
   identity: IdentityChange;

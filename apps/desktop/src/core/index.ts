@@ -5,12 +5,13 @@ export { type CoreOptions, ParleyCore } from './core.js';
 export { CoreThread } from './core-thread.js';
 export { CoreError } from './errors.js';
 // Building blocks, exported for the benchmarks and the narrow tests.
-export type { Messaging } from './messaging.js';
+export type { Messaging } from './messaging/messaging.js';
+export { backoffMs, Outbox, type OutboxTransport } from './messaging/outbox.js';
 export * from './net/api-client.js';
 export { Connection } from './net/connection.js';
 export { ServerSession } from './net/server-session.js';
-export { Outbox, type OutboxTransport } from './outbox.js';
 export { KEYCHAIN_SERVICE, KeychainSecretStore, keychainAccount, type SecretStore } from './secrets.js';
 export { newRegistrationId, PREKEY_BATCH, SignalService } from './signal/signal-service.js';
 export { migrate, openDatabase } from './store/database.js';
 export { LocalStore } from './store/local-store.js';
+export { ftsQuery } from './store/messages.js';

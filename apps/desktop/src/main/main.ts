@@ -1,8 +1,9 @@
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ClientEvents } from '@parley/shared';
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, protocol, session, shell, Tray } from 'electron';
-import { BRIDGE_CALL, BRIDGE_EVENT, bridgeClient } from '../bridge/bridge.js';
+import { BRIDGE_CALL, BRIDGE_EVENT } from '../bridge/bridge.js';
 import { contentSecurityPolicy } from '../bridge/content-security-policy.js';
 import { CoreThread } from '../core/core-thread.js';
 import { isInsideDir } from './app-url.js';
@@ -36,7 +37,6 @@ if (!app.requestSingleInstanceLock()) {
     dataDir: process.env.PARLEY_DATA_DIR ?? join(app.getPath('userData'), 'account'),
     serverUrl,
   });
-  const core = bridgeClient(thread);
   void thread.crashed.then((error) => {
     console.error('parley: the core stopped', error);
     dialog.showErrorBox('Parley stopped', `Parley ran into a problem and has to close.\n\n${error.message}`);
@@ -78,8 +78,8 @@ if (!app.requestSingleInstanceLock()) {
     void window.loadFile(rendererIndex);
   };
 
-  const updateUnread = async () => {
-    const unread = (await core.conversations().catch(() => [])).reduce((sum, c) => sum + c.unreadCount, 0);
+  // The events that change it carry the unread total: no refetch of the conversation list.
+  const showUnread = (unread: number) => {
     app.setBadgeCount(unread);
     tray?.setToolTip(unread > 0 ? `Parley — ${unread} unread` : 'Parley');
     tray?.setImage(trayIcon(unread > 0));
@@ -128,7 +128,7 @@ if (!app.requestSingleInstanceLock()) {
     });
     thread.subscribe((event, payload) => {
       window?.webContents.send(BRIDGE_EVENT, event, payload);
-      if (event === 'message' || event === 'read') void updateUnread();
+      if (event === 'message' || event === 'read') showUnread((payload as ClientEvents[typeof event]).unreadTotal);
     });
     if (process.platform !== 'darwin') {
       tray = new Tray(trayIcon(false));

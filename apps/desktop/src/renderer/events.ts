@@ -13,9 +13,9 @@ import { useTransfers } from './stores/transfers.js';
  */
 export function connectCoreEvents(): () => void {
   const stops = [
-    parley.on('message', (message) => {
+    parley.on('message', ({ conversation, unreadTotal: _, ...message }) => {
       useMessages.getState().received(message);
-      useConversations.getState().messageArrived(message);
+      useConversations.getState().messageArrived(message, conversation);
       if (message.direction === 'in') {
         useContacts.getState().typingChanged(message.peerUserId, false);
         notifyIncomingMessage(message);

@@ -2,7 +2,7 @@
 import './support/install.js';
 import { screen, waitFor, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { openChat, renderSignedIn, resetApp } from './support/app.js';
+import { emit, openChat, renderSignedIn, resetApp } from './support/app.js';
 import { BOB, CAROL, DAVE, fake, ME } from './support/fake-bridge.js';
 
 beforeEach(() => {
@@ -30,6 +30,38 @@ describe('the sidebar', () => {
     expect(position('Carol Danvers')).toBeLessThan(position('Dave Grohl'));
     expect(within(nav()).getByRole('button', { name: /^Bob Builder/ }).textContent).toContain('Newest from Bob');
     expect(within(nav()).getByRole('heading', { name: 'Contacts' })).toBeTruthy();
+  });
+
+  it('puts a chat in its place from the message event alone, without fetching the list again', async () => {
+    await renderSignedIn();
+    const fetched = fake.callsOf('conversations').length;
+    const incoming = (from: string, text: string) => ({
+      id: crypto.randomUUID(),
+      peerUserId: from,
+      senderUserId: from,
+      direction: 'in' as const,
+      text,
+      attachment: null,
+      attachmentReady: false,
+      call: null,
+      status: 'delivered' as const,
+      sentAt: new Date().toISOString(),
+      serverTimestamp: new Date().toISOString(),
+      readAt: null,
+    });
+    const names = ['Bob Builder', 'Carol Danvers', 'Dave Grohl'];
+    const chats = () => within(nav()).getAllByRole('button', { name: new RegExp(`^(${names.join('|')})`) });
+    emit('message', incoming(CAROL.id, 'Carol again'));
+    await waitFor(() => expect(chats()[0]?.textContent).toContain('Carol again'));
+    // A first message from someone: a new chat, at the top.
+    emit('message', incoming(DAVE.id, 'Hello from Dave'));
+    await waitFor(() => expect(chats()[0]?.textContent).toContain('Hello from Dave'));
+    expect(chats().map((b) => names.find((name) => b.textContent?.includes(name)))).toEqual([
+      'Dave Grohl',
+      'Carol Danvers',
+      'Bob Builder',
+    ]);
+    expect(fake.callsOf('conversations')).toHaveLength(fetched);
   });
 
   it('filters chats as you type and finds people in the directory, page by page, to add', async () => {

@@ -1,5 +1,8 @@
 import type { Direction, KeyPairType, StorageType } from '@privacyresearch/libsignal-protocol-typescript';
-import type { Db } from '../store/database.js';
+import type { KvRepository } from '../store/kv.js';
+import type { Transaction } from '../store/local-store.js';
+import type { PinsRepository } from '../store/pins.js';
+import type { SignalKeysRepository, StoredKeyPair } from '../store/signal-keys.js';
 
 export const toArrayBuffer = (b: Uint8Array): ArrayBuffer =>
   b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
@@ -9,8 +12,23 @@ export const toBuffer = (a: ArrayBuffer | Uint8Array): Buffer =>
 /** libsignal addresses are `<name>.<number>`; ours are `<device uuid>.1`. */
 export const deviceOfAddress = (address: string) => address.slice(0, address.lastIndexOf('.'));
 
+const toKeyPair = (pair: StoredKeyPair | undefined): KeyPairType | undefined =>
+  pair && { pubKey: toArrayBuffer(pair.publicKey), privKey: toArrayBuffer(pair.privateKey) };
+const toStored = (pair: KeyPairType): StoredKeyPair => ({
+  publicKey: toBuffer(pair.pubKey),
+  privateKey: toBuffer(pair.privKey),
+});
+
 const DELETED = Symbol('deleted');
 type Pending = Map<string, { value: unknown; apply: () => void }>;
+
+/** The repositories the protocol store reads and writes. */
+export interface ProtocolRepositories {
+  kv: KvRepository;
+  signalKeys: SignalKeysRepository;
+  pins: PinsRepository;
+  transaction: Transaction;
+}
 
 /**
  * libsignal's protocol store on the encrypted local database. Between `begin()` and `commit()`
@@ -22,7 +40,7 @@ type Pending = Map<string, { value: unknown; apply: () => void }>;
 export class ProtocolStore implements StorageType {
   private pending: Pending | null = null;
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly store: ProtocolRepositories) {}
 
   begin(): void {
     this.pending = new Map();
@@ -32,10 +50,10 @@ export class ProtocolStore implements StorageType {
   commit(alsoInTransaction: () => void = () => {}): void {
     const pending = this.pending;
     this.pending = null;
-    this.db.transaction(() => {
+    this.store.transaction(() => {
       for (const { apply } of pending?.values() ?? []) apply();
       alsoInTransaction();
-    })();
+    });
   }
 
   rollback(): void {
@@ -44,27 +62,23 @@ export class ProtocolStore implements StorageType {
 
   // Our identity and registration id (kept in kv by SignalService).
   getIdentityKeyPair = async (): Promise<KeyPairType | undefined> => {
-    const row = this.db.prepare("SELECT value FROM kv WHERE key = 'identityKeyPair'").get() as
-      | { value: string }
-      | undefined;
-    if (!row) return undefined;
-    const { pub, priv } = JSON.parse(row.value) as { pub: string; priv: string };
-    return { pubKey: toArrayBuffer(Buffer.from(pub, 'base64')), privKey: toArrayBuffer(Buffer.from(priv, 'base64')) };
+    const own = this.store.kv.identityKeyPair();
+    return (
+      own && {
+        pubKey: toArrayBuffer(Buffer.from(own.pub, 'base64')),
+        privKey: toArrayBuffer(Buffer.from(own.priv, 'base64')),
+      }
+    );
   };
 
-  getLocalRegistrationId = async (): Promise<number | undefined> => {
-    const row = this.db.prepare("SELECT value FROM kv WHERE key = 'registrationId'").get() as
-      | { value: string }
-      | undefined;
-    return row ? Number(row.value) : undefined;
-  };
+  getLocalRegistrationId = async (): Promise<number | undefined> => this.store.kv.registrationId();
 
   /**
    * Trusted when the device is new to us or shows its pinned key, whichever the direction. Not
    * every libsignal path awaits this, so `SignalService` checks first; this is the second line.
    */
   isTrustedIdentity = async (deviceId: string, identityKey: ArrayBuffer, _direction: Direction): Promise<boolean> => {
-    const known = this.identityOf(deviceId);
+    const known = this.store.pins.pin(deviceId)?.identityKey;
     return !known || known.equals(toBuffer(identityKey));
   };
 
@@ -74,75 +88,47 @@ export class ProtocolStore implements StorageType {
    * encrypts, so it must not throw either.) True when the key differs from the pin.
    */
   saveIdentity = async (address: string, identityKey: ArrayBuffer): Promise<boolean> => {
-    const known = this.identityOf(deviceOfAddress(address));
+    const known = this.store.pins.pin(deviceOfAddress(address))?.identityKey;
     return known !== undefined && !known.equals(toBuffer(identityKey));
   };
 
-  private identityOf(deviceId: string): Buffer | undefined {
-    const row = this.db.prepare('SELECT identity_key FROM peer_devices WHERE device_id = ?').get(deviceId) as
-      | { identity_key: Buffer }
-      | undefined;
-    return row?.identity_key;
-  }
-
   loadPreKey = async (keyId: string | number): Promise<KeyPairType | undefined> => {
-    const buffered = this.read(`prekey:${keyId}`);
-    if (buffered === DELETED) return undefined;
-    const row = this.db
-      .prepare('SELECT public_key, private_key FROM signal_prekeys WHERE key_id = ?')
-      .get(Number(keyId)) as { public_key: Buffer; private_key: Buffer } | undefined;
-    return row && { pubKey: toArrayBuffer(row.public_key), privKey: toArrayBuffer(row.private_key) };
+    if (this.read(`prekey:${keyId}`) === DELETED) return undefined;
+    return toKeyPair(this.store.signalKeys.preKey(Number(keyId)));
   };
 
   storePreKey = async (keyId: string | number, pair: KeyPairType): Promise<void> => {
-    this.db
-      .prepare('INSERT OR REPLACE INTO signal_prekeys (key_id, public_key, private_key) VALUES (?, ?, ?)')
-      .run(Number(keyId), toBuffer(pair.pubKey), toBuffer(pair.privKey));
+    this.store.signalKeys.putPreKey(Number(keyId), toStored(pair));
   };
 
   removePreKey = async (keyId: string | number): Promise<void> => {
-    this.write(`prekey:${keyId}`, DELETED, () =>
-      this.db.prepare('DELETE FROM signal_prekeys WHERE key_id = ?').run(Number(keyId)),
-    );
+    this.write(`prekey:${keyId}`, DELETED, () => this.store.signalKeys.removePreKey(Number(keyId)));
   };
 
   loadSession = async (address: string): Promise<string | undefined> => {
     const buffered = this.read(`session:${address}`);
     if (buffered !== undefined) return buffered === DELETED ? undefined : (buffered as string);
-    const row = this.db.prepare('SELECT record FROM signal_sessions WHERE address = ?').get(address) as
-      | { record: string }
-      | undefined;
-    return row?.record;
+    return this.store.signalKeys.session(address);
   };
 
   storeSession = async (address: string, record: string): Promise<void> => {
-    this.write(`session:${address}`, record, () =>
-      this.db.prepare('INSERT OR REPLACE INTO signal_sessions (address, record) VALUES (?, ?)').run(address, record),
-    );
+    this.write(`session:${address}`, record, () => this.store.signalKeys.putSession(address, record));
   };
 
   removeSession(address: string): void {
-    this.db.prepare('DELETE FROM signal_sessions WHERE address = ?').run(address);
+    this.store.signalKeys.removeSession(address);
   }
 
-  loadSignedPreKey = async (keyId: string | number): Promise<KeyPairType | undefined> => {
-    const row = this.db
-      .prepare('SELECT public_key, private_key FROM signal_signed_prekeys WHERE key_id = ?')
-      .get(Number(keyId)) as { public_key: Buffer; private_key: Buffer } | undefined;
-    return row && { pubKey: toArrayBuffer(row.public_key), privKey: toArrayBuffer(row.private_key) };
-  };
+  loadSignedPreKey = async (keyId: string | number): Promise<KeyPairType | undefined> =>
+    toKeyPair(this.store.signalKeys.signedPreKey(Number(keyId)));
 
   storeSignedPreKey = async (keyId: string | number, pair: KeyPairType): Promise<void> => {
     // The signature is stored by SignalService, which created it.
-    this.db
-      .prepare(
-        'INSERT OR IGNORE INTO signal_signed_prekeys (key_id, public_key, private_key, signature, created_at) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(Number(keyId), toBuffer(pair.pubKey), toBuffer(pair.privKey), Buffer.alloc(0), Date.now());
+    this.store.signalKeys.keepSignedPreKey(Number(keyId), toStored(pair));
   };
 
   removeSignedPreKey = async (keyId: string | number): Promise<void> => {
-    this.db.prepare('DELETE FROM signal_signed_prekeys WHERE key_id = ?').run(Number(keyId));
+    this.store.signalKeys.removeSignedPreKey(Number(keyId));
   };
 
   private read(key: string): unknown {

@@ -17,16 +17,13 @@ import {
   SignalProtocolAddress,
 } from '@privacyresearch/libsignal-protocol-typescript';
 import { CoreError } from '../errors.js';
-import type { Db } from '../store/database.js';
+import type { Pin } from '../store/pins.js';
 import { Mutex } from './mutex.js';
-import { ProtocolStore, toArrayBuffer, toBuffer } from './protocol-store.js';
+import { type ProtocolRepositories, ProtocolStore, toArrayBuffer, toBuffer } from './protocol-store.js';
 
 const b64 = (b: ArrayBuffer | Uint8Array) => toBuffer(b).toString('base64');
 const fromB64 = (s: string) => toArrayBuffer(Buffer.from(s, 'base64'));
 const address = (deviceId: string) => new SignalProtocolAddress(deviceId, 1);
-
-/** A key change waiting for the user's decision (SQL over identity_changes). */
-const PENDING = "kind = 'key_changed' AND accepted = 0 AND rejected = 0";
 
 const untrusted = (userId: string) =>
   new CoreError('IDENTITY_UNTRUSTED', 'A safety number has changed; review it before sending', { userId });
@@ -50,14 +47,6 @@ export function newRegistrationId(): number {
   return randomInt(1, REGISTRATION_ID_MAX + 1);
 }
 
-/** A device's pinned identity key (`peer_devices`). */
-interface Pin {
-  user_id: string;
-  identity_key: Buffer;
-  /** Set when the server stopped listing the device: the pin stays, its session goes. */
-  removed_at: string | null;
-}
-
 /**
  * The one interface of ours over libsignal: device keys, sessions, encrypt for a device,
  * decrypt from a device, and identity tracking. Every protocol operation runs under one mutex.
@@ -73,25 +62,22 @@ export class SignalService {
   private readonly lock = new Mutex();
 
   constructor(
-    private readonly db: Db,
+    private readonly repos: ProtocolRepositories,
     private readonly onIdentityChange: (change: IdentityChange) => void,
   ) {
-    this.store = new ProtocolStore(db);
+    this.store = new ProtocolStore(repos);
   }
 
   /** New device: identity, registration id, signed prekey and a first batch of one-time prekeys. */
   async createDeviceKeys(): Promise<UploadKeysRequest> {
     const identity = await KeyHelper.generateIdentityKeyPair();
     const registrationId = newRegistrationId();
-    this.db.transaction(() => {
+    this.repos.transaction(() => {
       // A store kept from an earlier device of this account (signed out by the server): its own
       // keys and sessions belong to that device; what it learned of others (pins) stays.
-      this.db.exec(`DELETE FROM signal_prekeys; DELETE FROM signal_signed_prekeys; DELETE FROM signal_sessions;
-        DELETE FROM kv WHERE key = 'nextPreKeyId'`);
-      const put = this.db.prepare('INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)');
-      put.run('identityKeyPair', JSON.stringify({ pub: b64(identity.pubKey), priv: b64(identity.privKey) }));
-      put.run('registrationId', String(registrationId));
-    })();
+      this.repos.signalKeys.clear();
+      this.repos.kv.resetIdentity({ pub: b64(identity.pubKey), priv: b64(identity.privKey) }, registrationId);
+    });
     return {
       registrationId,
       identityKey: b64(identity.pubKey),
@@ -101,10 +87,7 @@ export class SignalService {
   }
 
   async newPreKeys(count: number): Promise<PreKey[]> {
-    const row = this.db.prepare("SELECT value FROM kv WHERE key = 'nextPreKeyId'").get() as
-      | { value: string }
-      | undefined;
-    const first = row ? Number(row.value) : 1;
+    const first = this.repos.kv.nextPreKeyId();
     const keys: PreKey[] = [];
     for (let i = 0; i < count; i++) {
       const keyId = ((first + i - 1) % 0xfffffe) + 1;
@@ -112,37 +95,27 @@ export class SignalService {
       await this.store.storePreKey(keyId, pk.keyPair);
       keys.push({ keyId, publicKey: b64(pk.keyPair.pubKey) });
     }
-    this.db.prepare("INSERT OR REPLACE INTO kv (key, value) VALUES ('nextPreKeyId', ?)").run(String(first + count));
+    this.repos.kv.setNextPreKeyId(first + count);
     return keys;
   }
 
   async newSignedPreKey(): Promise<SignedPreKey> {
     const identity = await this.store.getIdentityKeyPair();
     if (!identity) throw new Error('no identity key yet');
-    const last = this.db.prepare('SELECT max(key_id) AS id FROM signal_signed_prekeys').get() as { id: number | null };
-    const keyId = (last.id ?? 0) + 1;
+    const keyId = (this.repos.signalKeys.lastSignedPreKey().id ?? 0) + 1;
     const signed = await KeyHelper.generateSignedPreKey(identity, keyId);
-    this.db
-      .prepare(
-        'INSERT INTO signal_signed_prekeys (key_id, public_key, private_key, signature, created_at) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(
-        keyId,
-        toBuffer(signed.keyPair.pubKey),
-        toBuffer(signed.keyPair.privKey),
-        toBuffer(signed.signature),
-        Date.now(),
-      );
-    // Keep the previous one for messages already on their way; drop older ones.
-    this.db.prepare('DELETE FROM signal_signed_prekeys WHERE key_id < ?').run(keyId - 1);
+    // The previous one stays for messages already on their way; older ones go.
+    this.repos.signalKeys.addSignedPreKey(
+      keyId,
+      { publicKey: toBuffer(signed.keyPair.pubKey), privateKey: toBuffer(signed.keyPair.privKey) },
+      toBuffer(signed.signature),
+    );
     return { keyId, publicKey: b64(signed.keyPair.pubKey), signature: b64(signed.signature) };
   }
 
   signedPreKeyAge(): number {
-    const row = this.db.prepare('SELECT max(created_at) AS at FROM signal_signed_prekeys').get() as {
-      at: number | null;
-    };
-    return row.at === null ? Number.POSITIVE_INFINITY : Date.now() - row.at;
+    const { at } = this.repos.signalKeys.lastSignedPreKey();
+    return at === null ? Number.POSITIVE_INFINITY : Date.now() - at;
   }
 
   hasSession(deviceId: string): Promise<boolean> {
@@ -151,11 +124,12 @@ export class SignalService {
 
   /** Devices of a user we have met and the server still lists (with sessions or not). */
   knownDevices(userId: string): string[] {
-    return (
-      this.db.prepare('SELECT device_id FROM peer_devices WHERE user_id = ? AND removed_at IS NULL').all(userId) as {
-        device_id: string;
-      }[]
-    ).map((r) => r.device_id);
+    return this.repos.pins.listedDevices(userId);
+  }
+
+  /** The registration id a device last showed (0 when unknown), for the envelopes to it. */
+  registrationId(deviceId: string): number {
+    return this.repos.pins.registrationId(deviceId);
   }
 
   /**
@@ -166,7 +140,7 @@ export class SignalService {
     return this.lock.run(async () => {
       const key = Buffer.from(bundle.identityKey, 'base64');
       const pin = this.pinOf(userId, bundle.deviceId);
-      if (pin && !pin.identity_key.equals(key)) {
+      if (pin && !pin.identityKey.equals(key)) {
         this.keyChanged(userId, bundle.deviceId, key, false);
         throw untrusted(userId);
       }
@@ -233,7 +207,7 @@ export class SignalService {
       if (ciphertext.type === 'prekey') {
         const proto = PreKeyWhisperMessage.decode(bytes.subarray(1));
         shown = { key: Buffer.from(proto.identityKey), registrationId: proto.registrationId };
-        if (pin && !pin.identity_key.equals(shown.key)) {
+        if (pin && !pin.identityKey.equals(shown.key)) {
           this.keyChanged(senderUserId, senderDeviceId, shown.key, true);
           throw new CoreError('IDENTITY_UNTRUSTED', 'Refused: the message shows another key than the one pinned', {
             userId: senderUserId,
@@ -267,50 +241,34 @@ export class SignalService {
   /** Forgets a device's session (revoked, or no longer listed by the server); its pin stays. */
   forgetDevice(deviceId: string): void {
     this.store.removeSession(address(deviceId).toString());
-    this.db
-      .prepare('UPDATE peer_devices SET removed_at = ? WHERE device_id = ? AND removed_at IS NULL')
-      .run(new Date().toISOString(), deviceId);
+    this.repos.pins.unlist(deviceId, new Date().toISOString());
   }
 
   /** A key change of a user waits for the user's decision. */
   hasUnacceptedChange(userId: string): boolean {
-    return !!this.db.prepare(`SELECT 1 FROM identity_changes WHERE user_id = ? AND ${PENDING}`).get(userId);
+    return this.repos.pins.hasPendingChange(userId);
   }
 
   /** Key changes waiting for the user's decision, mine included. */
   pendingChanges(): IdentityChange[] {
-    return (
-      this.db
-        .prepare(`SELECT user_id, device_id, at, refused_messages FROM identity_changes WHERE ${PENDING} ORDER BY id`)
-        .all() as { user_id: string; device_id: string; at: string; refused_messages: number }[]
-    ).map((r) => ({
-      userId: r.user_id,
-      deviceId: r.device_id,
-      kind: 'key_changed',
-      at: r.at,
-      refusedMessages: r.refused_messages,
-    }));
+    return this.repos.pins.pendingChanges();
   }
 
   /** The user has compared safety numbers: trust the new keys, rebuild sessions with them. */
   acceptChanges(userId: string): void {
-    const changes = this.db
-      .prepare(`SELECT device_id, new_identity_key FROM identity_changes WHERE user_id = ? AND ${PENDING} ORDER BY id`)
-      .all(userId) as { device_id: string; new_identity_key: Buffer }[];
-    this.db.transaction(() => {
-      for (const change of changes) {
-        this.db
-          .prepare('UPDATE peer_devices SET identity_key = ? WHERE device_id = ?')
-          .run(change.new_identity_key, change.device_id);
-        this.store.removeSession(address(change.device_id).toString());
+    const { pins } = this.repos;
+    this.repos.transaction(() => {
+      for (const change of pins.pendingKeys(userId)) {
+        pins.replaceKey(change.deviceId, change.newIdentityKey);
+        this.store.removeSession(address(change.deviceId).toString());
       }
-      this.db.prepare(`UPDATE identity_changes SET accepted = 1 WHERE user_id = ? AND ${PENDING}`).run(userId);
-    })();
+      pins.markAccepted(userId);
+    });
   }
 
   /** The user keeps the pinned keys: the changed ones stay refused, without asking again. */
   rejectChanges(userId: string): void {
-    this.db.prepare(`UPDATE identity_changes SET rejected = 1 WHERE user_id = ? AND ${PENDING}`).run(userId);
+    this.repos.pins.markRejected(userId);
   }
 
   /**
@@ -319,16 +277,7 @@ export class SignalService {
    */
   async safetyNumber(myUserId: string, peerUserId: string, withPendingKeys = false): Promise<string> {
     const own = await this.store.getIdentityKeyPair();
-    const key = withPendingKeys
-      ? `coalesce((SELECT new_identity_key FROM identity_changes c WHERE c.device_id = d.device_id AND ${PENDING}
-           ORDER BY c.id DESC LIMIT 1), d.identity_key)`
-      : 'd.identity_key';
-    const keysOf = (userId: string) =>
-      (
-        this.db
-          .prepare(`SELECT ${key} AS identity_key FROM peer_devices d WHERE user_id = ? AND removed_at IS NULL`)
-          .all(userId) as { identity_key: Buffer }[]
-      ).map((r) => r.identity_key);
+    const keysOf = (userId: string) => this.repos.pins.listedKeys(userId, withPendingKeys);
     const combined = (keys: Buffer[]) => toArrayBuffer(Buffer.concat([...keys].sort(Buffer.compare)));
     const mine = combined([...keysOf(myUserId), toBuffer(own?.pubKey ?? new ArrayBuffer(0))]);
     const theirs = combined(keysOf(peerUserId));
@@ -338,10 +287,8 @@ export class SignalService {
 
   /** The pin of a device, checked to belong to the user the server says sent it. */
   private pinOf(userId: string, deviceId: string): Pin | undefined {
-    const pin = this.db
-      .prepare('SELECT user_id, identity_key, removed_at FROM peer_devices WHERE device_id = ?')
-      .get(deviceId) as Pin | undefined;
-    if (pin && pin.user_id !== userId) throw new Error('a device id shown by two users');
+    const pin = this.repos.pins.pin(deviceId);
+    if (pin && pin.userId !== userId) throw new Error('a device id shown by two users');
     return pin;
   }
 
@@ -357,23 +304,16 @@ export class SignalService {
     registrationId: number,
     known: Pin | undefined,
   ): IdentityChange | null {
+    const { pins } = this.repos;
     if (known) {
-      this.db
-        .prepare('UPDATE peer_devices SET removed_at = NULL, registration_id = ? WHERE device_id = ?')
-        .run(registrationId, deviceId);
+      pins.relist(deviceId, registrationId);
       return null;
     }
     const hadDevices = this.knownDevices(userId).length > 0;
     const at = new Date().toISOString();
-    this.db
-      .prepare(
-        'INSERT INTO peer_devices (device_id, user_id, identity_key, registration_id, first_seen_at) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(deviceId, userId, identityKey, registrationId, at);
+    pins.add(userId, deviceId, identityKey, registrationId, at);
     if (!hadDevices) return null;
-    this.db
-      .prepare("INSERT INTO identity_changes (user_id, device_id, kind, at) VALUES (?, ?, 'device_added', ?)")
-      .run(userId, deviceId, at);
+    pins.recordDeviceAdded(userId, deviceId, at);
     return { userId, deviceId, kind: 'device_added', at, refusedMessages: 0 };
   }
 
@@ -382,24 +322,15 @@ export class SignalService {
    * counting the messages refused from it, and surfaced unless the user already rejected that key.
    */
   private keyChanged(userId: string, deviceId: string, newKey: Buffer, refusedMessage: boolean): void {
-    const recorded = this.db
-      .prepare(
-        "SELECT id, at, rejected, refused_messages FROM identity_changes WHERE device_id = ? AND new_identity_key = ? AND kind = 'key_changed' AND accepted = 0",
-      )
-      .get(deviceId, newKey) as { id: number; at: string; rejected: number; refused_messages: number } | undefined;
-    const refusedMessages = (recorded?.refused_messages ?? 0) + (refusedMessage ? 1 : 0);
+    const { pins } = this.repos;
+    const recorded = pins.keyChange(deviceId, newKey);
+    const refusedMessages = (recorded?.refusedMessages ?? 0) + (refusedMessage ? 1 : 0);
     const at = recorded?.at ?? new Date().toISOString();
     if (recorded) {
-      this.db
-        .prepare('UPDATE identity_changes SET refused_messages = ? WHERE id = ?')
-        .run(refusedMessages, recorded.id);
+      pins.setRefusedMessages(recorded.id, refusedMessages);
       if (recorded.rejected) return;
     } else {
-      this.db
-        .prepare(
-          "INSERT INTO identity_changes (user_id, device_id, kind, new_identity_key, at, refused_messages) VALUES (?, ?, 'key_changed', ?, ?, ?)",
-        )
-        .run(userId, deviceId, newKey, at, refusedMessages);
+      pins.recordKeyChange(userId, deviceId, newKey, at, refusedMessages);
     }
     this.onIdentityChange({ userId, deviceId, kind: 'key_changed', at, refusedMessages });
   }

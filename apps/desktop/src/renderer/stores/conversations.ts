@@ -17,7 +17,8 @@ interface ConversationsState {
   /** Opens a chat (null: none); with a message id, the history scrolls to that message. */
   open(peerUserId: string | null, focusMessageId?: string): void;
   remember(peer: Peer): void;
-  messageArrived(message: LocalMessage): void;
+  /** A message was stored: its conversation, as the core now has it, moves to its place. */
+  messageArrived(message: LocalMessage, conversation: ConversationSummary): void;
   statusChanged(messageId: string, status: MessageStatus): void;
   readChanged(peerUserId: string, unreadCount: number): void;
   reset(): void;
@@ -25,14 +26,12 @@ interface ConversationsState {
 
 const initial = { summaries: [], loaded: false, selected: null, people: {} };
 
-// Refreshes are coalesced: a burst of messages (a queue drained after a night offline) costs one
-// call in flight and at most one more after it, never one per message.
+// Refreshes are coalesced: a burst of calls costs one call in flight and at most one more after
+// it. (Messages carry their conversation: they need none, but from someone not yet known.)
 let refreshing: Promise<void> | null = null;
 let refreshAgain = false;
 /** Bumped by reset(): answers to calls made for a previous account are dropped. */
 let epoch = 0;
-
-const momentOf = (m: LocalMessage) => m.serverTimestamp ?? m.sentAt;
 
 export const useConversations = create<ConversationsState>((set, get) => ({
   ...initial,
@@ -71,22 +70,15 @@ export const useConversations = create<ConversationsState>((set, get) => ({
   remember(peer) {
     set({ people: { ...get().people, [peer.id]: peer } });
   },
-  messageArrived(message) {
-    // Shown at once (moved to the top, counted); the core's own figures follow in the refresh.
-    const summaries = get().summaries;
-    const at = summaries.findIndex((c) => c.peer.id === message.peerUserId);
-    const current = summaries[at];
-    if (current && current.lastMessage?.id !== message.id) {
-      const unseen = message.direction === 'in' && message.readAt === null;
-      const updated: ConversationSummary = {
-        ...current,
-        lastMessage: message,
-        updatedAt: momentOf(message),
-        unreadCount: current.unreadCount + (unseen ? 1 : 0),
-      };
-      set({ summaries: [updated, ...summaries.slice(0, at), ...summaries.slice(at + 1)] });
-    }
-    void get().refresh();
+  messageArrived(message, conversation) {
+    // In its place by time, most recent first (ISO times of one format sort as strings).
+    const others = get().summaries.filter((c) => c.peer.id !== message.peerUserId);
+    const at = others.findIndex((c) => c.updatedAt <= conversation.updatedAt);
+    const position = at === -1 ? others.length : at;
+    set({ summaries: [...others.slice(0, position), conversation, ...others.slice(position)] });
+    // Someone the core has not met yet (it is asking the server who they are); or a list in
+    // flight that may have been read before this message: fetch it (again).
+    if (!conversation.peer.username || refreshing) void get().refresh();
   },
   statusChanged(messageId, status) {
     set({

@@ -37,6 +37,12 @@ export function clientError(code: ClientError['code'], details?: unknown): Clien
 }
 
 type Listener = (payload: unknown) => void;
+/** What a test hands `emit`: a `message` as stored and a `read` without the totals; the fake adds the rest, as the core does. */
+type Emitted<E extends keyof ClientEvents> = E extends 'message'
+  ? LocalMessage
+  : E extends 'read'
+    ? Omit<ClientEvents['read'], 'unreadTotal'>
+    : ClientEvents[E];
 type Overrides = { [K in keyof ClientApi]?: ClientApi[K] };
 
 /**
@@ -75,8 +81,26 @@ export class FakeBridge implements ClientBridge {
     return this.calls.filter((c) => c.method === method).map((c) => c.args);
   }
 
-  emit<E extends keyof ClientEvents>(event: E, payload: ClientEvents[E]): void {
-    for (const listener of this.listeners.get(event) ?? []) listener(payload);
+  emit<E extends keyof ClientEvents>(event: E, payload: Emitted<E>): void {
+    const complete = this.complete(event, payload);
+    for (const listener of this.listeners.get(event) ?? []) listener(complete);
+  }
+
+  /** A message is stored before the core tells of it, and comes with its conversation and the unread total. */
+  private complete(event: keyof ClientEvents, payload: unknown): unknown {
+    if (event === 'message') {
+      const message = payload as LocalMessage;
+      const thread = this.threads.get(message.peerUserId) ?? [];
+      if (!thread.some((m) => m.id === message.id)) thread.push(message);
+      this.threads.set(message.peerUserId, thread);
+      const conversation = this.summaries().find((c) => c.peer.id === message.peerUserId);
+      return { ...message, conversation, unreadTotal: this.unreadTotal() };
+    }
+    return event === 'read' ? { ...(payload as object), unreadTotal: this.unreadTotal() } : payload;
+  }
+
+  private unreadTotal(): number {
+    return this.summaries().reduce((sum, c) => sum + c.unreadCount, 0);
   }
 
   on<E extends keyof ClientEvents>(event: E, listener: (payload: ClientEvents[E]) => void): () => void {
@@ -264,25 +288,26 @@ export class FakeBridge implements ClientBridge {
     });
   }
   conversations() {
-    return this.call('conversations', [], (): ConversationSummary[] =>
-      [...this.threads.entries()]
-        .filter(([, messages]) => messages.length > 0)
-        .map(([peerId, messages]) => {
-          const peer = this.directory.find((u) => u.id === peerId) ?? {
-            id: peerId,
-            username: 'someone',
-            displayName: 'Someone',
-          };
-          const last = messages.at(-1) ?? null;
-          return {
-            peer,
-            lastMessage: last,
-            unreadCount: messages.filter((m) => m.direction === 'in' && m.readAt === null).length,
-            updatedAt: last?.serverTimestamp ?? last?.sentAt ?? at(0),
-          };
-        })
-        .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)),
-    );
+    return this.call('conversations', [], () => this.summaries());
+  }
+  private summaries(): ConversationSummary[] {
+    return [...this.threads.entries()]
+      .filter(([, messages]) => messages.length > 0)
+      .map(([peerId, messages]) => {
+        const peer = this.directory.find((u) => u.id === peerId) ?? {
+          id: peerId,
+          username: 'someone',
+          displayName: 'Someone',
+        };
+        const last = messages.at(-1) ?? null;
+        return {
+          peer,
+          lastMessage: last,
+          unreadCount: messages.filter((m) => m.direction === 'in' && m.readAt === null).length,
+          updatedAt: last?.serverTimestamp ?? last?.sentAt ?? at(0),
+        };
+      })
+      .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
   }
   history(peerUserId: string, before?: string, limit?: number) {
     return this.call('history', [peerUserId, before, limit], (): HistoryPage => {

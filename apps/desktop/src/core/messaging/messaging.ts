@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   type DeviceRef,
   type Envelope,
@@ -7,12 +6,12 @@ import {
   type OutgoingEnvelope,
   type SendMessageRequest,
   type SendMessageResponse,
-  SignalContent,
 } from '@parley/shared';
-import { CoreError } from './errors.js';
-import type { ServerSession } from './net/server-session.js';
-import type { SignalService } from './signal/signal-service.js';
-import type { LocalStore } from './store/local-store.js';
+import { CoreError } from '../errors.js';
+import type { ServerSession } from '../net/server-session.js';
+import type { SignalService } from '../signal/signal-service.js';
+import type { LocalStore } from '../store/local-store.js';
+import type { MessageEvents } from './message-events.js';
 
 /** Attempts to repair a stale device list before a send is retried later. */
 const DEVICE_REPAIRS = 3;
@@ -20,13 +19,6 @@ const DEVICE_REPAIRS = 3;
 export interface Transport {
   /** Sends over the live socket when connected, else over REST. */
   send(request: SendMessageRequest): Promise<SendMessageResponse>;
-}
-
-export interface MessagingEvents {
-  message(message: LocalMessage): void;
-  status(message: LocalMessage): void;
-  read(peerUserId: string): void;
-  unknownUser(userId: string): void;
 }
 
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
@@ -38,10 +30,12 @@ const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value
 export class Messaging {
   constructor(
     private readonly me: { userId: string },
-    private readonly store: LocalStore,
+    private readonly store: Pick<LocalStore, 'messages' | 'users'>,
     private readonly signal: SignalService,
     private readonly session: ServerSession,
-    private readonly events: MessagingEvents,
+    private readonly events: MessageEvents,
+    /** A message from (or to) someone this device has not met: learn who they are. */
+    private readonly unknownUser: (userId: string) => void,
   ) {}
 
   /** Encrypts and sends a stored outgoing message; repairs the device list when the server says it is stale. */
@@ -95,7 +89,7 @@ export class Messaging {
       for (const device of this.signal.knownDevices(userId)) {
         if (!(await this.signal.hasSession(device))) await this.openSessions(userId);
         if (!(await this.signal.hasSession(device))) continue; // no bundle for it any more: the server will say
-        const registrationId = this.registrationIdOf(device);
+        const registrationId = this.signal.registrationId(device);
         envelopes.push({ deviceId: device, registrationId, ...(await this.signal.encrypt(device, plaintext)) });
       }
     }
@@ -121,7 +115,7 @@ export class Messaging {
       this.receipt(envelope);
       return;
     }
-    if (this.store.hasMessage(envelope.messageId) || !envelope.type || !envelope.content) return;
+    if (this.store.messages.has(envelope.messageId) || !envelope.type || !envelope.content) return;
     const fromMe = envelope.senderUserId === this.me.userId;
     let stored: LocalMessage | null = null;
     try {
@@ -145,7 +139,7 @@ export class Messaging {
             serverTimestamp: envelope.serverTimestamp,
             readAt: null,
           };
-          return this.store.insertMessage(message, Date.parse(envelope.serverTimestamp)) ? message : null;
+          return this.store.messages.insert(message, Date.parse(envelope.serverTimestamp)) ? message : null;
         },
       );
     } catch (error) {
@@ -156,53 +150,24 @@ export class Messaging {
       return;
     }
     if (stored) {
-      if (!this.knowsUser(stored.peerUserId)) this.events.unknownUser(stored.peerUserId);
+      if (!this.store.users.has(stored.peerUserId)) this.unknownUser(stored.peerUserId);
       this.events.message(stored);
     }
-  }
-
-  /** Decrypts an ephemeral signal; null when it cannot be read. */
-  async openSignal(
-    fromUserId: string,
-    fromDeviceId: string,
-    type: Envelope['type'],
-    content: string,
-  ): Promise<unknown | null> {
-    if (!type) return null;
-    try {
-      return await this.signal.decrypt(fromUserId, fromDeviceId, { type, content }, (plaintext) => {
-        return SignalContent.parse(JSON.parse(new TextDecoder().decode(plaintext))).payload;
-      });
-    } catch {
-      return null;
-    }
-  }
-
-  newMessageId(): string {
-    return randomUUID();
   }
 
   private receipt(envelope: Envelope): void {
     if (envelope.kind === 'read' && envelope.senderUserId === this.me.userId) {
       // I read this message on another device.
-      const message = this.store.message(envelope.messageId);
-      if (message?.direction === 'in' && this.store.markRead(message.peerUserId, [message.id]).length > 0) {
+      const message = this.store.messages.get(envelope.messageId);
+      if (message?.direction === 'in' && this.store.messages.markRead(message.peerUserId, [message.id]).length > 0) {
         this.events.read(message.peerUserId);
       }
       return;
     }
-    const updated = this.store.advanceStatus(envelope.messageId, envelope.kind === 'read' ? 'read' : 'delivered');
+    const updated = this.store.messages.advanceStatus(
+      envelope.messageId,
+      envelope.kind === 'read' ? 'read' : 'delivered',
+    );
     if (updated) this.events.status(updated);
-  }
-
-  private registrationIdOf(deviceId: string): number {
-    const row = this.store.db.prepare('SELECT registration_id FROM peer_devices WHERE device_id = ?').get(deviceId) as
-      | { registration_id: number }
-      | undefined;
-    return row?.registration_id ?? 0;
-  }
-
-  private knowsUser(userId: string): boolean {
-    return !!this.store.db.prepare('SELECT 1 FROM users WHERE id = ?').get(userId);
   }
 }

@@ -1,7 +1,8 @@
 import type { LocalMessage, ReadReceiptsRequest } from '@parley/shared';
-import { CoreError } from './errors.js';
+import { CoreError } from '../errors.js';
+import type { LocalStore } from '../store/local-store.js';
+import type { OutboxJob, UnreadableJob } from '../store/outbox.js';
 import type { Messaging, Transport } from './messaging.js';
-import type { LocalStore, OutboxJob } from './store/local-store.js';
 
 /** Backoff between attempts: 1 s, 2 s, 4 s … capped at 5 minutes, with ±20% jitter. */
 export function backoffMs(attempts: number): number {
@@ -30,11 +31,6 @@ export interface OutboxTransport extends Transport {
   upload(message: LocalMessage, signal: AbortSignal): Promise<void>;
 }
 
-/** A message job's payload: whether its attachment has reached the server. */
-interface MessageJobPayload {
-  uploaded?: boolean;
-}
-
 /**
  * Runs the persistent outbox: every job (a message to send, read receipts to tell) survives
  * restarts and is retried with backoff. Jobs of one conversation go out in order: a job waiting
@@ -50,10 +46,11 @@ export class Outbox {
   private stopped = false;
 
   constructor(
-    private readonly store: LocalStore,
-    private readonly messaging: Messaging,
+    private readonly store: Pick<LocalStore, 'messages' | 'outbox'>,
+    private readonly messaging: Pick<Messaging, 'deliver'>,
     private readonly transport: OutboxTransport,
-    private readonly onStatus: (messageId: string) => void,
+    /** An outgoing message moved on (sent, or failed). */
+    private readonly onStatus: (message: LocalMessage) => void,
   ) {}
 
   /** Runs due jobs now (after a write, or when the connection comes back). */
@@ -89,13 +86,13 @@ export class Outbox {
       upload.abort(); // the upload's failure fails the message
       return;
     }
-    const job = this.store.jobOf(messageId);
+    const job = this.store.outbox.ofMessage(messageId);
     if (job) this.fail(job);
   }
 
   private schedule(): void {
     if (this.timer) clearTimeout(this.timer);
-    const next = this.store.nextJobAt();
+    const next = this.store.outbox.nextAt();
     if (next === null || this.stopped) return;
     this.timer = setTimeout(() => this.kick(), Math.max(0, next - Date.now()));
     this.timer.unref?.();
@@ -103,18 +100,23 @@ export class Outbox {
 
   private async run(): Promise<void> {
     const heldBack = new Set<string>();
-    for (const job of this.store.dueJobs(Date.now())) {
+    for (const job of this.store.outbox.due(Date.now())) {
       if (this.stopped) return;
       if (heldBack.has(job.peerUserId)) continue;
-      const message = job.kind === 'message' && job.messageId ? this.store.message(job.messageId) : undefined;
-      if (message?.attachment && !(JSON.parse(job.payload) as MessageJobPayload).uploaded) {
+      if (job.kind === 'unreadable') {
+        console.warn(`parley: gave up outbox job ${job.id}, which cannot be read: ${job.error}`);
+        this.fail(job);
+        continue;
+      }
+      const message = job.kind === 'message' && job.messageId ? this.store.messages.get(job.messageId) : undefined;
+      if (job.kind === 'message' && message?.attachment && !job.payload.uploaded) {
         heldBack.add(job.peerUserId);
         this.startUpload(job, message);
         continue;
       }
       try {
         await this.execute(job);
-        this.store.completeJob(job.id);
+        this.store.outbox.complete(job.id);
       } catch (error) {
         if (this.failed(job, error)) heldBack.add(job.peerUserId);
       }
@@ -125,12 +127,12 @@ export class Outbox {
   private failed(job: OutboxJob, error: unknown): boolean {
     const code = error instanceof CoreError ? error.code : 'NETWORK';
     if (code === 'IDENTITY_UNTRUSTED') {
-      this.store.retryJob(job.id, job.attempts, Date.now() + HOLD_MS, code);
+      this.store.outbox.retry(job.id, job.attempts, Date.now() + HOLD_MS, code);
       return true;
     }
     if (RETRYABLE.has(code)) {
       const reason = `${code}: ${(error as Error).message}`;
-      this.store.retryJob(job.id, job.attempts + 1, Date.now() + backoffMs(job.attempts), reason);
+      this.store.outbox.retry(job.id, job.attempts + 1, Date.now() + backoffMs(job.attempts), reason);
       return true;
     }
     this.fail(job);
@@ -138,22 +140,23 @@ export class Outbox {
   }
 
   /** Gives up on a job: its message shows as failed (the user can send it again). */
-  private fail(job: OutboxJob): void {
-    this.store.completeJob(job.id);
-    if (job.messageId && this.store.advanceStatus(job.messageId, 'failed')) this.onStatus(job.messageId);
+  private fail(job: OutboxJob | UnreadableJob): void {
+    this.store.outbox.complete(job.id);
+    const failed = job.messageId ? this.store.messages.advanceStatus(job.messageId, 'failed') : undefined;
+    if (failed) this.onStatus(failed);
   }
 
   private startUpload(job: OutboxJob, message: LocalMessage): void {
     // Not due while its upload runs (else the queue would spin on it); the next start, or the
     // upload's end, makes it due again.
-    this.store.scheduleJob(job.id, Date.now() + HOLD_MS);
+    this.store.outbox.schedule(job.id, Date.now() + HOLD_MS);
     if (this.uploads.has(message.id)) return;
     const abort = new AbortController();
     this.uploads.set(message.id, abort);
     this.transport
       .upload(message, abort.signal)
       .then(
-        () => this.store.scheduleJob(job.id, Date.now(), { uploaded: true } satisfies MessageJobPayload),
+        () => this.store.outbox.scheduleMessage(job.id, Date.now(), { uploaded: true }),
         (error: unknown) => {
           if (this.stopped) return;
           if (abort.signal.aborted) this.fail(job);
@@ -168,12 +171,13 @@ export class Outbox {
 
   private async execute(job: OutboxJob): Promise<void> {
     if (job.kind === 'read') {
-      await this.transport.sendReadReceipts(JSON.parse(job.payload) as ReadReceiptsRequest);
+      await this.transport.sendReadReceipts(job.payload);
       return;
     }
-    const message = job.messageId ? this.store.message(job.messageId) : undefined;
+    const message = job.messageId ? this.store.messages.get(job.messageId) : undefined;
     if (!message) return;
     const ack = await this.messaging.deliver(message, this.transport);
-    if (this.store.advanceStatus(message.id, 'sent', ack.serverTimestamp)) this.onStatus(message.id);
+    const sent = this.store.messages.advanceStatus(message.id, 'sent', ack.serverTimestamp);
+    if (sent) this.onStatus(sent);
   }
 }
