@@ -227,19 +227,24 @@ describe('identity and session', () => {
     });
   });
 
+  /** The user signs in on a laptop and revokes the device `info` from there. */
+  const revokeFromAnotherDevice = async (info: SessionInfo | null) => {
+    const laptop = await openCore(t.server.baseUrl);
+    cores.push(laptop);
+    await laptop.core.login({
+      username: info?.user.username as string,
+      password: 'correct horse battery',
+      deviceName: 'Laptop',
+    });
+    await laptop.core.revokeDevice(info?.deviceId as string);
+  };
+
   it('signs a revoked device out cleanly: its store, profile and keychain entry are gone', {
     timeout: 30_000,
   }, async () => {
     const bob = await registerCore(t.server.baseUrl, 'bob');
     const info = await bob.core.session();
-    const bob2 = await openCore(t.server.baseUrl);
-    cores.push(bob2);
-    await bob2.core.login({
-      username: info?.user.username as string,
-      password: 'correct horse battery',
-      deviceName: 'Laptop',
-    });
-    await bob2.core.revokeDevice(info?.deviceId as string);
+    await revokeFromAnotherDevice(info);
     await eventually(() => bob.events.signedOut.length === 1, 10_000, 'signed out');
     expect(bob.events.signedOut[0]).toEqual({ reason: 'revoked' });
     expect(await readdir(bob.dataDir)).toEqual([]);
@@ -252,14 +257,7 @@ describe('identity and session', () => {
     const bob = await registerCore(t.server.baseUrl, 'bob');
     const info = await bob.core.session();
     await bob.close();
-    const bob2 = await openCore(t.server.baseUrl);
-    cores.push(bob2);
-    await bob2.core.login({
-      username: info?.user.username as string,
-      password: 'correct horse battery',
-      deviceName: 'Laptop',
-    });
-    await bob2.core.revokeDevice(info?.deviceId as string);
+    await revokeFromAnotherDevice(info);
 
     const back = await openCore(t.server.baseUrl, bob.dataDir);
     cores.push(back);

@@ -1,4 +1,6 @@
 // @vitest-environment happy-dom
+// Over 400 lines: every attachment flow a person sees (pick, send, progress, cancel, retry, open, save,
+// voice) shares one fake core here, so they stay in one file.
 import './support/install.js';
 import { ATTACHMENT_APPEND_BYTES, type OutgoingFile } from '@parley/shared';
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';

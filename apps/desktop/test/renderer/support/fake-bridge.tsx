@@ -1,3 +1,4 @@
+// Over 400 lines: it fakes the whole ClientApi (one in-memory method per API method) for the component tests.
 // (.tsx so the Node-side tests project, which includes test/**/*.ts, leaves these DOM helpers alone.)
 import type {
   AttachmentPointer,
