@@ -272,8 +272,8 @@ export class SignalService {
       let result: T | undefined;
       const added: IdentityChange[] = [];
       this.store.commit(() => {
-        for (const pin of pinning) {
-          const change = pin();
+        for (const pinDevice of pinning) {
+          const change = pinDevice();
           if (change) added.push(change);
         }
         result = write();
