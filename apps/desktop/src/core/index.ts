@@ -5,7 +5,8 @@ export { type CoreOptions, ParleyCore } from './core.js';
 export { CoreThread } from './core-thread.js';
 export { CoreError } from './errors.js';
 // Building blocks, exported for the benchmarks and the narrow tests.
-export type { Messaging } from './messaging/messaging.js';
+export { MessageEvents } from './messaging/message-events.js';
+export { Messaging } from './messaging/messaging.js';
 export { backoffMs, Outbox, type OutboxTransport } from './messaging/outbox.js';
 export * from './net/api-client.js';
 export { Connection } from './net/connection.js';

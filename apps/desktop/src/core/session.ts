@@ -104,14 +104,7 @@ export class SignedIn {
         store.outbox.expediteAll();
         outbox.kick();
       },
-      envelopes: async (batch) => {
-        const done: string[] = [];
-        for (const envelope of batch.envelopes) {
-          await messaging.receive(envelope);
-          done.push(envelope.id);
-        }
-        return done;
-      },
+      envelopes: (batch) => messaging.receivePage(batch.envelopes),
       presence: (event) => people.presence(event),
       typing: (event) => this.typing.received(event),
       signal: (event) => void this.calls.received(event),

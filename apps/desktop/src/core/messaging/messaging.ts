@@ -107,60 +107,80 @@ export class Messaging {
   }
 
   /**
-   * Processes one envelope of my queue. Returns when it is safe to ack: the message and the
-   * session state it advanced are stored, or it was a duplicate, or it can never be decrypted.
+   * Processes a page of my queue; returns the ids to ack (all of them) once the page is stored:
+   * the messages and the session state their decryption advanced in one transaction. Each envelope
+   * is decided alone: a duplicate is skipped without decrypting, one that can never be decrypted
+   * (or is refused) is dropped, and the others are kept. Receipts apply in page order, in the same
+   * transaction (one may be about a message of the page). Events go out after the commit.
    */
-  async receive(envelope: Envelope): Promise<void> {
-    if (envelope.kind === 'delivered' || envelope.kind === 'read') {
-      this.receipt(envelope);
-      return;
-    }
-    if (this.store.messages.has(envelope.messageId) || !envelope.type || !envelope.content) return;
-    const fromMe = envelope.senderUserId === this.me.userId;
-    let stored: LocalMessage | null = null;
-    try {
-      stored = await this.signal.decrypt(
-        envelope.senderUserId,
-        envelope.senderDeviceId,
-        { type: envelope.type, content: envelope.content },
-        (plaintext) => {
-          const content = MessageContent.parse(JSON.parse(new TextDecoder().decode(plaintext)));
-          const message: LocalMessage = {
-            id: envelope.messageId,
-            peerUserId: fromMe ? content.to : envelope.senderUserId,
-            senderUserId: envelope.senderUserId,
-            direction: fromMe ? 'out' : 'in',
-            text: content.text,
-            attachment: content.kind === 'attachment' ? content.attachment : null,
-            attachmentReady: false,
-            call: null,
-            status: fromMe ? 'sent' : 'delivered',
-            sentAt: content.sentAt,
-            serverTimestamp: envelope.serverTimestamp,
-            readAt: null,
-          };
-          return this.store.messages.insert(message, Date.parse(envelope.serverTimestamp)) ? message : null;
-        },
-      );
-    } catch (error) {
-      // Undecryptable or malformed: acking is right (it can never succeed); say so in the log.
-      console.warn(
-        `parley: dropped envelope ${envelope.id} from device ${envelope.senderDeviceId}: ${(error as Error).message}`,
-      );
-      return;
-    }
-    if (stored) {
-      if (!this.store.users.has(stored.peerUserId)) this.unknownUser(stored.peerUserId);
-      this.events.message(stored);
-    }
+  async receivePage(envelopes: Envelope[]): Promise<string[]> {
+    const received = new Set<string>();
+    const strangers = new Set<string>();
+    const events: (() => void)[] = [];
+    await this.signal.decryptPage(async (decrypt) => {
+      const writes: (() => void)[] = [];
+      for (const envelope of envelopes) {
+        if (envelope.kind !== 'message') {
+          writes.push(() => this.receipt(envelope, events));
+          continue;
+        }
+        const { messageId, type, content } = envelope;
+        if (!type || !content || received.has(messageId) || this.store.messages.has(messageId)) continue;
+        let message: LocalMessage;
+        try {
+          message = await decrypt(envelope.senderUserId, envelope.senderDeviceId, { type, content }, (plaintext) =>
+            this.opened(envelope, plaintext),
+          );
+        } catch (error) {
+          // Undecryptable, malformed or refused: acking is right (it can never succeed); say so in the log.
+          console.warn(
+            `parley: dropped envelope ${envelope.id} from device ${envelope.senderDeviceId}: ${(error as Error).message}`,
+          );
+          continue;
+        }
+        received.add(messageId);
+        writes.push(() => {
+          if (!this.store.messages.insert(message, Date.parse(envelope.serverTimestamp))) return;
+          if (!this.store.users.has(message.peerUserId)) strangers.add(message.peerUserId);
+          events.push(() => this.events.message(message));
+        });
+      }
+      return () => {
+        for (const write of writes) write();
+      };
+    });
+    for (const userId of strangers) this.unknownUser(userId);
+    for (const emit of events) emit();
+    return envelopes.map((envelope) => envelope.id);
   }
 
-  private receipt(envelope: Envelope): void {
+  /** The message a decrypted envelope holds; throws when its plaintext is not a message. */
+  private opened(envelope: Envelope, plaintext: Uint8Array): LocalMessage {
+    const content = MessageContent.parse(JSON.parse(new TextDecoder().decode(plaintext)));
+    const fromMe = envelope.senderUserId === this.me.userId;
+    return {
+      id: envelope.messageId,
+      peerUserId: fromMe ? content.to : envelope.senderUserId,
+      senderUserId: envelope.senderUserId,
+      direction: fromMe ? 'out' : 'in',
+      text: content.text,
+      attachment: content.kind === 'attachment' ? content.attachment : null,
+      attachmentReady: false,
+      call: null,
+      status: fromMe ? 'sent' : 'delivered',
+      sentAt: content.sentAt,
+      serverTimestamp: envelope.serverTimestamp,
+      readAt: null,
+    };
+  }
+
+  /** Applies a receipt (in the page's transaction); its event joins `events`. */
+  private receipt(envelope: Envelope, events: (() => void)[]): void {
     if (envelope.kind === 'read' && envelope.senderUserId === this.me.userId) {
       // I read this message on another device.
       const message = this.store.messages.get(envelope.messageId);
       if (message?.direction === 'in' && this.store.messages.markRead(message.peerUserId, [message.id]).length > 0) {
-        this.events.read(message.peerUserId);
+        events.push(() => this.events.read(message.peerUserId));
       }
       return;
     }
@@ -168,6 +188,6 @@ export class Messaging {
       envelope.messageId,
       envelope.kind === 'read' ? 'read' : 'delivered',
     );
-    if (updated) this.events.status(updated);
+    if (updated) events.push(() => this.events.status(updated));
   }
 }

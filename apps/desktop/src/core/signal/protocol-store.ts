@@ -30,12 +30,15 @@ export interface ProtocolRepositories {
   transaction: Transaction;
 }
 
+/** What was buffered at some point, to return to (`rollbackTo`) if what follows fails. */
+export type Savepoint = Pending;
+
 /**
  * libsignal's protocol store on the encrypted local database. Between `begin()` and `commit()`
- * writes are held in memory (and read back from there), so a decryption's new session state is
- * written in the same SQLite transaction as the message it produced: a crash can lose neither
- * without the other. Callers serialise protocol work (see `SignalService`), so one buffer exists
- * at a time.
+ * writes are held in memory (and read back from there), so the session state a page of
+ * decryptions advanced is written in the same SQLite transaction as the messages they produced: a
+ * crash can lose neither without the other. Callers serialise protocol work (see `SignalService`),
+ * so one buffer exists at a time.
  */
 export class ProtocolStore implements StorageType {
   private pending: Pending | null = null;
@@ -58,6 +61,15 @@ export class ProtocolStore implements StorageType {
 
   rollback(): void {
     this.pending = null;
+  }
+
+  savepoint(): Savepoint {
+    return new Map(this.pending ?? []);
+  }
+
+  /** Drops what was buffered since `savepoint` (one message of a page that failed). */
+  rollbackTo(savepoint: Savepoint): void {
+    if (this.pending) this.pending = savepoint;
   }
 
   // Our identity and registration id (kept in kv by SignalService).

@@ -38,6 +38,14 @@ export interface Ciphertext {
   content: string;
 }
 
+/** Decrypts one message of a page and opens its plaintext (see `SignalService.decryptPage`). */
+export type PageDecrypt = <T>(
+  senderUserId: string,
+  senderDeviceId: string,
+  ciphertext: Ciphertext,
+  open: (plaintext: Uint8Array) => T,
+) => Promise<T>;
+
 /**
  * A new device's registration id, 1…REGISTRATION_ID_MAX. Not libsignal-typescript's
  * `generateRegistrationId`: it returns 0…16383, so about one new device in 4,000 had its keys
@@ -187,53 +195,90 @@ export class SignalService {
   }
 
   /**
-   * Decrypts, then runs `store(plaintext)` in the same database transaction that saves the new
-   * session state (and, for a device new to us, its pin). Throws (and changes nothing) if the
-   * message cannot be decrypted; a session-opening message showing another key than the one
-   * pinned for its device is refused before libsignal sees it (IDENTITY_UNTRUSTED), and only
-   * recorded as a key change.
+   * Decrypts one message (a page of one) and opens it with `open`. Throws, and changes nothing,
+   * when it cannot be decrypted or opened, or is refused (see `decryptPage`).
    */
   decrypt<T>(
     senderUserId: string,
     senderDeviceId: string,
     ciphertext: Ciphertext,
-    store: (plaintext: Uint8Array) => T,
+    open: (plaintext: Uint8Array) => T,
   ): Promise<T> {
+    return this.decryptPage(async (decrypt) => {
+      const opened = await decrypt(senderUserId, senderDeviceId, ciphertext, open);
+      return () => opened;
+    });
+  }
+
+  /**
+   * Decrypts a page of messages and commits it at once. `work` decrypts each message with
+   * `decrypt` and returns what to write with them; the session state the page advanced, the pins
+   * of devices new to us and those writes are committed in one SQLite transaction. Protocol writes
+   * are buffered across the page, so a message sees the session (and pin) an earlier one of the
+   * page advanced. A message that cannot be decrypted, or whose plaintext `open` rejects, throws
+   * from `decrypt` and leaves nothing of itself in the page. A session-opening message showing
+   * another key than the one pinned for its device is refused before libsignal sees it
+   * (IDENTITY_UNTRUSTED), and only recorded as a key change. Nothing of the page is stored if
+   * `work` or the commit throws.
+   */
+  decryptPage<T>(work: (decrypt: PageDecrypt) => Promise<() => T>): Promise<T> {
     return this.lock.run(async () => {
-      const bytes = Buffer.from(ciphertext.content, 'base64');
-      const cipher = new SessionCipher(this.store, address(senderDeviceId));
-      const pin = this.pinOf(senderUserId, senderDeviceId);
-      let shown: { key: Buffer; registrationId: number } | null = null;
-      if (ciphertext.type === 'prekey') {
-        const proto = PreKeyWhisperMessage.decode(bytes.subarray(1));
-        shown = { key: Buffer.from(proto.identityKey), registrationId: proto.registrationId };
-        if (pin && !pin.identityKey.equals(shown.key)) {
-          this.keyChanged(senderUserId, senderDeviceId, shown.key, true);
-          throw new CoreError('IDENTITY_UNTRUSTED', 'Refused: the message shows another key than the one pinned', {
-            userId: senderUserId,
-          });
+      const newPins = new Map<string, Pin>();
+      const pinning: (() => IdentityChange | null)[] = [];
+      const decrypt: PageDecrypt = async (senderUserId, senderDeviceId, ciphertext, open) => {
+        const bytes = Buffer.from(ciphertext.content, 'base64');
+        const cipher = new SessionCipher(this.store, address(senderDeviceId));
+        const pin = this.pinOf(senderUserId, senderDeviceId, newPins);
+        let shown: { key: Buffer; registrationId: number } | null = null;
+        if (ciphertext.type === 'prekey') {
+          const proto = PreKeyWhisperMessage.decode(bytes.subarray(1));
+          shown = { key: Buffer.from(proto.identityKey), registrationId: proto.registrationId };
+          if (pin && !pin.identityKey.equals(shown.key)) {
+            this.keyChanged(senderUserId, senderDeviceId, shown.key, true);
+            throw new CoreError('IDENTITY_UNTRUSTED', 'Refused: the message shows another key than the one pinned', {
+              userId: senderUserId,
+            });
+          }
+        } else if (!pin) {
+          throw new Error('a whisper message from a device without a session');
         }
-      } else if (!pin) {
-        throw new Error('a whisper message from a device without a session');
-      }
+        const savepoint = this.store.savepoint();
+        let opened: ReturnType<typeof open>;
+        try {
+          const plaintext =
+            ciphertext.type === 'prekey'
+              ? await cipher.decryptPreKeyWhisperMessage(bytes.toString('binary'), 'binary')
+              : await cipher.decryptWhisperMessage(bytes.toString('binary'), 'binary');
+          opened = open(new Uint8Array(plaintext));
+        } catch (error) {
+          this.store.rollbackTo(savepoint);
+          throw error;
+        }
+        if (shown) {
+          const { key, registrationId } = shown;
+          if (!pin) newPins.set(senderDeviceId, { userId: senderUserId, identityKey: key, removedAt: null });
+          pinning.push(() => this.pin(senderUserId, senderDeviceId, key, registrationId, pin));
+        }
+        return opened;
+      };
       this.store.begin();
-      let plaintext: ArrayBuffer;
+      let write: () => T;
       try {
-        plaintext =
-          ciphertext.type === 'prekey'
-            ? await cipher.decryptPreKeyWhisperMessage(bytes.toString('binary'), 'binary')
-            : await cipher.decryptWhisperMessage(bytes.toString('binary'), 'binary');
+        write = await work(decrypt);
       } catch (error) {
         this.store.rollback();
         throw error;
       }
       let result: T | undefined;
-      let added: IdentityChange | null = null;
+      const added: IdentityChange[] = [];
       this.store.commit(() => {
-        if (shown) added = this.pin(senderUserId, senderDeviceId, shown.key, shown.registrationId, pin);
-        result = store(new Uint8Array(plaintext));
+        for (const pinDevice of pinning) {
+          const change = pinDevice();
+          if (change) added.push(change);
+        }
+        result = write();
       });
-      if (added) this.onIdentityChange(added);
+      for (const change of added) this.onIdentityChange(change);
       return result as T;
     });
   }
@@ -285,9 +330,12 @@ export class SignalService {
     return digits.match(/.{5}/g)?.join(' ') ?? digits;
   }
 
-  /** The pin of a device, checked to belong to the user the server says sent it. */
-  private pinOf(userId: string, deviceId: string): Pin | undefined {
-    const pin = this.repos.pins.pin(deviceId);
+  /**
+   * The pin of a device (among `unstored`, the pins of a page not yet committed, or stored),
+   * checked to belong to the user the server says sent it.
+   */
+  private pinOf(userId: string, deviceId: string, unstored?: Map<string, Pin>): Pin | undefined {
+    const pin = unstored?.get(deviceId) ?? this.repos.pins.pin(deviceId);
     if (pin && pin.userId !== userId) throw new Error('a device id shown by two users');
     return pin;
   }
