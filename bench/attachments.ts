@@ -22,7 +22,7 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { createApiClient, ParleyCore } from '@parley/desktop';
 import { API_PREFIX, ATTACHMENT_APPEND_BYTES, type AuthResponse, type LocalMessage } from '@parley/shared';
-import { startTestKeyring, waitForKeyring } from '../tests/support/keyring.ts';
+import { startTestKeyring, waitForKeyring } from '@parley/test-support/keyring';
 import { startBenchServer } from './server.ts';
 import { median } from './stats.ts';
 

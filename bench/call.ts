@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startHost } from '@parley/desktop/host';
+import { CHROMIUM, CHROMIUM_ARGS, TRACK_PEER_CONNECTIONS } from '@parley/test-support/chromium';
+import { startTestKeyring, waitForKeyring } from '@parley/test-support/keyring';
 import { chromium, type Page } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS, TRACK_PEER_CONNECTIONS } from '../tests/support/chromium.ts';
-import { startTestKeyring, waitForKeyring } from '../tests/support/keyring.ts';
 import { ROOT, startBenchServer } from './server.ts';
 import { median, percentile } from './stats.ts';
 

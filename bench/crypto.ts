@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStore, openDatabase, SignalService } from '@parley/desktop';
 import type { DeviceBundle } from '@parley/shared';
-import { createSignalDevice } from '../tests/support/signal.ts';
+import { createSignalDevice } from '@parley/test-support/signal';
 import { median, ms, now, table } from './stats.ts';
 
 const RUNS = 5;

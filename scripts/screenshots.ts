@@ -6,9 +6,9 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CHROMIUM, CHROMIUM_ARGS } from '@parley/test-support/chromium';
+import { startTestKeyring, waitForKeyring } from '@parley/test-support/keyring';
 import { chromium, type Page } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS } from '../tests/support/chromium.ts';
-import { startTestKeyring, waitForKeyring } from '../tests/support/keyring.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const out = join(root, 'docs/screenshots');

@@ -2,11 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createDevice } from '@parley/test-support/devices';
+import { call, login, register } from '@parley/test-support/http';
+import { freePort, REPO_ROOT, waitForHealth } from '@parley/test-support/server';
+import { connectClient } from '@parley/test-support/socket';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDevice } from './support/devices.js';
-import { call, login, register } from './support/http.js';
-import { freePort, REPO_ROOT, waitForHealth } from './support/server.js';
-import { connectClient } from './support/socket.js';
 
 /** `npm start` as a user runs it: nothing configured but a port and where to keep data. */
 describe('npm start with nothing configured', () => {

@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { withBrowser } from '@parley/test-support/browser';
+import { sha256 } from '@parley/test-support/bytes';
+import { dumpDatabase } from '@parley/test-support/database';
+import { befriend, person } from '@parley/test-support/pair';
+import { withServer } from '@parley/test-support/server';
 import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { withBrowser } from '../support/browser.js';
-import { sha256 } from '../support/bytes.js';
-import { dumpDatabase } from '../support/database.js';
-import { befriend, person } from '../support/pair.js';
-import { withServer } from '../support/server.js';
 
 const MiB = 1024 * 1024;
 const LIMIT = 25 * MiB;

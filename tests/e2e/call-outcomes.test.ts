@@ -1,9 +1,9 @@
+import { startApp, withBrowser } from '@parley/test-support/browser';
+import { callScreen, connectCall, lastCallEntry, startCall } from '@parley/test-support/calls';
+import { befriend, type Person, person } from '@parley/test-support/pair';
+import { withServer } from '@parley/test-support/server';
+import { openChat, signIn } from '@parley/test-support/ui';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startApp, withBrowser } from '../support/browser.js';
-import { callScreen, connectCall, lastCallEntry, startCall } from '../support/calls.js';
-import { befriend, type Person, person } from '../support/pair.js';
-import { withServer } from '../support/server.js';
-import { openChat, signIn } from '../support/ui.js';
 
 // A short ring so that the timeout test is quick.
 const t = withServer({ CALL_RING_SECONDS: '4' });

@@ -1,6 +1,4 @@
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withBrowser } from '../support/browser.js';
+import { withBrowser } from '@parley/test-support/browser';
 import {
   callScreen,
   connectCall,
@@ -8,12 +6,14 @@ import {
   lastCallEntry,
   selectedCandidateTypes,
   trackPeerConnections,
-} from '../support/calls.js';
-import { dumpDatabase } from '../support/database.js';
-import { befriend, type Person, person } from '../support/pair.js';
-import { withServer } from '../support/server.js';
-import { startTap, type Tap } from '../support/tap.js';
-import { type Coturn, startCoturn } from '../support/turn.js';
+} from '@parley/test-support/calls';
+import { dumpDatabase } from '@parley/test-support/database';
+import { befriend, type Person, person } from '@parley/test-support/pair';
+import { withServer } from '@parley/test-support/server';
+import { startTap, type Tap } from '@parley/test-support/tap';
+import { type Coturn, startCoturn } from '@parley/test-support/turn';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let coturn: Coturn;
 beforeAll(async () => {

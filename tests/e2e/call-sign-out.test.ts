@@ -1,10 +1,10 @@
 import type { DeviceList } from '@parley/shared';
+import { withBrowser } from '@parley/test-support/browser';
+import { callScreen, connectCall, lastCallEntry, localTracks, trackLocalMedia } from '@parley/test-support/calls';
+import { call, login } from '@parley/test-support/http';
+import { befriend, person } from '@parley/test-support/pair';
+import { withServer } from '@parley/test-support/server';
 import { describe, expect, it } from 'vitest';
-import { withBrowser } from '../support/browser.js';
-import { callScreen, connectCall, lastCallEntry, localTracks, trackLocalMedia } from '../support/calls.js';
-import { call, login } from '../support/http.js';
-import { befriend, person } from '../support/pair.js';
-import { withServer } from '../support/server.js';
 
 const t = withServer();
 const b = withBrowser();

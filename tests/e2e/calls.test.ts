@@ -1,8 +1,14 @@
+import { withBrowser } from '@parley/test-support/browser';
+import {
+  callEntries,
+  callScreen,
+  expectMediaFlowing,
+  startCall,
+  trackPeerConnections,
+} from '@parley/test-support/calls';
+import { befriend, person } from '@parley/test-support/pair';
+import { withServer } from '@parley/test-support/server';
 import { describe, expect, it } from 'vitest';
-import { withBrowser } from '../support/browser.js';
-import { callEntries, callScreen, expectMediaFlowing, startCall, trackPeerConnections } from '../support/calls.js';
-import { befriend, person } from '../support/pair.js';
-import { withServer } from '../support/server.js';
 
 const t = withServer();
 const b = withBrowser();

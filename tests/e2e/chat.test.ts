@@ -1,8 +1,8 @@
+import { startApp, type TestApp, withBrowser } from '@parley/test-support/browser';
+import { withServer } from '@parley/test-support/server';
+import { addContact, history, openChat, sendMessage, signUp, uniqueUsername } from '@parley/test-support/ui';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { startApp, type TestApp, withBrowser } from '../support/browser.js';
-import { withServer } from '../support/server.js';
-import { addContact, history, openChat, sendMessage, signUp, uniqueUsername } from '../support/ui.js';
 
 const t = withServer();
 const b = withBrowser();

@@ -1,8 +1,8 @@
+import { withBrowser } from '@parley/test-support/browser';
+import { befriend, person } from '@parley/test-support/pair';
+import { withServer } from '@parley/test-support/server';
+import { history, sendMessage } from '@parley/test-support/ui';
 import { describe, expect, it } from 'vitest';
-import { withBrowser } from '../support/browser.js';
-import { befriend, person } from '../support/pair.js';
-import { withServer } from '../support/server.js';
-import { history, sendMessage } from '../support/ui.js';
 
 const t = withServer();
 const b = withBrowser();

@@ -1,8 +1,8 @@
+import { withBrowser } from '@parley/test-support/browser';
+import { aliceAndBob, restart } from '@parley/test-support/pair';
+import { withServer } from '@parley/test-support/server';
+import { history, openChat, sendMessage } from '@parley/test-support/ui';
 import { describe, expect, it } from 'vitest';
-import { withBrowser } from '../support/browser.js';
-import { aliceAndBob, restart } from '../support/pair.js';
-import { withServer } from '../support/server.js';
-import { history, openChat, sendMessage } from '../support/ui.js';
 
 const t = withServer();
 const b = withBrowser();

@@ -1,6 +1,6 @@
 import { ApiError, createApiClient } from '@parley/desktop';
+import { withServer } from '@parley/test-support/server';
 import { describe, expect, it } from 'vitest';
-import { withServer } from '../../../tests/support/server.js';
 
 const t = withServer();
 

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { AttachmentTransfers, createApiClient, ServerSession, type UploadedAttachment } from '@parley/desktop';
 import type { AttachmentPointer, AuthResponse } from '@parley/shared';
+import { readAll, sha256 } from '@parley/test-support/bytes';
+import { register } from '@parley/test-support/http';
+import { withServer } from '@parley/test-support/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readAll, sha256 } from '../../../tests/support/bytes.js';
-import { register } from '../../../tests/support/http.js';
-import { withServer } from '../../../tests/support/server.js';
 
 const MAX_BYTES = 4 * 1024 * 1024;
 const t = withServer({ ATTACHMENT_MAX_BYTES: String(MAX_BYTES) });

@@ -2,11 +2,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Connection, createApiClient, ServerSession } from '@parley/desktop';
 import { type PresenceEvent, SERVER_EVENTS, SOCKET_PATH } from '@parley/shared';
+import { register } from '@parley/test-support/http';
+import { withServer } from '@parley/test-support/server';
+import { connectClient, eventually } from '@parley/test-support/socket';
 import { Server } from 'socket.io';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { register } from '../../../tests/support/http.js';
-import { withServer } from '../../../tests/support/server.js';
-import { connectClient, eventually } from '../../../tests/support/socket.js';
 
 const WINDOW_SECONDS = 7;
 const t = withServer({ RATE_LIMIT_CONNECT_PER_USER: `1/${WINDOW_SECONDS}` });

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { attachmentResponse } from '@parley/desktop';
 import { ATTACHMENT_APPEND_BYTES, type LocalMessage, type OutgoingFile } from '@parley/shared';
+import { readAll, sha256 } from '@parley/test-support/bytes';
+import { openCore, registerCore, type TestCore } from '@parley/test-support/cores';
+import { withServer } from '@parley/test-support/server';
+import { eventually } from '@parley/test-support/socket';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readAll, sha256 } from '../../../tests/support/bytes.js';
-import { openCore, registerCore, type TestCore } from '../../../tests/support/cores.js';
-import { withServer } from '../../../tests/support/server.js';
-import { eventually } from '../../../tests/support/socket.js';
 
 const MAX_BYTES = 8 * 1024 * 1024;
 const t = withServer({ ATTACHMENT_MAX_BYTES: String(MAX_BYTES) });

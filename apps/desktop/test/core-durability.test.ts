@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { openCore, registerCore, type TestCore } from '@parley/test-support/cores';
+import { REPO_ROOT, withServer } from '@parley/test-support/server';
+import { eventually } from '@parley/test-support/socket';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openCore, registerCore, type TestCore } from '../../../tests/support/cores.js';
-import { REPO_ROOT, withServer } from '../../../tests/support/server.js';
-import { eventually } from '../../../tests/support/socket.js';
 
 const t = withServer();
 const cores: TestCore[] = [];

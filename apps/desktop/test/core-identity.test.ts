@@ -1,8 +1,8 @@
+import { loginCore, registerCore, type TestCore } from '@parley/test-support/cores';
+import { withServer } from '@parley/test-support/server';
+import { eventually } from '@parley/test-support/socket';
+import { startTap, type Tap } from '@parley/test-support/tap';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loginCore, registerCore, type TestCore } from '../../../tests/support/cores.js';
-import { withServer } from '../../../tests/support/server.js';
-import { eventually } from '../../../tests/support/socket.js';
-import { startTap, type Tap } from '../../../tests/support/tap.js';
 
 /**
  * A hostile server against pinned identity keys. Alice reaches the real server through a tap

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { PREKEY_BATCH } from '@parley/desktop';
 import { type DeviceBundle, LIMITS, type UserBundles } from '@parley/shared';
+import { registerCore, type TestCore } from '@parley/test-support/cores';
+import { createDevice, type TestDevice } from '@parley/test-support/devices';
+import { call } from '@parley/test-support/http';
+import { withServer } from '@parley/test-support/server';
+import { eventually } from '@parley/test-support/socket';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registerCore, type TestCore } from '../../../tests/support/cores.js';
-import { createDevice, type TestDevice } from '../../../tests/support/devices.js';
-import { call } from '../../../tests/support/http.js';
-import { withServer } from '../../../tests/support/server.js';
-import { eventually } from '../../../tests/support/socket.js';
 
 const t = withServer();
 const cores: TestCore[] = [];

@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KEYCHAIN_SERVICE, KeychainSecretStore, keychainAccount, LocalStore, openDatabase } from '@parley/desktop';
 import { API_PREFIX, type SessionInfo } from '@parley/shared';
+import { openCore, registerCore, type TestCore } from '@parley/test-support/cores';
+import { PASSWORD, register } from '@parley/test-support/http';
+import { REPO_ROOT, withServer } from '@parley/test-support/server';
+import { createSignalDevice } from '@parley/test-support/signal';
+import { eventually } from '@parley/test-support/socket';
 import keytar from 'keytar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCore, registerCore, type TestCore } from '../../../tests/support/cores.js';
-import { PASSWORD, register } from '../../../tests/support/http.js';
-import { REPO_ROOT, withServer } from '../../../tests/support/server.js';
-import { createSignalDevice } from '../../../tests/support/signal.js';
-import { eventually } from '../../../tests/support/socket.js';
 
 // Access tokens shorter than the refresh margin: every call refreshes, so rotation is exercised throughout.
 const t = withServer({ ACCESS_TOKEN_TTL_SECONDS: '30' });

@@ -1,7 +1,7 @@
+import { loginCore, registerCore, type TestCore } from '@parley/test-support/cores';
+import { withServer } from '@parley/test-support/server';
+import { eventually } from '@parley/test-support/socket';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loginCore, registerCore, type TestCore } from '../../../tests/support/cores.js';
-import { withServer } from '../../../tests/support/server.js';
-import { eventually } from '../../../tests/support/socket.js';
 
 const t = withServer();
 const cores: TestCore[] = [];

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { REPO_ROOT } from '@parley/test-support/server';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../../tests/support/server.js';
 import { contentSecurityPolicy } from '../src/bridge/content-security-policy.js';
 import { isInsideDir } from '../src/main/app-url.js';
 

@@ -9,12 +9,12 @@ import { promisify } from 'node:util';
 import { CoreThread } from '@parley/desktop';
 import { type RunningHost, startHost } from '@parley/desktop/host';
 import { ATTACHMENT_APPEND_BYTES, type LocalMessage } from '@parley/shared';
+import { registerCore, type TestCore } from '@parley/test-support/cores';
+import { PASSWORD, uniqueName } from '@parley/test-support/http';
+import { REPO_ROOT, withServer } from '@parley/test-support/server';
+import { eventually } from '@parley/test-support/socket';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerCore, type TestCore } from '../../../tests/support/cores.js';
-import { PASSWORD, uniqueName } from '../../../tests/support/http.js';
-import { REPO_ROOT, withServer } from '../../../tests/support/server.js';
-import { eventually } from '../../../tests/support/socket.js';
 
 const t = withServer();
 

@@ -12,8 +12,8 @@ import {
   openDatabase,
 } from '@parley/desktop';
 import type { LocalMessage, ReadReceiptsRequest } from '@parley/shared';
+import { eventually } from '@parley/test-support/socket';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually } from '../../../tests/support/socket.js';
 
 /**
  * The outbox against a real (encrypted) local store, with the network replaced: narrow unit

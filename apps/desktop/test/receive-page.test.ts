@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStore, MessageEvents, Messaging, openDatabase, type ServerSession, SignalService } from '@parley/desktop';
 import type { ClientEvents, Envelope, UploadKeysRequest } from '@parley/shared';
+import { createSignalDevice } from '@parley/test-support/signal';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createSignalDevice } from '../../../tests/support/signal.js';
 
 /**
  * Receiving a page of envelopes against a real (encrypted) local store and real libsignal

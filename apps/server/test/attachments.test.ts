@@ -7,10 +7,10 @@ import { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey } from '@aws-sdk/client-s3';
 import { AttachmentDecryptor, AttachmentEncryptor, newAttachmentKey, sodiumReady } from '@parley/desktop';
 import { API_PREFIX, type AuthResponse, attachmentCiphertextSize } from '@parley/shared';
+import { createTestDatabase, dumpDatabase } from '@parley/test-support/database';
+import { call, expectError, register } from '@parley/test-support/http';
+import { RELAXED_LIMITS, type ServerProcess, startServer, withServer } from '@parley/test-support/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, dumpDatabase } from '../../../tests/support/database.js';
-import { call, expectError, register } from '../../../tests/support/http.js';
-import { RELAXED_LIMITS, type ServerProcess, startServer, withServer } from '../../../tests/support/server.js';
 import { type ByteMeter, byteMeter } from './support/byte-meter.js';
 import { type CephS3, startCephS3 } from './support/ceph-s3.js';
 

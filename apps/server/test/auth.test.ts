@@ -1,6 +1,6 @@
+import { call, expectError, login, PASSWORD, register, uniqueName } from '@parley/test-support/http';
+import { withServer } from '@parley/test-support/server';
 import { describe, expect, it } from 'vitest';
-import { call, expectError, login, PASSWORD, register, uniqueName } from '../../../tests/support/http.js';
-import { withServer } from '../../../tests/support/server.js';
 
 const t = withServer();
 const refresh = (refreshToken: string) => call(t.url, 'POST', '/auth/refresh', { body: { refreshToken } });

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { createTestDatabase } from '@parley/test-support/database';
+import { REPO_ROOT, startServer } from '@parley/test-support/server';
 import { describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../../tests/support/database.js';
-import { REPO_ROOT, startServer } from '../../../tests/support/server.js';
 
 function runWithEnv(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { CLIENT_EVENTS, SERVER_EVENTS } from '@parley/shared';
+import { createDevice, opaqueEnvelopesFor } from '@parley/test-support/devices';
+import { withServer } from '@parley/test-support/server';
+import { connectClient, eventually } from '@parley/test-support/socket';
 import { describe, expect, it } from 'vitest';
-import { createDevice, opaqueEnvelopesFor } from '../../../tests/support/devices.js';
-import { withServer } from '../../../tests/support/server.js';
-import { connectClient, eventually } from '../../../tests/support/socket.js';
 
 const t = withServer();
 

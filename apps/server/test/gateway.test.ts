@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { CLIENT_EVENTS, type PresenceEvent, SERVER_EVENTS, SOCKET_EVENTS, SocketError } from '@parley/shared';
+import { createDevice, opaqueEnvelopesFor, type TestDevice } from '@parley/test-support/devices';
+import { call } from '@parley/test-support/http';
+import { withServer } from '@parley/test-support/server';
+import { connectClient, eventually, refusedConnection, type TestClient } from '@parley/test-support/socket';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createDevice, opaqueEnvelopesFor, type TestDevice } from '../../../tests/support/devices.js';
-import { call } from '../../../tests/support/http.js';
-import { withServer } from '../../../tests/support/server.js';
-import { connectClient, eventually, refusedConnection, type TestClient } from '../../../tests/support/socket.js';
 
 const JWT_SECRET = 'gateway-test-secret-that-is-long-enough-0123456789';
 const t = withServer({ JWT_SECRET });

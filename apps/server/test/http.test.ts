@@ -1,7 +1,7 @@
 import { API_PREFIX, ROUTES } from '@parley/shared';
+import { call, login, PASSWORD, register } from '@parley/test-support/http';
+import { withServer } from '@parley/test-support/server';
 import { describe, expect, it } from 'vitest';
-import { call, login, PASSWORD, register } from '../../../tests/support/http.js';
-import { withServer } from '../../../tests/support/server.js';
 
 const t = withServer({ CORS_ORIGINS: 'http://allowed.example' });
 

@@ -1,10 +1,10 @@
 import { LIMITS, SERVER_EVENTS } from '@parley/shared';
+import { bundles, createDevice } from '@parley/test-support/devices';
+import { call, expectError, login, register } from '@parley/test-support/http';
+import { withServer } from '@parley/test-support/server';
+import { createSignalDevice } from '@parley/test-support/signal';
+import { connectClient, eventually } from '@parley/test-support/socket';
 import { describe, expect, it } from 'vitest';
-import { bundles, createDevice } from '../../../tests/support/devices.js';
-import { call, expectError, login, register } from '../../../tests/support/http.js';
-import { withServer } from '../../../tests/support/server.js';
-import { createSignalDevice } from '../../../tests/support/signal.js';
-import { connectClient, eventually } from '../../../tests/support/socket.js';
 
 const t = withServer();
 

@@ -1,6 +1,6 @@
+import { call, expectError, PASSWORD, register, uniqueName } from '@parley/test-support/http';
+import { withServer } from '@parley/test-support/server';
 import { describe, expect, it } from 'vitest';
-import { call, expectError, PASSWORD, register, uniqueName } from '../../../tests/support/http.js';
-import { withServer } from '../../../tests/support/server.js';
 
 // One proxy in front (the test plays it: it sets X-Forwarded-For), so tests can present many client IPs.
 const t = withServer({

@@ -1,7 +1,7 @@
 import { ErrorBody, ROUTES } from '@parley/shared';
+import { call, register } from '@parley/test-support/http';
+import { withServer } from '@parley/test-support/server';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, register } from '../../../tests/support/http.js';
-import { withServer } from '../../../tests/support/server.js';
 
 const t = withServer();
 let token: string;

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { CLIENT_EVENTS, LIMITS } from '@parley/shared';
+import { bundles, createDevice } from '@parley/test-support/devices';
+import { call } from '@parley/test-support/http';
+import { withServer } from '@parley/test-support/server';
+import { connectClient, eventually } from '@parley/test-support/socket';
 import { describe, expect, it, onTestFailed } from 'vitest';
-import { bundles, createDevice } from '../../../tests/support/devices.js';
-import { call } from '../../../tests/support/http.js';
-import { withServer } from '../../../tests/support/server.js';
-import { connectClient, eventually } from '../../../tests/support/socket.js';
 
 const HEAP_MB = 384;
 /** Past the heap: code, buffers outside the heap, one page in flight per device, the allocator's slack. */

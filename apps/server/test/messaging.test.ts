@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { CLIENT_EVENTS, type Envelope, SERVER_EVENTS, type SendMessageResponse } from '@parley/shared';
+import { dumpDatabase } from '@parley/test-support/database';
+import { createDevice, encryptFor, opaqueEnvelopesFor, type TestDevice } from '@parley/test-support/devices';
+import { call, expectError } from '@parley/test-support/http';
+import { withServer } from '@parley/test-support/server';
+import { connectClient, eventually, type TestClient } from '@parley/test-support/socket';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dumpDatabase } from '../../../tests/support/database.js';
-import { createDevice, encryptFor, opaqueEnvelopesFor, type TestDevice } from '../../../tests/support/devices.js';
-import { call, expectError } from '../../../tests/support/http.js';
-import { withServer } from '../../../tests/support/server.js';
-import { connectClient, eventually, type TestClient } from '../../../tests/support/socket.js';
 
 const t = withServer();
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type AuthResponse, attachmentCiphertextSize, type OutgoingEnvelope, SERVER_EVENTS } from '@parley/shared';
+import { createDevice, opaqueEnvelopesFor, type TestDevice } from '@parley/test-support/devices';
+import { call, expectError, register } from '@parley/test-support/http';
+import { withServer } from '@parley/test-support/server';
+import { connectClient, eventually } from '@parley/test-support/socket';
 import { describe, expect, it } from 'vitest';
-import { createDevice, opaqueEnvelopesFor, type TestDevice } from '../../../tests/support/devices.js';
-import { call, expectError, register } from '../../../tests/support/http.js';
-import { withServer } from '../../../tests/support/server.js';
-import { connectClient, eventually } from '../../../tests/support/socket.js';
 
 const ATTACHMENT_MAX_BYTES = 1000;
 const FULL_FILE = attachmentCiphertextSize(ATTACHMENT_MAX_BYTES);

@@ -7,11 +7,11 @@ import {
   RateLimitedDetails,
   SERVER_EVENTS,
 } from '@parley/shared';
+import { createDevice, opaqueEnvelopesFor, type TestDevice } from '@parley/test-support/devices';
+import { call, expectError, login, register, uniqueName } from '@parley/test-support/http';
+import { RELAXED_LIMITS, type ServerProcess, startServer, withServer } from '@parley/test-support/server';
+import { connectClient, eventually, refusedConnection, type TestClient } from '@parley/test-support/socket';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDevice, opaqueEnvelopesFor, type TestDevice } from '../../../tests/support/devices.js';
-import { call, expectError, login, register, uniqueName } from '../../../tests/support/http.js';
-import { RELAXED_LIMITS, type ServerProcess, startServer, withServer } from '../../../tests/support/server.js';
-import { connectClient, eventually, refusedConnection, type TestClient } from '../../../tests/support/socket.js';
 
 const t = withServer({
   RATE_LIMIT_LOGIN_FAILURES_PER_USERNAME_IP: '3/600',

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { CLIENT_EVENTS, SERVER_EVENTS } from '@parley/shared';
+import { bundles, createDevice, opaqueEnvelopesFor, type TestDevice } from '@parley/test-support/devices';
+import { call, expectError } from '@parley/test-support/http';
+import { withServer } from '@parley/test-support/server';
+import { connectClient, eventually, refusedConnection, type TestClient } from '@parley/test-support/socket';
 import { describe, expect, it } from 'vitest';
-import { bundles, createDevice, opaqueEnvelopesFor, type TestDevice } from '../../../tests/support/devices.js';
-import { call, expectError } from '../../../tests/support/http.js';
-import { withServer } from '../../../tests/support/server.js';
-import { connectClient, eventually, refusedConnection, type TestClient } from '../../../tests/support/socket.js';
 
 const ACCESS_TTL_SECONDS = 30;
 const t = withServer({ ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TTL_SECONDS) });

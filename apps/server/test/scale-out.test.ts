@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { CLIENT_EVENTS, type PresenceEvent, SERVER_EVENTS } from '@parley/shared';
+import { createTestDatabase, type TestDatabase } from '@parley/test-support/database';
+import { createDevice, opaqueEnvelopesFor } from '@parley/test-support/devices';
+import { call } from '@parley/test-support/http';
+import { RELAXED_LIMITS, type ServerProcess, startServer } from '@parley/test-support/server';
+import { connectClient, eventually } from '@parley/test-support/socket';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../../tests/support/database.js';
-import { createDevice, opaqueEnvelopesFor } from '../../../tests/support/devices.js';
-import { call } from '../../../tests/support/http.js';
-import { RELAXED_LIMITS, type ServerProcess, startServer } from '../../../tests/support/server.js';
-import { connectClient, eventually } from '../../../tests/support/socket.js';
 
 const redisUrl = inject('redisUrl');
 let db: TestDatabase;

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { API_PREFIX, type AuthResponse } from '@parley/shared';
+import { call, register } from '@parley/test-support/http';
+import { withServer } from '@parley/test-support/server';
+import { connectClient } from '@parley/test-support/socket';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, register } from '../../../tests/support/http.js';
-import { withServer } from '../../../tests/support/server.js';
-import { connectClient } from '../../../tests/support/socket.js';
 
 const IDLE_SECONDS = 2;
 const t = withServer({ HTTP_IDLE_TIMEOUT_SECONDS: String(IDLE_SECONDS) });

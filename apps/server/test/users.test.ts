@@ -1,6 +1,6 @@
+import { call, expectError, register, uniqueName } from '@parley/test-support/http';
+import { withServer } from '@parley/test-support/server';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, expectError, register, uniqueName } from '../../../tests/support/http.js';
-import { withServer } from '../../../tests/support/server.js';
 import { userSearchSql } from '../dist/users/user-search.js';
 
 const t = withServer();

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { freePort } from '../../../../tests/support/server.js';
+import { freePort } from '@parley/test-support/server';
 
 const run = promisify(execFile);
 
