@@ -6,6 +6,7 @@ import type { Request } from 'express';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AttachmentsController } from './attachments/attachments.controller.js';
+import { AttachmentsRepository } from './attachments/attachments.repository.js';
 import { AttachmentsService } from './attachments/attachments.service.js';
 import { AccessGuard } from './auth/access.guard.js';
 import { AuthController } from './auth/auth.controller.js';
@@ -111,6 +112,7 @@ export class AppModule implements NestModule {
         ContactsRepository,
         PreKeysRepository,
         MessagesRepository,
+        AttachmentsRepository,
         AuthService,
         DevicesService,
         UsersService,

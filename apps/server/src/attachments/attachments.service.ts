@@ -16,6 +16,7 @@ import { AppError } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
 import type { Caller } from '../http/route.js';
 import { LOGGER } from '../logger.js';
+import { AttachmentsRepository, type Expiry } from './attachments.repository.js';
 import { BlobNotFound, type BlobStore, SizeMismatch } from './blob-store.js';
 import { FsBlobStore } from './fs-blob-store.js';
 import { S3BlobStore } from './s3-blob-store.js';
@@ -26,11 +27,6 @@ const SWEEP_EVERY_MS = 3_600_000;
 const SWEEP_BATCH = 500;
 
 const notFound = () => new AppError('NOT_FOUND', 'No such attachment');
-
-/** An attachment the sweep deletes: past retention ($R seconds), or announced and never uploaded ($U seconds). */
-const expired = (retention: string, unfinished: string) =>
-  `(created_at < now() - make_interval(secs => ${retention})
-    OR (uploaded_at IS NULL AND created_at < now() - make_interval(secs => ${unfinished})))`;
 
 /**
  * Encrypted attachments: announced (size, recipient), uploaded whole, fetched only by the uploader
@@ -43,6 +39,7 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly db: DataSource,
+    private readonly attachments: AttachmentsRepository,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly limits: RateLimits,
@@ -81,13 +78,9 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
     }
     const id = randomUUID();
     const quotaBytes = this.config.ATTACHMENT_QUOTA_BYTES;
-    const row = await this.db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`attachments:${caller.userId}`]);
-      const [{ used }] = await tx.query<[{ used: string }]>(
-        `SELECT COALESCE(sum(size), 0) AS used FROM attachments WHERE owner_user_id = $1 AND NOT ${expired('$2', '$3')}`,
-        [caller.userId, this.config.ATTACHMENT_RETENTION_SECONDS, UNFINISHED_UPLOAD_MS / 1000],
-      );
-      const usedBytes = Number(used);
+    const inserted = await this.db.transaction(async (tx) => {
+      await this.attachments.lockOwner(tx, caller.userId);
+      const usedBytes = await this.attachments.usedBytes(tx, caller.userId, this.expiry());
       if (usedBytes + input.size > quotaBytes) {
         const details: AttachmentQuotaDetails = { usedBytes, quotaBytes };
         throw new AppError(
@@ -96,27 +89,30 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
           details,
         );
       }
-      const [inserted] = await tx.query<{ id: string }[]>(
-        `INSERT INTO attachments (id, owner_user_id, recipient_user_id, size)
-         SELECT $1, $2, id, $4 FROM users WHERE id = $3
-         RETURNING id`,
-        [id, caller.userId, input.recipientUserId, input.size],
-      );
-      return inserted;
+      return this.attachments.insert(tx, {
+        id,
+        ownerUserId: caller.userId,
+        recipientUserId: input.recipientUserId,
+        size: input.size,
+      });
     });
-    if (!row) throw new AppError('USER_NOT_FOUND', 'No such recipient');
+    if (!inserted) throw new AppError('USER_NOT_FOUND', 'No such recipient');
     return { id, maxBytes };
+  }
+
+  private expiry(): Expiry {
+    return {
+      retentionSeconds: this.config.ATTACHMENT_RETENTION_SECONDS,
+      unfinishedSeconds: UNFINISHED_UPLOAD_MS / 1000,
+    };
   }
 
   /** Stores the whole ciphertext, or nothing; only the uploader, only until it is complete. */
   async upload(caller: Caller, id: string, body: Readable, contentLength: number | undefined): Promise<void> {
-    const [row] = await this.db.query<{ size: string; uploaded: boolean }[]>(
-      'SELECT size, uploaded_at IS NOT NULL AS uploaded FROM attachments WHERE id = $1 AND owner_user_id = $2',
-      [id, caller.userId],
-    );
+    const row = await this.attachments.forUpload(id, caller.userId);
     if (!row) throw notFound();
     if (row.uploaded) throw new AppError('ALREADY_UPLOADED', 'This attachment is already uploaded');
-    const size = Number(row.size);
+    const { size } = row;
     if (contentLength !== size) {
       throw new AppError('VALIDATION_FAILED', `Content-Length must be the announced size, ${size} bytes`);
     }
@@ -128,19 +124,15 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
       if (body.readableAborted) throw new AppError('VALIDATION_FAILED', 'The upload was cut off; send it again');
       throw error;
     }
-    await this.db.query('UPDATE attachments SET uploaded_at = now() WHERE id = $1', [id]);
+    await this.attachments.markUploaded(id);
   }
 
   /** The ciphertext and its size, for the uploader and the recipient; anyone else learns nothing. */
   async download(caller: Caller, id: string): Promise<{ stream: Readable; size: number }> {
-    const [row] = await this.db.query<{ size: string }[]>(
-      `SELECT size FROM attachments
-       WHERE id = $1 AND uploaded_at IS NOT NULL AND $2 IN (owner_user_id, recipient_user_id)`,
-      [id, caller.userId],
-    );
-    if (!row) throw notFound();
+    const size = await this.attachments.downloadableSize(id, caller.userId);
+    if (size === undefined) throw notFound();
     try {
-      return { stream: await this.blobs.read(id), size: Number(row.size) };
+      return { stream: await this.blobs.read(id), size };
     } catch (error) {
       // Only while a sweep is deleting it (past retention): as gone as its row is about to be.
       if (error instanceof BlobNotFound) throw notFound();
@@ -159,17 +151,8 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
       let deleted = 0;
       for (;;) {
         const batch = await this.db.transaction(async (tx) => {
-          // A SELECT around the DELETE, so that the driver answers rows (not rows and a count).
-          const gone = await tx.query<{ id: string }[]>(
-            `WITH gone AS (
-               DELETE FROM attachments WHERE id IN (
-                 SELECT id FROM attachments WHERE ${expired('$1', '$2')}
-                 LIMIT $3 FOR UPDATE SKIP LOCKED)
-               RETURNING id)
-             SELECT id FROM gone`,
-            [this.config.ATTACHMENT_RETENTION_SECONDS, UNFINISHED_UPLOAD_MS / 1000, SWEEP_BATCH],
-          );
-          for (const { id } of gone) await this.blobs.remove(id);
+          const gone = await this.attachments.deleteExpired(tx, this.expiry(), SWEEP_BATCH);
+          for (const id of gone) await this.blobs.remove(id);
           return gone.length;
         });
         deleted += batch;
