@@ -51,6 +51,7 @@ describe('serveCall', () => {
     ['a missing argument', 'setTyping', [randomUUID()], ''],
     ['an extra argument', 'logout', ['surprise'], ''],
     ['an unknown field', 'updateProfile', [{ displayName: 'Ann', isAdmin: true }], '0'],
+    ['a history cursor the core never handed out', 'history', [randomUUID(), 'abc', 50], '1'],
     ['arguments that are not a list', 'markRead', { 0: randomUUID() }, ''],
   ])('answers VALIDATION_FAILED with field issues for %s, and runs nothing', async (_, method, args, path) => {
     const { serve, calls } = setup();
@@ -68,7 +69,11 @@ describe('serveCall', () => {
     const peer = randomUUID();
     const { serve, calls } = setup({ history: () => ['page'] });
     expect(await serve('history', [peer, null, 50])).toEqual({ ok: true, value: ['page'] });
-    expect(calls).toEqual([['history', [peer, undefined, 50]]]);
+    expect(await serve('history', [peer, '1764000000000:42', 50])).toEqual({ ok: true, value: ['page'] });
+    expect(calls).toEqual([
+      ['history', [peer, undefined, 50]],
+      ['history', [peer, '1764000000000:42', 50]],
+    ]);
     expect(await serve('logout', [])).toEqual({ ok: true, value: null });
   });
 

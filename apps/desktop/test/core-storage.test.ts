@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KEYCHAIN_SERVICE, KeychainSecretStore, keychainAccount, LocalStore, openDatabase } from '@parley/desktop';
@@ -277,6 +277,21 @@ describe('identity and session', () => {
     expect(await readdir(bob.dataDir)).toEqual([]);
     const entries = await keytar.findCredentials(KEYCHAIN_SERVICE);
     expect(entries.some((e) => e.account.endsWith(info?.deviceId as string))).toBe(false);
+  });
+
+  it('treats a damaged profile as no account: nothing restores, no crash, and signing up works', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'parley-damaged-'));
+    await writeFile(join(dataDir, 'profile.json'), JSON.stringify({ serverUrl: 'not a url', user: { id: 'u' }, deviceId: 'd' }));
+    const core = await openCore(t.server.baseUrl, dataDir);
+    cores.push(core);
+    expect(await core.core.restoreSession()).toBeNull();
+    const info = await core.core.register({
+      username: `damaged_${Date.now()}`,
+      password: 'correct horse battery',
+      displayName: 'Dana',
+      deviceName: 'Laptop',
+    });
+    expect(info.user.displayName).toBe('Dana');
   });
 
   it('refuses to sign in without a reachable keychain, with a typed error and nothing written', async () => {

@@ -232,6 +232,8 @@ export interface ClientEvents {
  */
 const Text = z.string().max(LIMITS.jsonBodyBytes);
 const Id = Uuid;
+/** `HistoryPage.before` as the core hands it out: a position in the conversation (`sort_ts:seq`). */
+const HistoryCursor = z.string().regex(/^\d{1,16}:\d{1,16}$/, 'Not a cursor the core handed out');
 export const CLIENT_API_ARGS = {
   register: z.tuple([z.strictObject({ username: Text, password: Text, displayName: Text, deviceName: Text })]),
   login: z.tuple([z.strictObject({ username: Text, password: Text, deviceName: Text })]),
@@ -246,7 +248,7 @@ export const CLIENT_API_ARGS = {
   removeContact: z.tuple([Id]),
   searchUsers: z.tuple([Text, Text.optional()]),
   conversations: z.tuple([]),
-  history: z.tuple([Id, Text.optional(), z.number().int().min(1).max(500).optional()]),
+  history: z.tuple([Id, HistoryCursor.optional(), z.number().int().min(1).max(500).optional()]),
   searchMessages: z.tuple([Text, z.number().int().min(1).max(200).optional()]),
   sendText: z.tuple([Id, z.string().max(8_000 * 4)]),
   startAttachment: z.tuple([Id, OutgoingFile]),

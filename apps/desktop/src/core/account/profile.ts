@@ -1,13 +1,11 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { User } from '@parley/shared';
+import { User, Uuid } from '@parley/shared';
+import { z } from 'zod';
 
 /** Not secret: which account this data directory belongs to. The secrets are in the keychain. */
-export interface Profile {
-  serverUrl: string;
-  user: User;
-  deviceId: string;
-}
+const Profile = z.object({ serverUrl: z.url(), user: User, deviceId: Uuid });
+export type Profile = z.infer<typeof Profile>;
 
 export const sameAccount = (a: Profile, b: Profile) =>
   new URL(a.serverUrl).origin === new URL(b.serverUrl).origin && a.user.id === b.user.id;
@@ -28,9 +26,10 @@ export class DataDir {
     return join(this.dir, 'profile.json');
   }
 
+  /** The profile, or null when there is none or it is damaged (then this directory counts as unused). */
   async readProfile(): Promise<Profile | null> {
     try {
-      return JSON.parse(await readFile(this.profile, 'utf8')) as Profile;
+      return Profile.safeParse(JSON.parse(await readFile(this.profile, 'utf8'))).data ?? null;
     } catch {
       return null;
     }
