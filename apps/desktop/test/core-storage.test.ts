@@ -281,7 +281,10 @@ describe('identity and session', () => {
 
   it('treats a damaged profile as no account: nothing restores, no crash, and signing up works', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'parley-damaged-'));
-    await writeFile(join(dataDir, 'profile.json'), JSON.stringify({ serverUrl: 'not a url', user: { id: 'u' }, deviceId: 'd' }));
+    await writeFile(
+      join(dataDir, 'profile.json'),
+      JSON.stringify({ serverUrl: 'not a url', user: { id: 'u' }, deviceId: 'd' }),
+    );
     const core = await openCore(t.server.baseUrl, dataDir);
     cores.push(core);
     expect(await core.core.restoreSession()).toBeNull();
