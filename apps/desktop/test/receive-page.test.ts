@@ -40,6 +40,7 @@ async function receiver() {
     {} as ServerSession,
     new MessageEvents(store.messages, emit),
     () => {},
+    () => {},
   );
   return { store, me, keys, messaging, messages };
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AttachmentPointer, VoiceMetadata } from './attachments.js';
 import type { Device, User } from './auth.js';
 import { type CallConfig, CallRecord } from './calls.js';
-import { IsoDate, Uuid } from './fields.js';
+import { Base64, base64Bytes, IsoDate, Uuid } from './fields.js';
 import { LIMITS } from './limits.js';
 import type { SignalResult } from './socket.js';
 import type { Contact, Presence, UserPage } from './users.js';
@@ -13,11 +13,49 @@ import type { Contact, Presence, UserPage } from './users.js';
  * `CLIENT_API_METHODS` and `CLIENT_API_EVENTS`, so adding a method here is the only step.
  */
 
+/** Image types a link preview may carry. */
+export const PREVIEW_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'] as const;
+
+/** A link preview's picture: small enough to travel inside the message (`LIMITS.previewImageBytes`). */
+const previewImage = (maxBytes: number) =>
+  z.strictObject({
+    contentType: z.enum(PREVIEW_IMAGE_TYPES),
+    data: Base64.refine((data) => base64Bytes(data) <= maxBytes, `Must be at most ${maxBytes} bytes`),
+  });
+
+/**
+ * A link's title, description and picture, made by the SENDER's app (when the sender has link
+ * previews on) and sent inside the encrypted message: the receiver shows it and never fetches the
+ * link.
+ */
+export const LinkPreview = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }).max(2048),
+  title: z.string().max(300),
+  description: z.string().max(1000).optional(),
+  image: previewImage(LIMITS.previewImageBytes).optional(),
+});
+export type LinkPreview = z.infer<typeof LinkPreview>;
+
+/**
+ * What the core fetched for a link: a `LinkPreview` whose picture is still as the site serves it
+ * (up to `FETCHED_PREVIEW_IMAGE_BYTES`); the UI shrinks it to fit a message before sending.
+ */
+export const FETCHED_PREVIEW_IMAGE_BYTES = 2 * 1024 * 1024;
+export const FetchedLinkPreview = LinkPreview.extend({ image: previewImage(FETCHED_PREVIEW_IMAGE_BYTES).optional() });
+export type FetchedLinkPreview = z.infer<typeof FetchedLinkPreview>;
+
 /** What travels inside the Signal encryption: the server never sees it. */
 export const MessageContent = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('text'),
-    text: z.string().min(1).max(8_000),
+    /** The whole text, or with `longText` its beginning. */
+    text: z.string().min(1).max(LIMITS.inlineTextBytes),
+    /**
+     * A text longer than `LIMITS.inlineTextBytes`: its whole body (UTF-8, at most
+     * `LIMITS.messageTextBytes`) as an encrypted attachment, fetched by the receiving app.
+     */
+    longText: AttachmentPointer.optional(),
+    preview: LinkPreview.optional(),
     sentAt: IsoDate,
     /** The conversation's peer, for copies synced to the sender's own other devices. */
     to: Uuid,
@@ -26,7 +64,7 @@ export const MessageContent = z.discriminatedUnion('kind', [
     kind: z.literal('attachment'),
     attachment: AttachmentPointer,
     /** An optional caption. */
-    text: z.string().max(8_000),
+    text: z.string().max(LIMITS.inlineTextBytes),
     sentAt: IsoDate,
     to: Uuid,
   }),
@@ -60,6 +98,13 @@ export interface LocalMessage {
   serverTimestamp: string | null;
   /** Incoming only: when this device read it. */
   readAt: string | null;
+  /** The sender's preview of a link in the text. */
+  preview?: LinkPreview;
+  /**
+   * A received long text of which only the beginning is here: `loading` while the rest is on its
+   * way, `unavailable` when it can no longer be had (the server forgot it, or it was damaged).
+   */
+  textIncomplete?: 'loading' | 'unavailable';
 }
 
 export interface ConversationSummary {
@@ -160,8 +205,22 @@ export interface ClientApi {
   searchUsers(query: string, cursor?: string): Promise<UserPage>;
   conversations(): Promise<ConversationSummary[]>;
   history(peerUserId: string, before?: string, limit?: number): Promise<HistoryPage>;
-  searchMessages(query: string, limit?: number): Promise<SearchHit[]>;
-  sendText(peerUserId: string, text: string): Promise<LocalMessage>;
+  /** Full-text search, newest first; in one conversation when `peerUserId` is given. */
+  searchMessages(query: string, limit?: number, peerUserId?: string): Promise<SearchHit[]>;
+  /**
+   * Sends a text of up to `LIMITS.messageTextBytes` (a longer one is refused, VALIDATION_FAILED),
+   * with the link preview the user kept, if any.
+   */
+  sendText(peerUserId: string, text: string, preview?: LinkPreview): Promise<LocalMessage>;
+  /**
+   * Fetches a link's preview from this computer (http(s) only, public addresses only, limited in
+   * size and time); null when the page has none or cannot be had.
+   */
+  linkPreview(url: string): Promise<FetchedLinkPreview | null>;
+  /** Unsent text per conversation (peer user id → text), kept in the encrypted store. */
+  drafts(): Promise<Record<string, string>>;
+  /** Keeps a conversation's unsent text; an empty one removes it. */
+  saveDraft(peerUserId: string, text: string): Promise<void>;
   /**
    * Starts sending a file: the server is told its size (over the limit this fails with
    * ATTACHMENT_TOO_LARGE and `details.maxBytes`, before any byte is read) and the core starts
@@ -249,11 +308,14 @@ export const CLIENT_API_ARGS = {
   searchUsers: z.tuple([Text, Text.optional()]),
   conversations: z.tuple([]),
   history: z.tuple([Id, HistoryCursor.optional(), z.number().int().min(1).max(500).optional()]),
-  searchMessages: z.tuple([Text, z.number().int().min(1).max(200).optional()]),
-  sendText: z.tuple([Id, z.string().max(8_000 * 4)]),
+  searchMessages: z.tuple([Text, z.number().int().min(1).max(200).optional(), Id.optional()]),
+  sendText: z.tuple([Id, z.string().max(LIMITS.messageTextBytes), LinkPreview.optional()]),
+  linkPreview: z.tuple([z.string().max(2048)]),
+  drafts: z.tuple([]),
+  saveDraft: z.tuple([Id, z.string().max(LIMITS.messageTextBytes)]),
   startAttachment: z.tuple([Id, OutgoingFile]),
   appendAttachment: z.tuple([Id, z.instanceof(Uint8Array).refine((b) => b.byteLength <= ATTACHMENT_APPEND_BYTES)]),
-  sendAttachment: z.tuple([Id, z.string().max(8_000 * 4)]),
+  sendAttachment: z.tuple([Id, z.string().max(LIMITS.inlineTextBytes)]),
   downloadAttachment: z.tuple([Id]),
   cancelTransfer: z.tuple([Id]),
   retryMessage: z.tuple([Id]),

@@ -10,4 +10,5 @@ export * from './limits.js';
 export * from './messages.js';
 export * from './routes.js';
 export * from './socket.js';
+export * from './text.js';
 export * from './users.js';

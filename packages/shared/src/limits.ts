@@ -28,6 +28,18 @@ export const LIMITS = {
   preKeyLowWater: 20,
   /** Message ids in one read-receipt call. */
   receiptsPerCall: 200,
+  /** Longest message text, in UTF-8 bytes: past it the composer refuses (and keeps the text). */
+  messageTextBytes: 64 * 1024,
+  /**
+   * Longest text sent inside the envelope, in UTF-8 bytes (captions included). A longer one goes
+   * as an encrypted long-text body (an attachment), with its beginning inline. Small enough that
+   * a message with a link preview, to every device of a send, stays within `sendBodyBytes`.
+   */
+  inlineTextBytes: 16 * 1024,
+  /** The beginning of a long text shown until its body has arrived, in UTF-8 bytes. */
+  longTextPreviewBytes: 2 * 1024,
+  /** A link preview's image, in bytes, as it travels in the message (the sender's app shrinks it). */
+  previewImageBytes: 24 * 1024,
 } as const;
 
 /** `a-z 0-9 _ .`; input may use capitals, usernames are stored and compared lowercased. */

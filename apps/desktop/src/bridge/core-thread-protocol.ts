@@ -11,7 +11,12 @@ import { z } from 'zod';
 const Id = z.number().int().positive();
 
 /** What the core's thread is started with (`workerData`). */
-export const CoreThreadData = z.object({ dataDir: z.string().min(1), serverUrl: z.url() });
+export const CoreThreadData = z.object({
+  dataDir: z.string().min(1),
+  serverUrl: z.url(),
+  /** Tests only: hosts a link preview may fetch from private addresses (`LinkPreviewOptions`). */
+  linkPreviews: z.object({ allowPrivateHosts: z.array(z.string()).optional() }).optional(),
+});
 export type CoreThreadData = z.infer<typeof CoreThreadData>;
 
 /** Shell → core. An attachment's plaintext is read a chunk per `pull`, so a slow reader holds the decryption back. */

@@ -11,8 +11,10 @@ import type {
   Contact,
   ConversationSummary,
   Device,
+  FetchedLinkPreview,
   HistoryPage,
   IdentityChange,
+  LinkPreview,
   LocalMessage,
   OutgoingFile,
   SafetyNumber,
@@ -24,6 +26,7 @@ import type {
 } from '@parley/shared';
 import { Account } from './account/account.js';
 import { DataDir } from './account/profile.js';
+import { type LinkPreviewOptions, LinkPreviews } from './links/link-previews.js';
 import { KeychainSecretStore, type SecretStore } from './secrets.js';
 import type { SignedIn } from './session.js';
 
@@ -33,6 +36,7 @@ export interface CoreOptions {
   /** The Parley server, e.g. http://127.0.0.1:3000. */
   serverUrl: string;
   secrets?: SecretStore;
+  linkPreviews?: LinkPreviewOptions;
 }
 
 /**
@@ -47,9 +51,11 @@ export interface CoreOptions {
 export class ParleyCore implements ClientBridge {
   private readonly emitter = new EventEmitter();
   private readonly account: Account;
+  private readonly linkPreviews: LinkPreviews;
 
   constructor(options: CoreOptions) {
     this.emitter.setMaxListeners(100);
+    this.linkPreviews = new LinkPreviews(options.linkPreviews);
     this.account = new Account({
       serverUrl: options.serverUrl,
       dataDir: new DataDir(options.dataDir),
@@ -139,12 +145,24 @@ export class ParleyCore implements ClientBridge {
     return this.s.conversations.history(peerUserId, before, limit);
   }
 
-  async searchMessages(query: string, limit?: number): Promise<SearchHit[]> {
-    return this.s.conversations.search(query, limit);
+  async searchMessages(query: string, limit?: number, peerUserId?: string): Promise<SearchHit[]> {
+    return this.s.conversations.search(query, limit, peerUserId);
   }
 
-  async sendText(peerUserId: string, text: string): Promise<LocalMessage> {
-    return this.s.conversations.sendText(peerUserId, text);
+  sendText(peerUserId: string, text: string, preview?: LinkPreview): Promise<LocalMessage> {
+    return this.s.conversations.sendText(peerUserId, text, preview);
+  }
+
+  linkPreview(url: string): Promise<FetchedLinkPreview | null> {
+    return this.linkPreviews.fetch(url);
+  }
+
+  async drafts(): Promise<Record<string, string>> {
+    return this.s.store.drafts.all();
+  }
+
+  async saveDraft(peerUserId: string, text: string): Promise<void> {
+    this.s.store.drafts.save(peerUserId, text);
   }
 
   async retryMessage(messageId: string): Promise<void> {

@@ -7,6 +7,7 @@ import type { Emit } from './events.js';
 import { KeyMaintenance } from './keys/key-maintenance.js';
 import { Trust } from './keys/trust.js';
 import { Conversations } from './messaging/conversations.js';
+import { LongTexts } from './messaging/long-texts.js';
 import { MessageEvents } from './messaging/message-events.js';
 import { Messaging } from './messaging/messaging.js';
 import { Outbox } from './messaging/outbox.js';
@@ -53,6 +54,7 @@ export class SignedIn {
   readonly trust: Trust;
   readonly calls: CallRelay;
   private readonly outbox: Outbox;
+  private readonly longTexts: LongTexts;
 
   constructor({ profile, databaseKey, refreshToken, initial, dataDir, secrets, emit, ended }: SessionOptions) {
     this.profile = profile;
@@ -76,7 +78,18 @@ export class SignedIn {
     const events = new MessageEvents(store.messages, emit);
     const people = new People(store.users, server, emit);
     this.people = people;
-    const messaging = new Messaging(me, store, signal, server, events, (userId) => void people.learn(userId));
+    const transfers = new AttachmentTransfers(profile.serverUrl, server, dataDir.attachments);
+    const longTexts = new LongTexts(transfers, store.messages, events);
+    this.longTexts = longTexts;
+    const messaging = new Messaging(
+      me,
+      store,
+      signal,
+      server,
+      events,
+      (userId) => void people.learn(userId),
+      (messageId) => void longTexts.fetch(messageId),
+    );
     const outbox = new Outbox(
       store,
       messaging,
@@ -89,9 +102,8 @@ export class SignedIn {
       (message) => events.status(message),
     );
     this.outbox = outbox;
-    const conversations = new Conversations(me, store, signal, outbox, events);
+    const conversations = new Conversations(me, store, signal, outbox, events, longTexts);
     this.conversations = conversations;
-    const transfers = new AttachmentTransfers(profile.serverUrl, server, dataDir.attachments);
     const attachments = new Attachments(me, transfers, store.messages, signal, conversations, outbox, emit);
     this.attachments = attachments;
     const keys = new KeyMaintenance(store.kv, signal, server);
@@ -103,6 +115,7 @@ export class SignedIn {
         void keys.maintain();
         store.outbox.expediteAll();
         outbox.kick();
+        longTexts.fetchPending();
       },
       envelopes: (batch) => messaging.receivePage(batch.envelopes),
       presence: (event) => people.presence(event),
@@ -128,6 +141,7 @@ export class SignedIn {
     this.keys.stop();
     this.trust.stop();
     this.attachments.stop();
+    this.longTexts.stop();
     this.connection.close();
     await this.outbox.stop();
     await this.server.settled();

@@ -16,6 +16,11 @@ export interface HostOptions {
   port: number;
   /** The built renderer (index.html and assets). */
   rendererDir: string;
+  /**
+   * FOR TESTS ONLY (the CLI never sets it): hosts (`hostname:port`) whose link previews may be
+   * fetched from loopback or private addresses, so a test can serve the linked page itself.
+   */
+  linkPreviewTestHosts?: string[];
 }
 
 export interface RunningHost {
@@ -81,7 +86,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const key = randomBytes(32).toString('base64url');
   const cookieSecret = randomBytes(32).toString('base64url');
   // The core's thread opens the keychain and the store at once, while the browser loads the page.
-  const thread = new CoreThread({ dataDir: options.dataDir, serverUrl: options.serverUrl });
+  const thread = new CoreThread({
+    dataDir: options.dataDir,
+    serverUrl: options.serverUrl,
+    ...(options.linkPreviewTestHosts ? { linkPreviews: { allowPrivateHosts: options.linkPreviewTestHosts } } : {}),
+  });
   void thread.crashed.then((error) => console.error('parley host: the core stopped', error));
   const root = resolve(options.rendererDir);
   let origin = '';

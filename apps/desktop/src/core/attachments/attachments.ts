@@ -91,7 +91,7 @@ export class Attachments {
     }
     const { name, contentType, image, voice } = draft.file;
     const attachment: AttachmentPointer = { ...uploaded, name, contentType, image, voice };
-    return this.conversations.queue(draft.peerUserId, caption.trim(), attachment, messageId);
+    return this.conversations.queue(draft.peerUserId, caption.trim(), { attachment }, messageId);
   }
 
   async download(messageId: string): Promise<void> {
@@ -112,22 +112,26 @@ export class Attachments {
   }
 
   /**
-   * Uploads a message's attachment for the outbox (again, after a failure: from the local copy).
-   * Not uploaded for so long that the server forgot it: the message is not sent yet, so it can
-   * point to a new announcement of the same ciphertext.
+   * Uploads a message's attachment, or its long text's body, for the outbox (again, after a
+   * failure: from the local copy). Not uploaded for so long that the server forgot it: the message
+   * is not sent yet, so it can point to a new announcement of the same ciphertext. A file's
+   * upload reports its progress; a long text's goes quietly (it is part of sending a text).
    */
   upload(message: LocalMessage, signal: AbortSignal): Promise<void> {
-    const pointer = message.attachment as AttachmentPointer;
-    return this.transfer(message, 'upload', pointer.size, async (progress) => {
+    const longText = message.attachment ? undefined : this.messages.longText(message.id);
+    const pointer = (message.attachment ?? longText) as AttachmentPointer;
+    const run = async (progress: Progress) => {
       try {
         await this.transfers.upload(pointer.id, progress, signal);
       } catch (error) {
         if ((error as CoreError).code !== 'NOT_FOUND') throw error;
         const id = await this.transfers.reannounce(pointer.id, message.peerUserId, pointer.size);
-        this.messages.setAttachment(message.id, { ...pointer, id });
+        if (longText) this.messages.setLongText(message.id, { ...pointer, id });
+        else this.messages.setAttachment(message.id, { ...pointer, id });
         await this.transfers.upload(id, progress, signal);
       }
-    });
+    };
+    return longText ? run(() => {}) : this.transfer(message, 'upload', pointer.size, run);
   }
 
   /** Stops a file being prepared, uploaded (its message fails) or downloaded. */

@@ -178,6 +178,11 @@ export class AttachmentTransfers {
     return file.pipe(decryptor);
   }
 
+  /** Deletes an attachment's local copy (a long text's, once its text is in the store). */
+  async discard(id: string): Promise<void> {
+    await rm(this.localPath(id), { force: true });
+  }
+
   /** Removes unfinished encryptions and downloads (call before any transfer starts). */
   async clearPartials(): Promise<void> {
     await rm(join(this.dir, '.partial'), { recursive: true, force: true });

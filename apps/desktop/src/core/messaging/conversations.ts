@@ -4,17 +4,27 @@ import {
   type ConversationSummary,
   type HistoryPage,
   LIMITS,
+  type LinkPreview,
   type LocalMessage,
   type SearchHit,
+  utf8Bytes,
 } from '@parley/shared';
 import { CoreError } from '../errors.js';
 import type { SignalService } from '../signal/signal-service.js';
 import type { LocalStore } from '../store/local-store.js';
+import { isLongText, type LongTexts } from './long-texts.js';
 import type { MessageEvents } from './message-events.js';
 import type { Outbox } from './outbox.js';
 
 const HISTORY_PAGE = 50;
-const MAX_TEXT = 8_000;
+
+/** What an outgoing message carries besides its text. */
+export interface Extras {
+  attachment?: AttachmentPointer;
+  /** A long text's body, prepared for upload. */
+  longText?: AttachmentPointer;
+  preview?: LinkPreview;
+}
 
 /** Conversations as the UI sees them: reading, writing (into the outbox), marking read, resending. */
 export class Conversations {
@@ -24,6 +34,7 @@ export class Conversations {
     private readonly signal: Pick<SignalService, 'assertTrusted'>,
     private readonly outbox: Pick<Outbox, 'kick'>,
     private readonly events: MessageEvents,
+    private readonly longTexts: Pick<LongTexts, 'prepare'>,
   ) {}
 
   list(): ConversationSummary[] {
@@ -34,25 +45,34 @@ export class Conversations {
     return this.store.messages.history(peerUserId, before, Math.min(Math.max(1, limit), 500));
   }
 
-  search(query: string, limit = 50): SearchHit[] {
-    return this.store.messages.search(query, Math.min(Math.max(1, limit), 200));
+  search(query: string, limit = 50, peerUserId?: string): SearchHit[] {
+    return this.store.messages.search(query, Math.min(Math.max(1, limit), 200), peerUserId);
   }
 
-  sendText(peerUserId: string, text: string): LocalMessage {
+  /**
+   * Sends a text whole: up to `LIMITS.inlineTextBytes` inside the envelope, longer (up to
+   * `LIMITS.messageTextBytes`) with its body as an encrypted attachment. Never cut.
+   */
+  async sendText(peerUserId: string, text: string, preview?: LinkPreview): Promise<LocalMessage> {
     const body = text.trim();
     if (!body) throw new CoreError('VALIDATION_FAILED', 'A message cannot be empty');
-    return this.queue(peerUserId, body, null);
+    const bytes = utf8Bytes(body);
+    if (bytes > LIMITS.messageTextBytes)
+      throw new CoreError('VALIDATION_FAILED', `A message can be at most ${LIMITS.messageTextBytes} bytes`, {
+        bytes,
+        maxBytes: LIMITS.messageTextBytes,
+      });
+    this.signal.assertTrusted(peerUserId, this.me.userId);
+    const longText = isLongText(body) ? await this.longTexts.prepare(peerUserId, body) : undefined;
+    return this.queue(peerUserId, body, { longText, preview });
   }
 
   /** Stores an outgoing message with its outbox job (one transaction: once this returns, it will be sent). */
-  queue(
-    peerUserId: string,
-    text: string,
-    attachment: AttachmentPointer | null,
-    id: string = randomUUID(),
-  ): LocalMessage {
+  queue(peerUserId: string, text: string, extras: Extras, id: string = randomUUID()): LocalMessage {
     this.signal.assertTrusted(peerUserId, this.me.userId);
-    if (text.length > MAX_TEXT) throw new CoreError('VALIDATION_FAILED', 'A message can be at most 8,000 characters');
+    if (!extras.longText && isLongText(text))
+      throw new CoreError('VALIDATION_FAILED', `A caption can be at most ${LIMITS.inlineTextBytes} bytes`);
+    const attachment = extras.attachment ?? null;
     const now = new Date();
     const message: LocalMessage = {
       id,
@@ -67,9 +87,10 @@ export class Conversations {
       sentAt: now.toISOString(),
       serverTimestamp: null,
       readAt: null,
+      ...(extras.preview ? { preview: extras.preview } : {}),
     };
     this.store.transaction(() => {
-      this.store.messages.insert(message, now.getTime());
+      this.store.messages.insert(message, now.getTime(), extras.longText);
       this.store.outbox.enqueue({ kind: 'message', peerUserId, messageId: message.id, payload: {} });
     });
     this.events.message(message);

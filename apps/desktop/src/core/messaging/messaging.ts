@@ -1,4 +1,5 @@
 import {
+  type AttachmentPointer,
   type DeviceRef,
   type Envelope,
   type LocalMessage,
@@ -11,6 +12,7 @@ import { CoreError } from '../errors.js';
 import type { ServerSession } from '../net/server-session.js';
 import type { SignalService } from '../signal/signal-service.js';
 import type { LocalStore } from '../store/local-store.js';
+import { longTextBeginning } from './long-texts.js';
 import type { MessageEvents } from './message-events.js';
 
 /** Attempts to repair a stale device list before a send is retried later. */
@@ -36,14 +38,19 @@ export class Messaging {
     private readonly events: MessageEvents,
     /** A message from (or to) someone this device has not met: learn who they are. */
     private readonly unknownUser: (userId: string) => void,
+    /** A long text arrived with only its beginning: fetch the rest (after the page is stored). */
+    private readonly fetchLongText: (messageId: string) => void,
   ) {}
 
   /** Encrypts and sends a stored outgoing message; repairs the device list when the server says it is stale. */
   async deliver(message: LocalMessage, transport: Transport): Promise<SendMessageResponse> {
-    const { text, sentAt, peerUserId: to } = message;
+    const { text, sentAt, peerUserId: to, preview } = message;
+    const longText = this.store.messages.longText(message.id);
     const content: MessageContent = message.attachment
       ? { kind: 'attachment', attachment: message.attachment, text, sentAt, to }
-      : { kind: 'text', text, sentAt, to };
+      : longText
+        ? { kind: 'text', text: longTextBeginning(text), longText, preview, sentAt, to }
+        : { kind: 'text', text, preview, sentAt, to };
     return this.repairingDevices(async () => {
       const envelopes = await this.encryptFor(message.peerUserId, encode(content), true);
       return transport.send({ messageId: message.id, recipientUserId: message.peerUserId, envelopes });
@@ -127,10 +134,14 @@ export class Messaging {
         const { messageId, type, content } = envelope;
         if (!type || !content || received.has(messageId) || this.store.messages.has(messageId)) continue;
         let message: LocalMessage;
+        let longText: AttachmentPointer | undefined;
         try {
-          message = await decrypt(envelope.senderUserId, envelope.senderDeviceId, { type, content }, (plaintext) =>
-            this.opened(envelope, plaintext),
-          );
+          ({ message, longText } = await decrypt(
+            envelope.senderUserId,
+            envelope.senderDeviceId,
+            { type, content },
+            (plaintext) => this.opened(envelope, plaintext),
+          ));
         } catch (error) {
           // Undecryptable, malformed or refused: acking is right (it can never succeed); say so in the log.
           console.warn(
@@ -140,9 +151,10 @@ export class Messaging {
         }
         received.add(messageId);
         writes.push(() => {
-          if (!this.store.messages.insert(message, Date.parse(envelope.serverTimestamp))) return;
+          if (!this.store.messages.insert(message, Date.parse(envelope.serverTimestamp), longText)) return;
           if (!this.store.users.has(message.peerUserId)) strangers.add(message.peerUserId);
           events.push(() => this.events.message(message));
+          if (longText) events.push(() => this.fetchLongText(message.id));
         });
       }
       return () => {
@@ -154,11 +166,16 @@ export class Messaging {
     return envelopes.map((envelope) => envelope.id);
   }
 
-  /** The message a decrypted envelope holds; throws when its plaintext is not a message. */
-  private opened(envelope: Envelope, plaintext: Uint8Array): LocalMessage {
+  /**
+   * The message a decrypted envelope holds, and the pointer to its long text's body if it has
+   * one; throws when its plaintext is not a message.
+   */
+  private opened(envelope: Envelope, plaintext: Uint8Array): { message: LocalMessage; longText?: AttachmentPointer } {
     const content = MessageContent.parse(JSON.parse(new TextDecoder().decode(plaintext)));
     const fromMe = envelope.senderUserId === this.me.userId;
-    return {
+    const longText = content.kind === 'text' ? content.longText : undefined;
+    const preview = content.kind === 'text' ? content.preview : undefined;
+    const message: LocalMessage = {
       id: envelope.messageId,
       peerUserId: fromMe ? content.to : envelope.senderUserId,
       senderUserId: envelope.senderUserId,
@@ -171,7 +188,10 @@ export class Messaging {
       sentAt: content.sentAt,
       serverTimestamp: envelope.serverTimestamp,
       readAt: null,
+      ...(preview ? { preview } : {}),
+      ...(longText ? { textIncomplete: 'loading' as const } : {}),
     };
+    return { message, longText };
   }
 
   /** Applies a receipt (in the page's transaction); its event joins `events`. */

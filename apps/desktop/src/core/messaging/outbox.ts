@@ -27,7 +27,7 @@ const HOLD_MS = 3600_000;
 
 export interface OutboxTransport extends Transport {
   sendReadReceipts(request: ReadReceiptsRequest): Promise<void>;
-  /** Uploads a message's attachment (again, after a failure: it is sent from the local copy). */
+  /** Uploads a message's attachment or long text (again, after a failure: it is sent from the local copy). */
   upload(message: LocalMessage, signal: AbortSignal): Promise<void>;
 }
 
@@ -109,7 +109,8 @@ export class Outbox {
         continue;
       }
       const message = job.kind === 'message' && job.messageId ? this.store.messages.get(job.messageId) : undefined;
-      if (job.kind === 'message' && message?.attachment && !job.payload.uploaded) {
+      const toUpload = message && (message.attachment || this.store.messages.longText(message.id));
+      if (job.kind === 'message' && message && toUpload && !job.payload.uploaded) {
         heldBack.add(job.peerUserId);
         this.startUpload(job, message);
         continue;

@@ -1,3 +1,4 @@
+import { searchFold } from '@parley/shared';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { CoreError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
@@ -29,6 +30,10 @@ export function openDatabase(path: string, key: Buffer): Db {
   db.pragma('foreign_keys = ON');
   // Sorts, FTS merges and VACUUM otherwise spill to temporary files, which the cipher does not encrypt.
   db.pragma('temp_store = MEMORY');
+  // The search index holds folded text (see migration 5); its triggers call this.
+  db.function('search_fold', { deterministic: true }, (text: unknown) =>
+    typeof text === 'string' ? searchFold(text) : text,
+  );
   migrate(db);
   return db;
 }

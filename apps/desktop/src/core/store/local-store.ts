@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { DraftsRepository } from './drafts.js';
 import { KvRepository } from './kv.js';
 import { MessagesRepository } from './messages.js';
 import { OutboxRepository } from './outbox.js';
@@ -21,6 +22,7 @@ export class LocalStore {
   readonly outbox: OutboxRepository;
   readonly pins: PinsRepository;
   readonly signalKeys: SignalKeysRepository;
+  readonly drafts: DraftsRepository;
 
   constructor(private readonly db: Db) {
     this.kv = new KvRepository(db);
@@ -29,6 +31,7 @@ export class LocalStore {
     this.outbox = new OutboxRepository(db);
     this.pins = new PinsRepository(db);
     this.signalKeys = new SignalKeysRepository(db);
+    this.drafts = new DraftsRepository(db);
   }
 
   readonly transaction: Transaction = (work) => this.db.transaction(work)();

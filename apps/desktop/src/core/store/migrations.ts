@@ -110,4 +110,32 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE identity_changes ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE identity_changes ADD COLUMN refused_messages INTEGER NOT NULL DEFAULT 0;
   `,
+  // 5: long texts (the body's pointer; whether only the beginning is here), link previews, drafts.
+  // Search folds diacritics and ё/е: the index holds `search_fold(text)` (a function the store
+  // registers), which unicode61 alone does not do for Cyrillic.
+  `
+  ALTER TABLE messages ADD COLUMN long_text TEXT;
+  ALTER TABLE messages ADD COLUMN text_incomplete TEXT CHECK (text_incomplete IN ('loading', 'unavailable'));
+  ALTER TABLE messages ADD COLUMN preview TEXT;
+  CREATE INDEX messages_incomplete ON messages (id) WHERE text_incomplete = 'loading';
+  CREATE TABLE drafts (peer_user_id TEXT PRIMARY KEY, text TEXT NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+
+  DROP TRIGGER messages_fts_insert;
+  DROP TRIGGER messages_fts_delete;
+  DROP TABLE messages_fts;
+  CREATE VIRTUAL TABLE messages_fts USING fts5(
+    text, content = 'messages', content_rowid = 'seq', tokenize = 'unicode61 remove_diacritics 2'
+  );
+  CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, text) VALUES (new.seq, search_fold(new.text));
+  END;
+  CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.seq, search_fold(old.text));
+  END;
+  CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.seq, search_fold(old.text));
+    INSERT INTO messages_fts (rowid, text) VALUES (new.seq, search_fold(new.text));
+  END;
+  INSERT INTO messages_fts (rowid, text) SELECT seq, search_fold(text) FROM messages;
+  `,
 ];

@@ -11,7 +11,9 @@ import type {
   Contact,
   ConversationSummary,
   Device,
+  FetchedLinkPreview,
   HistoryPage,
+  LinkPreview,
   LocalMessage,
   OutgoingFile,
   SafetyNumber,
@@ -63,6 +65,7 @@ export class FakeBridge implements ClientBridge {
   threads = new Map<string, LocalMessage[]>();
   pageSize = 50;
   keyChanged = new Set<string>();
+  savedDrafts: Record<string, string> = {};
   connection: ConnectionState = 'online';
   /** Files handed over by startAttachment/appendAttachment, by the message id they will have. */
   outgoingFiles = new Map<string, { peerUserId: string; file: OutgoingFile; chunks: Uint8Array[] }>();
@@ -318,11 +321,10 @@ export class FakeBridge implements ClientBridge {
       return { messages: messages.slice(start, end), before: start > 0 ? String(start) : null };
     });
   }
-  searchMessages(query: string, limit?: number) {
-    return this.call('searchMessages', [query, limit], (): SearchHit[] => {
+  searchMessages(query: string, limit?: number, peerUserId?: string) {
+    return this.call('searchMessages', [query, limit, peerUserId], (): SearchHit[] => {
       const q = query.toLowerCase();
-      return [...this.threads.values()]
-        .flat()
+      return (peerUserId ? (this.threads.get(peerUserId) ?? []) : [...this.threads.values()].flat())
         .filter((m) => m.text.toLowerCase().includes(q))
         .map((message) => {
           const at = message.text.toLowerCase().indexOf(q);
@@ -331,8 +333,20 @@ export class FakeBridge implements ClientBridge {
         });
     });
   }
-  sendText(peerUserId: string, text: string) {
-    return this.call('sendText', [peerUserId, text], () => {
+  drafts() {
+    return this.call('drafts', [], () => ({ ...this.savedDrafts }));
+  }
+  saveDraft(peerUserId: string, text: string) {
+    return this.call('saveDraft', [peerUserId, text], () => {
+      if (text) this.savedDrafts[peerUserId] = text;
+      else delete this.savedDrafts[peerUserId];
+    });
+  }
+  linkPreview(url: string) {
+    return this.call('linkPreview', [url], (): FetchedLinkPreview | null => null);
+  }
+  sendText(peerUserId: string, text: string, preview?: LinkPreview) {
+    return this.call('sendText', [peerUserId, text, preview], () => {
       const message: LocalMessage = {
         id: `sent-${++this.ids}`,
         peerUserId,
@@ -346,6 +360,7 @@ export class FakeBridge implements ClientBridge {
         attachment: null,
         attachmentReady: false,
         call: null,
+        ...(preview ? { preview } : {}),
       };
       const thread = this.threads.get(peerUserId) ?? [];
       thread.push(message);
