@@ -72,6 +72,28 @@ describe('user search', () => {
     expect(paged).toEqual(all);
   });
 
+  it('folds ё/е and diacritics both ways, keeps й apart from и, and finds "@username"', async () => {
+    const yo = await register(t.url, `${tag}_yo`, `Фёдор Ёлкин ${tag}`);
+    const cafe = await register(t.url, `${tag}_cafe`, `Zoë Café ${tag}`);
+    const names = async (q: string) =>
+      (await search(caller.accessToken, { q })).body.items.map((u: { username: string }) => u.username);
+    expect(await names(`елкин ${tag}`)).toEqual([yo.user.username]);
+    expect(await names('ФЕДОР ЕЛК')).toContain(yo.user.username);
+    expect(await names('Фёдор Ёлк')).toContain(yo.user.username);
+    expect(await names('zoe cafe')).toContain(cafe.user.username);
+    expect(await names('ZOË CAFÉ')).toContain(cafe.user.username);
+    expect(await names(`@${tag}_yo`)).toEqual([yo.user.username]);
+    expect(await names(`@${tag.toUpperCase()}_CAFE`)).toEqual([cafe.user.username]);
+    // A renamed user is found by the new name, folded the same way.
+    await call(t.url, 'PATCH', '/users/me', { token: yo.accessToken, body: { displayName: `Алёна Йогурт ${tag}` } });
+    expect(await names(`алена йог`)).toEqual([yo.user.username]);
+    expect(await names(`алена иог`)).toEqual([]);
+    // Someone's address book filters the same way.
+    await call(t.url, 'POST', '/contacts', { token: caller.accessToken, body: { userId: cafe.user.id } });
+    const book = await call(t.url, 'GET', `/contacts?q=${encodeURIComponent('zoe')}`, { token: caller.accessToken });
+    expect(book.body.items.map((c: { username: string }) => c.username)).toEqual([cafe.user.username]);
+  });
+
   it('treats LIKE wildcards in the query literally', async () => {
     const res = await search(caller.accessToken, { q: '%' });
     expect(res.status).toBe(200);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ContactEntity, type UserEntity } from '../database/entities.js';
+import { searchPattern } from '../users/user-search.js';
 
 export type ContactWithUser = ContactEntity & { contact: UserEntity };
 
@@ -29,7 +30,7 @@ export class ContactsRepository {
       .orderBy('u.displayNameKey', 'ASC')
       .addOrderBy('u.username', 'ASC');
     if (q) {
-      const pattern = `%${q.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+      const pattern = `%${searchPattern(q)}%`;
       query.andWhere('(u.username LIKE :pattern OR u.displayNameKey LIKE :pattern)', { pattern });
     }
     return (await query.getMany()) as ContactWithUser[];

@@ -1,4 +1,4 @@
-import type { UserSearchQuery } from '@parley/shared';
+import { searchFold, type UserSearchQuery } from '@parley/shared';
 import type { z } from 'zod';
 import { AppError } from '../http/app-error.js';
 
@@ -29,11 +29,18 @@ function decodeCursor(raw: string): Cursor {
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
- * Case-insensitive match on username or display name, prefix matches (of the username, the
+ * A query as the keys are stored: folded (case, diacritics, ё/е: `searchFold`), and "@name" as
+ * "name", the way people write a username.
+ */
+export const searchPattern = (q: string): string => escapeLike(searchFold(q).replace(/^@(?=.)/, ''));
+
+/**
+ * Case- and diacritic-insensitive match on username or display name (`display_name_key` is the
+ * folded display name), prefix matches (of the username, the
  * display name or a word of it) first, then by username. Served by the trigram indexes.
  */
 export function userSearchSql(callerId: string, query: Query): { text: string; params: unknown[] } {
-  const q = escapeLike(query.q.toLowerCase());
+  const q = searchPattern(query.q);
   const params: unknown[] = [callerId, `%${q}%`, `${q}%`, `% ${q}%`];
   let after = '';
   if (query.cursor) {

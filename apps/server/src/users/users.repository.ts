@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { UserSearchQuery } from '@parley/shared';
+import { searchFold, type UserSearchQuery } from '@parley/shared';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { z } from 'zod';
 import { UserEntity } from '../database/entities.js';
@@ -42,13 +42,13 @@ export class UsersRepository {
   }
 
   create(tx: EntityManager, user: Pick<UserEntity, 'username' | 'displayName' | 'passwordHash'>): Promise<UserEntity> {
-    return tx.save(tx.create(UserEntity, { ...user, displayNameKey: user.displayName.toLowerCase() }));
+    return tx.save(tx.create(UserEntity, { ...user, displayNameKey: searchFold(user.displayName) }));
   }
 
   async setDisplayName(userId: string, displayName: string): Promise<void> {
     await this.db
       .getRepository(UserEntity)
-      .update({ id: userId }, { displayName, displayNameKey: displayName.toLowerCase() });
+      .update({ id: userId }, { displayName, displayNameKey: searchFold(displayName) });
   }
 
   async setLastSeen(userId: string, lastSeenAt: Date): Promise<void> {

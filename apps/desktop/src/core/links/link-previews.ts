@@ -1,12 +1,8 @@
 import { lookup as dnsLookup } from 'node:dns';
-import { type IncomingMessage, request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import {
-  FETCHED_PREVIEW_IMAGE_BYTES,
-  FetchedLinkPreview,
-  PREVIEW_IMAGE_TYPES,
-} from '@parley/shared';
+import { FETCHED_PREVIEW_IMAGE_BYTES, FetchedLinkPreview, PREVIEW_IMAGE_TYPES } from '@parley/shared';
 
 export interface LinkPreviewOptions {
   /**
@@ -101,19 +97,17 @@ const decodeEntities = (s: string) =>
     .replace(/&amp;/g, '&');
 
 const clean = (s: string | undefined, max: number) =>
-  s === undefined
-    ? undefined
-    : decodeEntities(s)
-        .replace(/\s+/g, ' ')
-        .trim()
-        .slice(0, max) || undefined;
+  s === undefined ? undefined : decodeEntities(s).replace(/\s+/g, ' ').trim().slice(0, max) || undefined;
 
 /** `<meta property|name=… content=…>` values of a page, attributes in any order. */
 function metaTags(html: string): Map<string, string> {
   const tags = new Map<string, string>();
   for (const [tag] of html.matchAll(/<meta\b[^>]*>/gi)) {
     const attr = (name: string) =>
-      new RegExp(`\\b${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s"'>]+))`, 'i').exec(tag)?.slice(1).find((v) => v !== undefined);
+      new RegExp(`\\b${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s"'>]+))`, 'i')
+        .exec(tag)
+        ?.slice(1)
+        .find((v) => v !== undefined);
     const key = (attr('property') ?? attr('name'))?.toLowerCase();
     const content = attr('content');
     if (key && content !== undefined && !tags.has(key)) tags.set(key, content);
@@ -122,11 +116,20 @@ function metaTags(html: string): Map<string, string> {
 }
 
 /** Title, description and picture URL of a page, from its Open Graph tags or its `<title>`. */
-export function parsePage(html: string, pageUrl: string): { title: string; description?: string; image?: string } | null {
+export function parsePage(
+  html: string,
+  pageUrl: string,
+): { title: string; description?: string; image?: string } | null {
   const meta = metaTags(html);
-  const title = clean(meta.get('og:title') ?? meta.get('twitter:title') ?? /<title[^>]*>([^<]*)</i.exec(html)?.[1], 300);
+  const title = clean(
+    meta.get('og:title') ?? meta.get('twitter:title') ?? /<title[^>]*>([^<]*)</i.exec(html)?.[1],
+    300,
+  );
   if (!title) return null;
-  const description = clean(meta.get('og:description') ?? meta.get('description') ?? meta.get('twitter:description'), 1000);
+  const description = clean(
+    meta.get('og:description') ?? meta.get('description') ?? meta.get('twitter:description'),
+    1000,
+  );
   let image: string | undefined;
   const imageUrl = meta.get('og:image') ?? meta.get('twitter:image');
   if (imageUrl) {
@@ -163,9 +166,13 @@ export class LinkPreviews {
       const preview: FetchedLinkPreview = { url, title: parsed.title };
       if (parsed.description) preview.description = parsed.description;
       if (parsed.image) {
-        const image = await this.get(parsed.image, signal, PREVIEW_IMAGE_TYPES, FETCHED_PREVIEW_IMAGE_BYTES, false).catch(
-          () => null,
-        );
+        const image = await this.get(
+          parsed.image,
+          signal,
+          PREVIEW_IMAGE_TYPES,
+          FETCHED_PREVIEW_IMAGE_BYTES,
+          false,
+        ).catch(() => null);
         if (image)
           preview.image = {
             contentType: image.type as (typeof PREVIEW_IMAGE_TYPES)[number],
