@@ -266,8 +266,11 @@ export interface ConversationChange {
 }
 
 export interface ClientEvents {
-  /** A message was stored (received, written here, a call's history entry), with its conversation as it now is. */
-  message: LocalMessage & ConversationChange;
+  /**
+   * A message was stored (received, written here, a call's history entry), with its conversation
+   * as it now is; `updated` when it was stored before and has changed (a long text's rest arrived).
+   */
+  message: LocalMessage & ConversationChange & { updated?: true };
   status: { messageId: string; peerUserId: string; status: MessageStatus };
   /** Incoming messages of a conversation were read (here or on another of my devices). */
   read: { peerUserId: string; unreadCount: number; unreadTotal: number };

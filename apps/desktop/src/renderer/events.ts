@@ -13,10 +13,10 @@ import { useTransfers } from './stores/transfers.js';
  */
 export function connectCoreEvents(): () => void {
   const stops = [
-    parley.on('message', ({ conversation, unreadTotal: _, ...message }) => {
+    parley.on('message', ({ conversation, unreadTotal: _, updated, ...message }) => {
       useMessages.getState().received(message);
       useConversations.getState().messageArrived(message, conversation);
-      if (message.direction === 'in') {
+      if (message.direction === 'in' && !updated) {
         useContacts.getState().typingChanged(message.peerUserId, false);
         notifyIncomingMessage(message);
       }

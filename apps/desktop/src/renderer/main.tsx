@@ -8,15 +8,18 @@ import './styles/conversation.css';
 import './styles/attachments.css';
 import './styles/dialogs.css';
 import './styles/call.css';
+import './styles/writing.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
+import { installEmojiFont } from './emoji/emoji-font.js';
 import { initI18n } from './i18n/i18n.js';
 import { useSettings } from './stores/settings.js';
 import { applyTheme } from './theme.js';
 
 // Language and theme before the first paint: no flash of English or of the light theme.
 initI18n(useSettings.getState().language);
+installEmojiFont();
 const stopFollowingTheme = applyTheme(useSettings.getState().theme);
 stopFollowingTheme(); // App follows the OS from here
 

@@ -87,6 +87,6 @@ export class LongTexts {
   }
 
   private changed(message: LocalMessage | undefined): void {
-    if (message) this.events.message(message);
+    if (message) this.events.message(message, true);
   }
 }

@@ -12,11 +12,20 @@ export class MessageEvents {
     private readonly emit: Emit,
   ) {}
 
-  /** A message was stored (received, written here, or a call's history entry): with its conversation as it now is. */
-  message(message: LocalMessage): void {
+  /**
+   * A message was stored (received, written here, or a call's history entry): with its
+   * conversation as it now is. `updated`: it had been told of before, and changed.
+   */
+  message(message: LocalMessage, updated = false): void {
     const conversation = this.messages.conversation(message.peerUserId);
     // Stored with the message, so always there.
-    if (conversation) this.emit('message', { ...message, conversation, unreadTotal: this.messages.unreadTotal() });
+    if (conversation)
+      this.emit('message', {
+        ...message,
+        conversation,
+        unreadTotal: this.messages.unreadTotal(),
+        ...(updated ? { updated: true as const } : {}),
+      });
   }
 
   status(message: Pick<LocalMessage, 'id' | 'peerUserId' | 'status'>): void {

@@ -69,6 +69,14 @@ const ICONS = {
   pause: <path d="M8 5.5v13M16 5.5v13" strokeWidth="3" />,
   download: <path d="M12 4v11M7 10.5l5 5 5-5M5 19.5h14" />,
   trash: <path d="M5 7h14M10 7V4.5h4V7M7 7l1 12.5h8L17 7" />,
+  smile: (
+    <>
+      <circle cx="12" cy="12" r="8.5" />
+      <path d="M8.5 14.5c.9 1.2 2.1 1.8 3.5 1.8s2.6-.6 3.5-1.8M9.2 9.5h.01M14.8 9.5h.01" strokeWidth="2.2" />
+    </>
+  ),
+  chevronUp: <path d="M6 15l6-6 6 6" />,
+  chevronDown: <path d="M6 9l6 6 6-6" />,
 } as const;
 
 export type IconName = keyof typeof ICONS;

@@ -1,4 +1,4 @@
-import type { LocalMessage, MessageStatus } from '@parley/shared';
+import type { LinkPreview, LocalMessage, MessageStatus } from '@parley/shared';
 import { create } from 'zustand';
 import { parley } from '../api.js';
 
@@ -17,7 +17,7 @@ export interface Thread {
 
 interface MessagesState {
   threads: Record<string, Thread>;
-  /** Unsent text per conversation. Kept in memory only: a draft is plaintext and stays off the disk. */
+  /** Unsent text per conversation, saved (shortly after each change) in the core's encrypted store. */
   drafts: Record<string, string>;
   /** A message to bring into view and highlight (from message search). */
   focus: { peerUserId: string; messageId: string } | null;
@@ -28,7 +28,11 @@ interface MessagesState {
   /** The attachment's local copy is here now (downloaded): it can be shown and saved. */
   attachmentReady(messageId: string, peerUserId: string): void;
   setDraft(peerUserId: string, text: string): void;
-  send(peerUserId: string, text: string): Promise<void>;
+  /** The drafts saved in the store (at sign-in); a draft typed meanwhile wins. */
+  loadDrafts(): Promise<void>;
+  /** Saves the drafts changed since their last save now (leaving a chat, closing the window). */
+  saveDrafts(): void;
+  send(peerUserId: string, text: string, preview?: LinkPreview): Promise<void>;
   /** Sends a failed outgoing message again (text or file), as the same message. */
   resend(message: LocalMessage): Promise<void>;
   setFocus(focus: MessagesState['focus']): void;
@@ -36,6 +40,11 @@ interface MessagesState {
 }
 
 const initial = { threads: {}, drafts: {}, focus: null };
+/** A draft is saved this long after its last change. */
+const DRAFT_SAVE_MS = 300;
+/** Drafts changed and not saved yet, by conversation. */
+const unsaved = new Set<string>();
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
 const emptyThread: Thread = { messages: [], before: null, loaded: false, loadingOlder: false };
 /** Bumped by reset(): pages that arrive for a previous account are dropped. */
 let epoch = 0;
@@ -108,12 +117,17 @@ export const useMessages = create<MessagesState>((set, get) => {
       }
     },
     received(message) {
-      // Delivery is at least once: a message seen before is not added again.
-      updateThread(message.peerUserId, (thread) =>
-        thread.messages.some((m) => m.id === message.id)
-          ? thread
-          : { ...thread, messages: [...thread.messages, message] },
-      );
+      // Delivery is at least once: a message seen before is not added again, but takes the new
+      // state (a long text whose rest has arrived).
+      updateThread(message.peerUserId, (thread) => {
+        const at = thread.messages.findIndex((m) => m.id === message.id);
+        if (at < 0) return { ...thread, messages: [...thread.messages, message] };
+        const current = thread.messages[at];
+        if (current?.text === message.text && current.textIncomplete === message.textIncomplete) return thread;
+        const messages = thread.messages.slice();
+        messages[at] = { ...message, status: current?.status ?? message.status };
+        return { ...thread, messages };
+      });
     },
     statusChanged(messageId, peerUserId, status) {
       updateMessage(peerUserId, messageId, { status });
@@ -122,13 +136,29 @@ export const useMessages = create<MessagesState>((set, get) => {
       updateMessage(peerUserId, messageId, { attachmentReady: true });
     },
     setDraft(peerUserId, text) {
+      if ((get().drafts[peerUserId] ?? '') === text) return;
       set({ drafts: { ...get().drafts, [peerUserId]: text } });
+      unsaved.add(peerUserId);
+      clearTimeout(saveTimer);
+      saveTimer = setTimeout(() => get().saveDrafts(), DRAFT_SAVE_MS);
     },
-    async send(peerUserId, text) {
+    async loadDrafts() {
+      const started = epoch;
+      const saved = await parley.drafts();
+      if (started !== epoch) return;
+      set({ drafts: { ...saved, ...Object.fromEntries([...unsaved].map((id) => [id, get().drafts[id] ?? ''])) } });
+    },
+    saveDrafts() {
+      clearTimeout(saveTimer);
+      for (const peerUserId of unsaved)
+        void parley.saveDraft(peerUserId, get().drafts[peerUserId] ?? '').catch(() => {});
+      unsaved.clear();
+    },
+    async send(peerUserId, text, preview) {
       get().setDraft(peerUserId, '');
       try {
         // The core also emits the new message as an event; `received` keeps one copy.
-        get().received(await parley.sendText(peerUserId, text));
+        get().received(await parley.sendText(peerUserId, text, preview));
       } catch (error) {
         // Not sent: give the text back, unless something new was typed meanwhile.
         if (!get().drafts[peerUserId]) get().setDraft(peerUserId, text);
@@ -150,6 +180,8 @@ export const useMessages = create<MessagesState>((set, get) => {
     },
     reset() {
       epoch++;
+      clearTimeout(saveTimer);
+      unsaved.clear();
       set(initial);
     },
   };

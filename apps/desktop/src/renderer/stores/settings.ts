@@ -12,6 +12,15 @@ export interface Preferences {
   notificationText: boolean;
   /** Calls go through the server's TURN relay only, so contacts never learn this computer's IP address. */
   relayCalls: boolean;
+  /**
+   * Link previews for the messages I send, fetched by this computer from the linked site (which
+   * then sees this computer's address): off until the user turns them on.
+   */
+  linkPreviews: boolean;
+  /** The emoji picker's skin tone: 0 the default, 1–5 light to dark. */
+  emojiTone: number;
+  /** The emoji picked most recently, newest first. */
+  recentEmoji: string[];
 }
 
 interface SettingsState extends Preferences {
@@ -33,6 +42,14 @@ function loadPreferences(): Preferences {
     notifications: typeof saved.notifications === 'boolean' ? saved.notifications : true,
     notificationText: typeof saved.notificationText === 'boolean' ? saved.notificationText : true,
     relayCalls: typeof saved.relayCalls === 'boolean' ? saved.relayCalls : false,
+    linkPreviews: typeof saved.linkPreviews === 'boolean' ? saved.linkPreviews : false,
+    emojiTone:
+      Number.isInteger(saved.emojiTone) && (saved.emojiTone as number) >= 0 && (saved.emojiTone as number) <= 5
+        ? (saved.emojiTone as number)
+        : 0,
+    recentEmoji: Array.isArray(saved.recentEmoji)
+      ? saved.recentEmoji.filter((e): e is string => typeof e === 'string' && e.length <= 32).slice(0, 24)
+      : [],
   };
 }
 
@@ -41,8 +58,18 @@ export const useSettings = create<SettingsState>((set, get) => ({
   ...loadPreferences(),
   update(patch) {
     set(patch);
-    const { theme, language, notifications, notificationText, relayCalls } = get();
-    const preferences: Preferences = { theme, language, notifications, notificationText, relayCalls };
+    const { theme, language, notifications, notificationText, relayCalls, linkPreviews, emojiTone, recentEmoji } =
+      get();
+    const preferences: Preferences = {
+      theme,
+      language,
+      notifications,
+      notificationText,
+      relayCalls,
+      linkPreviews,
+      emojiTone,
+      recentEmoji,
+    };
     try {
       localStorage.setItem(STORAGE_KEY, JSON.stringify(preferences));
     } catch {} // storage full or disabled: the choice still holds for this run

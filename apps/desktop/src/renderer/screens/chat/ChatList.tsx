@@ -1,4 +1,4 @@
-import type { Contact, ConversationSummary } from '@parley/shared';
+import { type Contact, type ConversationSummary, searchFold } from '@parley/shared';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Avatar } from '../../components/Avatar.js';
@@ -9,9 +9,11 @@ import { useConversations } from '../../stores/conversations.js';
 import { messagePreview } from './message-preview.js';
 import { byName, moveFocusInList } from './navigation.js';
 
-const matches = (query: string, ...fields: string[]) => {
-  const q = query.toLocaleLowerCase();
-  return fields.some((f) => f.toLocaleLowerCase().includes(q));
+/** Folded as every search is (ё = е, no diacritics); "@name" looks for the username. */
+const matches = (query: string, displayName: string, username: string) => {
+  const q = searchFold(query.trim());
+  if (q.startsWith('@')) return username.startsWith(q.slice(1));
+  return searchFold(displayName).includes(q) || username.includes(q);
 };
 
 /** Three dots instead of the preview while they type (the word is for screen readers). */

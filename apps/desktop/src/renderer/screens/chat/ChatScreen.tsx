@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useContacts } from '../../stores/contacts.js';
 import { useConversations } from '../../stores/conversations.js';
+import { useMessages } from '../../stores/messages.js';
 import { CallScreen } from '../call/CallScreen.js';
 import { MessageSearchDialog } from '../search/MessageSearchDialog.js';
 import { SettingsDialog } from '../settings/SettingsDialog.js';
@@ -21,10 +22,18 @@ export function ChatScreen() {
 
   useEffect(() => {
     void useConversations.getState().refresh();
+    useMessages
+      .getState()
+      .loadDrafts()
+      .catch(() => {}); // signed out meanwhile
+    // A window closed with a draft just typed: saved on the way out.
+    const saveDrafts = () => useMessages.getState().saveDrafts();
+    window.addEventListener('pagehide', saveDrafts);
     useContacts
       .getState()
       .load()
       .catch(() => {}); // offline at first start: the list fills in on the next refresh
+    return () => window.removeEventListener('pagehide', saveDrafts);
   }, []);
 
   // The window title carries the unread count (the shells put it on the dock / taskbar too).

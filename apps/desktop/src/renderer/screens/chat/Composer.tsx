@@ -1,17 +1,24 @@
+import { LIMITS, type LinkPreview, utf8Bytes } from '@parley/shared';
 import { type ClipboardEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorCode, errorMessage, parley, untrustedUserId } from '../../api.js';
 import { Icon } from '../../components/Icon.js';
+import { LinkPreviewCard } from '../../components/LinkPreviewCard.js';
+import { EmojiPicker } from '../../emoji/EmojiPicker.js';
 import { useContacts } from '../../stores/contacts.js';
 import { useMessages } from '../../stores/messages.js';
+import { useSettings } from '../../stores/settings.js';
 import { useTransfers } from '../../stores/transfers.js';
+import { findLinks } from '../../text/formatting.js';
+import { previewForMessage } from '../../text/preview-image.js';
 import { FileProblems, StagedFiles } from './StagedFiles.js';
 import { VoiceRecorder } from './VoiceRecorder.js';
 
-/** Longest message the core accepts. */
-const MAX_LENGTH = 8_000;
-/** Show how much is left once this close to the limit. */
-const COUNTER_FROM = 500;
+/** The size shows once a message is this close to the limit. */
+const SIZE_FROM = LIMITS.messageTextBytes - 8 * 1024;
+/** A link preview is asked for once the text has not changed for this long. */
+const PREVIEW_DELAY_MS = 600;
+const kib = (bytes: number) => Math.ceil(bytes / 1024);
 /** "Typing" is said again this often while typing goes on (the peer's core forgets it after 8 s)… */
 const TYPING_RENEW_MS = 4_000;
 /** …and taken back after this long without a keystroke. */
@@ -52,6 +59,38 @@ function useTypingSignal(peerUserId: string) {
 const NO_FILES: never[] = [];
 
 /**
+ * The preview of the first link in the text, when link previews are on: fetched by the core a
+ * moment after typing stops, shown above the box, removable; `null` when there is none (or it
+ * was removed).
+ */
+function useLinkPreview(text: string) {
+  const enabled = useSettings((s) => s.linkPreviews);
+  const url = enabled ? findLinks(text)[0]?.url : undefined;
+  const [preview, setPreview] = useState<LinkPreview | null>(null);
+  const [dismissed, setDismissed] = useState<string | null>(null);
+  useEffect(() => {
+    setPreview((shown) => (shown?.url === url ? shown : null));
+    if (!url || url === dismissed) return;
+    let current = true;
+    const timer = setTimeout(() => {
+      parley
+        .linkPreview(url)
+        .then((fetched) => (fetched ? previewForMessage(fetched) : null))
+        .then(
+          (made) => current && setPreview(made),
+          () => {}, // no preview: the link goes as it is
+        );
+    }, PREVIEW_DELAY_MS);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [url, dismissed]);
+  const shown = preview && preview.url === url && url !== dismissed ? preview : null;
+  return { preview: shown, dismiss: () => setDismissed(url ?? null) };
+}
+
+/**
  * The message box: Enter sends, Shift+Enter starts a new line; the draft is kept per chat. Files
  * come by the paperclip, a drop on the conversation or a paste, wait above the box, and go with
  * Send (the text as the caption of the first). With nothing typed, the microphone records a
@@ -63,20 +102,53 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
   const staged = useTransfers((s) => s.staged[peerUserId] ?? NO_FILES);
   const [problem, setProblem] = useState<string | null>(null);
   const [recording, setRecording] = useState(false);
+  const [picking, setPicking] = useState(false);
   const box = useRef<HTMLTextAreaElement>(null);
+  const emojiButton = useRef<HTMLButtonElement>(null);
   const typing = useTypingSignal(peerUserId);
+  const link = useLinkPreview(draft);
+  const bytes = utf8Bytes(draft);
+  const tooLong = bytes > LIMITS.messageTextBytes;
 
   useEffect(() => {
     box.current?.focus();
+    // Leaving the chat saves its draft at once.
+    return () => useMessages.getState().saveDrafts();
   }, []);
+
+  /** Puts an emoji where the caret is (replacing a selection), keeping the picker open for more. */
+  const insertEmoji = (emoji: string) => {
+    const el = box.current;
+    const current = useMessages.getState().drafts[peerUserId] ?? '';
+    const start = el?.selectionStart ?? current.length;
+    const end = el?.selectionEnd ?? current.length;
+    const next = current.slice(0, start) + emoji + current.slice(end);
+    useMessages.getState().setDraft(peerUserId, next);
+    typing.typed(next);
+    requestAnimationFrame(() => el?.setSelectionRange(start + emoji.length, start + emoji.length));
+  };
 
   const submit = async () => {
     const text = draft.trim();
+    // Never cut: a text over the limit stays in the box, with the reason shown.
+    if (tooLong) {
+      setProblem(t('composer.tooLong', { size: kib(bytes), max: kib(LIMITS.messageTextBytes) }));
+      return;
+    }
     if (staged.length > 0) {
       typing.stop();
       setProblem(null);
       useMessages.getState().setDraft(peerUserId, '');
-      const captionSent = await useTransfers.getState().sendStaged(peerUserId, text);
+      // A text too long for a caption goes as a message of its own after the files.
+      const asCaption = utf8Bytes(text) <= LIMITS.inlineTextBytes;
+      const captionSent = await useTransfers.getState().sendStaged(peerUserId, asCaption ? text : '');
+      if (captionSent && !asCaption) {
+        await useMessages
+          .getState()
+          .send(peerUserId, text)
+          .catch((error: unknown) => setProblem(errorMessage(error, t)));
+        return;
+      }
       // No file went: the text is given back, unless something new was typed meanwhile.
       if (!captionSent && text && !useMessages.getState().drafts[peerUserId])
         useMessages.getState().setDraft(peerUserId, text);
@@ -86,7 +158,7 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
     typing.stop();
     setProblem(null);
     try {
-      await useMessages.getState().send(peerUserId, text);
+      await useMessages.getState().send(peerUserId, text, link.preview ?? undefined);
     } catch (error) {
       setProblem(errorMessage(error, t));
       // Refused for a key change we had not heard about: the peer's, or one of my own devices'.
@@ -111,7 +183,6 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
     useTransfers.getState().stage(peerUserId, files);
   };
 
-  const left = MAX_LENGTH - draft.length;
   const canSend = staged.length > 0 || draft.trim() !== '';
   // Like Telegram: the microphone while there is nothing to send, the arrow once there is.
   const showMicrophone = draft === '' && staged.length === 0;
@@ -130,6 +201,32 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
       ) : null}
       <FileProblems peerUserId={peerUserId} />
       <StagedFiles peerUserId={peerUserId} />
+      {link.preview && staged.length === 0 ? (
+        <div className="composer-preview">
+          <LinkPreviewCard preview={link.preview} />
+          <button
+            type="button"
+            className="icon-button"
+            aria-label={t('composer.removePreview')}
+            title={t('composer.removePreview')}
+            onClick={() => {
+              link.dismiss();
+              box.current?.focus();
+            }}
+          >
+            <Icon name="close" size={16} />
+          </button>
+        </div>
+      ) : null}
+      {picking ? (
+        <EmojiPicker
+          onPick={insertEmoji}
+          onClose={() => {
+            setPicking(false);
+            box.current?.focus();
+          }}
+        />
+      ) : null}
       {recording ? (
         <VoiceRecorder
           peerUserId={peerUserId}
@@ -165,7 +262,7 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
             aria-describedby="composer-hint"
             placeholder={t('composer.label')}
             rows={1}
-            maxLength={MAX_LENGTH}
+            aria-invalid={tooLong}
             value={draft}
             onChange={(event) => {
               useMessages.getState().setDraft(peerUserId, event.target.value);
@@ -174,6 +271,18 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
             onKeyDown={onKeyDown}
             onPaste={onPaste}
           />
+          <button
+            ref={emojiButton}
+            type="button"
+            className="icon-button emoji-button"
+            aria-label={t('emoji.open')}
+            title={t('emoji.open')}
+            aria-haspopup="dialog"
+            aria-expanded={picking}
+            onClick={() => setPicking((open) => !open)}
+          >
+            <Icon name="smile" size={20} />
+          </button>
           {showMicrophone ? (
             <button
               type="button"
@@ -194,9 +303,14 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
           )}
         </div>
       )}
-      {/* The keys are said to screen readers; the count shows to everyone near the limit. */}
-      <p id="composer-hint" className={left <= COUNTER_FROM ? 'composer-hint' : 'visually-hidden'}>
-        {left <= COUNTER_FROM ? t('composer.remaining', { count: left }) : t('composer.hint')}
+      {/* The keys are said to screen readers; the size shows to everyone near the limit. */}
+      <p
+        id="composer-hint"
+        className={bytes >= SIZE_FROM ? `composer-hint${tooLong ? ' over' : ''}` : 'visually-hidden'}
+      >
+        {bytes >= SIZE_FROM
+          ? t(tooLong ? 'composer.sizeOver' : 'composer.size', { size: kib(bytes), max: kib(LIMITS.messageTextBytes) })
+          : t('composer.hint')}
       </p>
     </form>
   );

@@ -12,6 +12,7 @@ import { useContacts } from '../../stores/contacts.js';
 import { useConversations, usePeer } from '../../stores/conversations.js';
 import { useMessages } from '../../stores/messages.js';
 import { useTransfers } from '../../stores/transfers.js';
+import { ChatSearch } from './ChatSearch.js';
 import { Composer } from './Composer.js';
 import { IdentityNotice } from './IdentityNotice.js';
 import { MessageList } from './MessageList.js';
@@ -104,9 +105,25 @@ export function ConversationPane({ peerUserId }: { peerUserId: string }) {
   const inCall = useCalls((s) => s.call !== null && s.call.phase !== 'ended');
   const [dialog, setDialog] = useState<'safety' | 'remove' | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  const [searching, setSearching] = useState(false);
   const name = peer?.displayName ?? '…';
   useMarkRead(peerUserId);
   const drop = useFileDrop(peerUserId);
+
+  // Ctrl+F (⌘F) searches this chat, as in a browser; not while a dialog is open.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const mod = /Mac/.test(navigator.platform) ? event.metaKey : event.ctrlKey;
+      if (!mod || event.shiftKey || event.altKey || event.key.toLowerCase() !== 'f') return;
+      if (document.querySelector('dialog[open]')) return;
+      event.preventDefault();
+      setSearching(true);
+      // Already open: back to its field.
+      document.querySelector<HTMLInputElement>('.chat-search input')?.focus();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
 
   const addContact = async () => {
     setProblem(null);
@@ -139,6 +156,16 @@ export function ConversationPane({ peerUserId }: { peerUserId: string }) {
           <PresenceLine peerUserId={peerUserId} username={peer?.username} />
         </div>
         <div className="conversation-actions">
+          <button
+            type="button"
+            className="icon-button"
+            aria-label={t('chatSearch.open')}
+            title={t('chatSearch.open')}
+            aria-pressed={searching}
+            onClick={() => setSearching((open) => !open)}
+          >
+            <Icon name="search" />
+          </button>
           {isContact ? (
             <>
               <button
@@ -189,6 +216,15 @@ export function ConversationPane({ peerUserId }: { peerUserId: string }) {
         <p role="alert" className="banner error">
           {problem}
         </p>
+      ) : null}
+      {searching ? (
+        <ChatSearch
+          peerUserId={peerUserId}
+          onClose={() => {
+            setSearching(false);
+            document.querySelector<HTMLTextAreaElement>('.composer textarea')?.focus();
+          }}
+        />
       ) : null}
       <IdentityNotice peerUserId={peerUserId} name={name} onReview={() => setDialog('safety')} />
       <MessageList peerUserId={peerUserId} peerName={name} />

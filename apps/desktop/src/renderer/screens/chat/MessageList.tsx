@@ -4,7 +4,9 @@ import type { TFunction } from 'i18next';
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../../api.js';
+import { FormattedText } from '../../components/FormattedText.js';
 import { Icon } from '../../components/Icon.js';
+import { LinkPreviewCard } from '../../components/LinkPreviewCard.js';
 import { StatusTicks } from '../../components/StatusTicks.js';
 import { useNow } from '../../hooks/useNow.js';
 import { formatDay, formatTime } from '../../i18n/format.js';
@@ -71,7 +73,7 @@ function estimateRow(row: Row | undefined): number {
   return height + (row?.day ? 40 : 0);
 }
 
-/** One message: its attachment, and its text (rendered as text by React, never as HTML). */
+/** One message: its attachment, its text (formatted by React elements, never as HTML) and its link preview. */
 const MessageRow = memo(function MessageRow({
   message,
   continued,
@@ -111,7 +113,17 @@ const MessageRow = memo(function MessageRow({
         {attachment ? <AttachmentView message={message} /> : null}
         <p className="bubble-body">
           <span className="visually-hidden">{out ? t('conversation.you') : peerName}: </span>
-          {message.text ? <span className="bubble-text">{message.text}</span> : null}
+          {message.text ? (
+            <span className="bubble-text">
+              <FormattedText text={message.text} />
+            </span>
+          ) : null}
+          {message.textIncomplete ? (
+            <span className="bubble-rest" role={message.textIncomplete === 'loading' ? 'status' : undefined}>
+              {t(message.textIncomplete === 'loading' ? 'conversation.restLoading' : 'conversation.restUnavailable')}
+            </span>
+          ) : null}
+          {message.preview ? <LinkPreviewCard preview={message.preview} /> : null}
           <span className="bubble-meta">
             <time dateTime={momentOf(message)}>{formatTime(momentOf(message), i18n.language)}</time>
             {out ? <StatusTicks status={message.status} /> : null}

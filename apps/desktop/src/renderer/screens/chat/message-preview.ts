@@ -1,6 +1,7 @@
 import { type AttachmentPointer, INLINE_IMAGE_TYPES, type LocalMessage } from '@parley/shared';
 import type { TFunction } from 'i18next';
 import { formatClock } from '../../i18n/format.js';
+import { plainText } from '../../text/formatting.js';
 import { callSummary } from '../call/call-summary.js';
 
 export type AttachmentKind = 'image' | 'voice' | 'file';
@@ -30,7 +31,7 @@ export function attachmentSummary(attachment: AttachmentPointer, t: TFunction): 
  */
 export function messagePreview(message: LocalMessage, t: TFunction, { firstLine = true } = {}): string {
   if (message.call) return callSummary(message, t);
-  const text = firstLine ? (message.text.split('\n')[0] ?? '') : message.text;
+  const text = plainText(firstLine ? (message.text.split('\n')[0] ?? '') : message.text);
   if (!message.attachment) return text;
   const summary = attachmentSummary(message.attachment, t);
   return text ? t('attachments.withCaption', { summary, caption: text }) : summary;

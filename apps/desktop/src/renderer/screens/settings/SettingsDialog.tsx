@@ -166,6 +166,26 @@ function CallsSection() {
   );
 }
 
+function MessagesSection() {
+  const { t } = useTranslation();
+  const linkPreviews = useSettings((s) => s.linkPreviews);
+  const update = useSettings((s) => s.update);
+  return (
+    <section className="settings-section" aria-labelledby="settings-messages">
+      <h3 id="settings-messages">{t('settings.messages')}</h3>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={linkPreviews}
+          onChange={(event) => update({ linkPreviews: event.target.checked })}
+        />
+        <span>{t('settings.linkPreviews')}</span>
+      </label>
+      <p className="muted">{t('settings.linkPreviewsHint')}</p>
+    </section>
+  );
+}
+
 function AccountSection({ onSignedOut }: { onSignedOut: () => void }) {
   const { t } = useTranslation();
   const [confirming, setConfirming] = useState(false);
@@ -215,6 +235,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
         <ProfileSection />
         <AppearanceSection />
         <NotificationsSection />
+        <MessagesSection />
         <CallsSection />
         <DevicesSection />
         <AccountSection onSignedOut={onClose} />
