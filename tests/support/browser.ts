@@ -22,14 +22,22 @@ export interface TestApp extends RunningHost {
   dataDir: string;
 }
 
-/** A real browser host (its own data directory and keychain entries) serving the built renderer. */
-export async function startApp(serverUrl: string, dataDir?: string): Promise<TestApp> {
+/**
+ * A real browser host (its own data directory and keychain entries) serving the built renderer.
+ * `linkPreviewTestHosts`: test pages on 127.0.0.1 its link previews may fetch (see HostOptions).
+ */
+export async function startApp(
+  serverUrl: string,
+  dataDir?: string,
+  options: { linkPreviewTestHosts?: string[] } = {},
+): Promise<TestApp> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'parley-app-')));
   const host = await startHost({
     dataDir: dir,
     serverUrl,
     port: 0,
     rendererDir: join(REPO_ROOT, 'apps/desktop/dist/renderer'),
+    ...options,
   });
   return { ...host, dataDir: dir };
 }
