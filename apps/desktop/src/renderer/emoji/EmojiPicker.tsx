@@ -143,13 +143,14 @@ export function EmojiPicker({ onPick, onClose }: { onPick: (emoji: string) => vo
           role="tablist"
           aria-label={t('emoji.categories')}
           onKeyDown={(event) => {
-            const at = tabs.indexOf(tab);
+            const buttons = [...event.currentTarget.querySelectorAll<HTMLElement>('[role="tab"]')];
+            const at = buttons.indexOf(document.activeElement as HTMLElement);
             const next = event.key === 'ArrowRight' ? at + 1 : event.key === 'ArrowLeft' ? at - 1 : -1;
             const target = tabs[next];
             if (next < 0 || target === undefined) return;
             event.preventDefault();
             setTab(target);
-            event.currentTarget.querySelectorAll<HTMLElement>('[role="tab"]')[next]?.focus();
+            buttons[next]?.focus();
           }}
         >
           {tabs.map((value) => (

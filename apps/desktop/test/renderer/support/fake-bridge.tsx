@@ -322,7 +322,7 @@ export class FakeBridge implements ClientBridge {
     });
   }
   searchMessages(query: string, limit?: number, peerUserId?: string) {
-    return this.call('searchMessages', [query, limit, peerUserId], (): SearchHit[] => {
+    return this.call('searchMessages', peerUserId ? [query, limit, peerUserId] : [query, limit], (): SearchHit[] => {
       const q = query.toLowerCase();
       return (peerUserId ? (this.threads.get(peerUserId) ?? []) : [...this.threads.values()].flat())
         .filter((m) => m.text.toLowerCase().includes(q))
@@ -346,7 +346,7 @@ export class FakeBridge implements ClientBridge {
     return this.call('linkPreview', [url], (): FetchedLinkPreview | null => null);
   }
   sendText(peerUserId: string, text: string, preview?: LinkPreview) {
-    return this.call('sendText', [peerUserId, text, preview], () => {
+    return this.call('sendText', preview ? [peerUserId, text, preview] : [peerUserId, text], () => {
       const message: LocalMessage = {
         id: `sent-${++this.ids}`,
         peerUserId,

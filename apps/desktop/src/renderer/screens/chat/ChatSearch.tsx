@@ -73,7 +73,17 @@ export function ChatSearch({ peerUserId, onClose }: { peerUserId: string; onClos
         ? t('chatSearch.none')
         : t('chatSearch.position', { at: at + 1, count: hits.length }));
   return (
-    <search className="chat-search" aria-label={t('chatSearch.open')}>
+    <form
+      className="chat-search"
+      role="search"
+      onSubmit={(event) => event.preventDefault()}
+      aria-label={t('chatSearch.open')}
+      onKeyDown={(event) => {
+        if (event.key !== 'Escape') return;
+        event.preventDefault();
+        onClose();
+      }}
+    >
       <input
         ref={field}
         type="search"
@@ -83,10 +93,7 @@ export function ChatSearch({ peerUserId, onClose }: { peerUserId: string; onClos
         value={query}
         onChange={(event) => setQuery(event.target.value)}
         onKeyDown={(event) => {
-          if (event.key === 'Escape') {
-            event.preventDefault();
-            onClose();
-          } else if (event.key === 'Enter' || event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+          if (event.key === 'Enter' || event.key === 'ArrowDown' || event.key === 'ArrowUp') {
             event.preventDefault();
             go(event.key === 'ArrowUp' || (event.key === 'Enter' && event.shiftKey) ? -1 : 1);
           }
@@ -124,6 +131,6 @@ export function ChatSearch({ peerUserId, onClose }: { peerUserId: string; onClos
       >
         <Icon name="close" />
       </button>
-    </search>
+    </form>
   );
 }
