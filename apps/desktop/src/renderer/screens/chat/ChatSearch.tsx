@@ -73,10 +73,8 @@ export function ChatSearch({ peerUserId, onClose }: { peerUserId: string; onClos
         ? t('chatSearch.none')
         : t('chatSearch.position', { at: at + 1, count: hits.length }));
   return (
-    <form
+    <search
       className="chat-search"
-      role="search"
-      onSubmit={(event) => event.preventDefault()}
       aria-label={t('chatSearch.open')}
       onKeyDown={(event) => {
         if (event.key !== 'Escape') return;
@@ -131,6 +129,6 @@ export function ChatSearch({ peerUserId, onClose }: { peerUserId: string; onClos
       >
         <Icon name="close" />
       </button>
-    </form>
+    </search>
   );
 }
