@@ -16,3 +16,4 @@ export { newRegistrationId, PREKEY_BATCH, SignalService } from './signal/signal-
 export { migrate, openDatabase } from './store/database.js';
 export { LocalStore } from './store/local-store.js';
 export { ftsQuery } from './store/messages.js';
+export { isPublicAddress, LinkPreviews, parsePage } from './links/link-previews.js';

@@ -82,8 +82,9 @@ export class LongTexts {
       throw new CoreError('VALIDATION_FAILED', 'A long text that is not UTF-8');
     }
     if (this.abort.signal.aborted) return;
-    this.changed(this.messages.completeText(messageId, text));
+    const complete = this.messages.completeText(messageId, text);
     await this.transfers.discard(pointer.id);
+    this.changed(complete);
   }
 
   private changed(message: LocalMessage | undefined): void {
