@@ -4,6 +4,7 @@ export { AttachmentTransfers, type Progress, type UploadedAttachment } from './a
 export { type CoreOptions, ParleyCore } from './core.js';
 export { CoreThread } from './core-thread.js';
 export { CoreError } from './errors.js';
+export { isPublicAddress, LinkPreviews, parsePage } from './links/link-previews.js';
 // Building blocks, exported for the benchmarks and the narrow tests.
 export { MessageEvents } from './messaging/message-events.js';
 export { Messaging } from './messaging/messaging.js';
@@ -16,4 +17,3 @@ export { newRegistrationId, PREKEY_BATCH, SignalService } from './signal/signal-
 export { migrate, openDatabase } from './store/database.js';
 export { LocalStore } from './store/local-store.js';
 export { ftsQuery } from './store/messages.js';
-export { isPublicAddress, LinkPreviews, parsePage } from './links/link-previews.js';

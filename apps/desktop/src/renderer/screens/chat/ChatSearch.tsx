@@ -1,11 +1,9 @@
-import type { SearchHit } from '@parley/shared';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { errorMessage, parley } from '../../api.js';
 import { Icon } from '../../components/Icon.js';
+import { useMessageSearch } from '../../hooks/useMessageSearch.js';
 import { useMessages } from '../../stores/messages.js';
 
-const DEBOUNCE_MS = 150;
 const RESULTS = 200;
 
 /**
@@ -16,45 +14,20 @@ const RESULTS = 200;
 export function ChatSearch({ peerUserId, onClose }: { peerUserId: string; onClose: () => void }) {
   const { t } = useTranslation();
   const [query, setQuery] = useState('');
-  const [hits, setHits] = useState<SearchHit[] | null>(null);
+  const { hits, problem } = useMessageSearch(query, RESULTS, peerUserId);
   const [at, setAt] = useState(0);
-  const [problem, setProblem] = useState<string | null>(null);
   const field = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     field.current?.focus();
   }, []);
 
+  // New matches: the newest is shown first.
   useEffect(() => {
-    const q = query.trim();
-    if (!q) {
-      setHits(null);
-      setProblem(null);
-      return;
-    }
-    let current = true;
-    const timer = setTimeout(() => {
-      parley.searchMessages(q, RESULTS, peerUserId).then(
-        (found) => {
-          if (!current) return;
-          setHits(found);
-          setProblem(null);
-          setAt(0);
-          const first = found[0];
-          if (first) useMessages.getState().setFocus({ peerUserId, messageId: first.message.id });
-        },
-        (error: unknown) => {
-          if (!current) return;
-          setHits([]);
-          setProblem(errorMessage(error, t));
-        },
-      );
-    }, DEBOUNCE_MS);
-    return () => {
-      current = false;
-      clearTimeout(timer);
-    };
-  }, [query, peerUserId, t]);
+    setAt(0);
+    const first = hits?.[0];
+    if (first) useMessages.getState().setFocus({ peerUserId, messageId: first.message.id });
+  }, [hits, peerUserId]);
 
   /** +1: an older match, -1: a newer one (the list is newest first). */
   const go = (step: 1 | -1) => {

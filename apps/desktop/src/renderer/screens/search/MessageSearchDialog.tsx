@@ -1,14 +1,13 @@
 import type { SearchHit } from '@parley/shared';
-import { type JSX, useEffect, useState } from 'react';
+import { type JSX, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { errorMessage, parley } from '../../api.js';
 import { Dialog } from '../../components/Dialog.js';
+import { useMessageSearch } from '../../hooks/useMessageSearch.js';
 import { useNow } from '../../hooks/useNow.js';
 import { formatListTime } from '../../i18n/format.js';
 import { findPeer, useConversations } from '../../stores/conversations.js';
 import { moveFocusInList } from '../chat/navigation.js';
 
-const DEBOUNCE_MS = 150;
 const RESULTS = 50;
 
 /** The snippet's `[match]` marks as <mark> elements; the rest stays plain text. */
@@ -29,37 +28,8 @@ export function MessageSearchDialog({ onClose }: { onClose: () => void }) {
   const { t, i18n } = useTranslation();
   const now = useNow(60_000);
   const [query, setQuery] = useState('');
-  const [hits, setHits] = useState<SearchHit[] | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
+  const { hits, problem } = useMessageSearch(query, RESULTS);
   useConversations((s) => s.summaries); // names follow the chats
-
-  useEffect(() => {
-    const q = query.trim();
-    if (!q) {
-      setHits(null);
-      setProblem(null);
-      return;
-    }
-    let current = true;
-    const timer = setTimeout(() => {
-      parley.searchMessages(q, RESULTS).then(
-        (found) => {
-          if (!current) return;
-          setHits(found);
-          setProblem(null);
-        },
-        (error: unknown) => {
-          if (!current) return;
-          setHits([]);
-          setProblem(errorMessage(error, t));
-        },
-      );
-    }, DEBOUNCE_MS);
-    return () => {
-      current = false;
-      clearTimeout(timer);
-    };
-  }, [query, t]);
 
   const openHit = (hit: SearchHit) => {
     useConversations.getState().open(hit.message.peerUserId, hit.message.id);
