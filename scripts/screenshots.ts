@@ -3,7 +3,9 @@
 // Runs its own server (embedded PostgreSQL), two browser hosts and Debian's Chromium, with a
 // throwaway keyring, so nothing touches your own data or keychain.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CHROMIUM, CHROMIUM_ARGS } from '@parley/test-support/chromium';
@@ -41,8 +43,29 @@ for (let i = 0; ; i++) {
   await new Promise((r) => setTimeout(r, 100));
 }
 
+// A page to preview, on loopback (which only this host is allowed to fetch from: see HostOptions).
+const icon = readFileSync(join(root, 'apps/desktop/src/renderer/public/icon.png'));
+const site = createServer((req, res) => {
+  if (req.url === '/icon.png') {
+    res.writeHead(200, { 'content-type': 'image/png' }).end(icon);
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+  res.end(`<title>Parley</title><meta property="og:title" content="Evening readings at the fountain">
+    <meta property="og:description" content="Poems old and new, every Thursday at seven.">
+    <meta property="og:image" content="/icon.png">`);
+});
+await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+const siteHost = `127.0.0.1:${(site.address() as AddressInfo).port}`;
+
 const rendererDir = join(root, 'apps/desktop/dist/renderer');
-const hostA = await startHost({ dataDir: join(scratch, 'alice'), serverUrl, port: 0, rendererDir });
+const hostA = await startHost({
+  dataDir: join(scratch, 'alice'),
+  serverUrl,
+  port: 0,
+  rendererDir,
+  linkPreviewTestHosts: [siteHost],
+});
 const hostB = await startHost({ dataDir: join(scratch, 'bob'), serverUrl, port: 0, rendererDir });
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
@@ -158,6 +181,22 @@ await alice.getByRole('button', { name: 'Send voice message' }).click();
 await bob.getByRole('slider', { name: 'Voice message position' }).waitFor();
 await bob.waitForTimeout(1_000);
 await bob.screenshot({ path: join(out, 'files.png') });
+
+// Writing: formatting, colour emoji and a link preview made by Alice's app; Boris picks an emoji.
+await alice.getByRole('button', { name: 'Settings' }).click();
+await alice.getByRole('checkbox', { name: 'Link previews' }).check();
+await alice.keyboard.press('Escape');
+await say(alice, '**Tonight** at the __fountain__ 🌙✨ — bring `poems.txt` and a ||surprise|| 🎁');
+await alice.getByRole('textbox', { name: 'Message' }).fill(`The programme: http://${siteHost}/readings`);
+await alice.locator('.composer-preview').waitFor({ timeout: 15_000 });
+await alice.getByRole('textbox', { name: 'Message' }).press('Enter');
+await bob.locator('.link-preview').last().waitFor();
+await bob.getByRole('textbox', { name: 'Message' }).fill('Уже бегу ');
+await bob.getByRole('button', { name: 'Insert emoji' }).click();
+await bob.getByRole('searchbox', { name: 'Search emoji' }).fill('heart');
+await bob.waitForTimeout(800);
+await bob.screenshot({ path: join(out, 'writing.png') });
+site.close();
 
 await browser.close();
 await hostA.close();

@@ -135,7 +135,7 @@ describe('formatting', () => {
   });
 
   it('shows formatting as elements, never HTML; a spoiler opens by keyboard; links open outside', async () => {
-    fake.seed(BOB, '**Big** <b>no</b> ||plot twist|| javascript:alert(1) https://example.org/x', 'in', 0);
+    fake.seed(BOB, '**Big** <b>no</b> ||plot twist|| javascript:alert(1) https://example.org/x 1️⃣', 'in', 0);
     const { user } = await renderSignedIn();
     await openChat(user, 'Bob Builder');
     expect(within(history()).getByText('Big').tagName).toBe('STRONG');
@@ -144,6 +144,8 @@ describe('formatting', () => {
     expect(links.map((a) => [a.getAttribute('href'), a.getAttribute('target'), a.getAttribute('rel')])).toEqual([
       ['https://example.org/x', '_blank', 'noopener noreferrer'],
     ]);
+    // A keycap starts with a plain digit: it is marked as emoji, to be drawn by the emoji font.
+    expect(history().querySelector('.bubble-text .emoji')?.textContent).toBe('1️⃣');
     const spoiler = within(history()).getByRole('button', { name: 'Spoiler: show' });
     spoiler.focus();
     await user.keyboard('{Enter}');

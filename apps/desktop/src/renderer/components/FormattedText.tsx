@@ -1,4 +1,4 @@
-import { type ReactNode, useState } from 'react';
+import { Fragment, type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { parseFormatting, type TextNode } from '../text/formatting.js';
 
@@ -14,12 +14,34 @@ function Spoiler({ children }: { children: ReactNode }) {
   );
 }
 
+/** A keycap (1️⃣, #️⃣) starts with a plain digit or sign, which the text font would draw: marked as emoji. */
+const KEYCAP = /([#*0-9]\uFE0F?\u20E3)/u;
+
+function plain(text: string, key: string): ReactNode {
+  const parts = text.split(KEYCAP);
+  if (parts.length === 1) return text;
+  return (
+    <Fragment key={key}>
+      {parts.map((part, i) =>
+        i % 2 === 1 ? (
+          // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one text, in a fixed order
+          <span key={i} className="emoji">
+            {part}
+          </span>
+        ) : (
+          part
+        ),
+      )}
+    </Fragment>
+  );
+}
+
 function render(nodes: TextNode[]): ReactNode[] {
   return nodes.map((node, i) => {
     const key = `${i}-${node.type}`;
     switch (node.type) {
       case 'text':
-        return node.text;
+        return plain(node.text, key);
       case 'bold':
         return <strong key={key}>{render(node.children)}</strong>;
       case 'italic':

@@ -1,7 +1,7 @@
 import { searchFold } from '@parley/shared';
 
-/** The emoji the shipped font draws: Emoji 15.0 (Twemoji 15). Newer ones are left out of the picker. */
-const FONT_EMOJI_VERSION = 15;
+/** The emoji the shipped font draws (Noto Color Emoji: Emoji 16.0). Newer ones are left out of the picker. */
+const FONT_EMOJI_VERSION = 16;
 
 /** Emojibase's groups, as the picker's tabs (2, the skin tone swatches, is not a tab). */
 export const EMOJI_GROUPS = [0, 1, 3, 4, 5, 6, 7, 8, 9] as const;

@@ -1,12 +1,17 @@
-import twemoji from 'twemoji-colr-font/twemoji.woff2?url';
+import noto from '@fontsource/noto-color-emoji/files/noto-color-emoji-emoji-400-normal.woff2?url';
 
 /**
- * The colour emoji font the app ships (Twemoji 15 as a COLR font: graphics CC-BY 4.0 by Twitter,
- * font OFL 1.1), so emoji look the same on every system, also on one without a colour emoji
- * font of its own. First in the font stack (base.css), for emoji code points only: letters,
- * digits and punctuation keep the system's text font.
+ * The colour emoji font the app ships (Noto Color Emoji, a COLRv1 font, OFL 1.1), so emoji look the
+ * same on every system, also on one without a colour emoji font of its own. First in the font
+ * stack (base.css), for emoji code points only: letters, digits and punctuation keep the system's
+ * text font.
  */
 export const EMOJI_FONT = 'Parley Emoji';
+/**
+ * The same font for every code point, for text known to be emoji (`.emoji`: the picker, keycaps
+ * like 1️⃣ whose first character is a plain digit).
+ */
+export const WHOLE_EMOJI_FONT = 'Parley Emoji Whole';
 
 const EMOJI_RANGES = [
   'U+203C',
@@ -44,5 +49,7 @@ const EMOJI_RANGES = [
 /** Registers the font (it loads when the first emoji is drawn). */
 export function installEmojiFont(): void {
   if (typeof FontFace === 'undefined') return; // a test DOM without fonts
-  document.fonts.add(new FontFace(EMOJI_FONT, `url("${twemoji}") format("woff2")`, { unicodeRange: EMOJI_RANGES }));
+  const source = `url("${noto}") format("woff2")`;
+  document.fonts.add(new FontFace(EMOJI_FONT, source, { unicodeRange: EMOJI_RANGES }));
+  document.fonts.add(new FontFace(WHOLE_EMOJI_FONT, source));
 }
