@@ -194,7 +194,8 @@ await bob.locator('.link-preview').last().waitFor();
 await bob.getByRole('textbox', { name: 'Message' }).fill('Уже бегу ');
 await bob.getByRole('button', { name: 'Insert emoji' }).click();
 await bob.getByRole('searchbox', { name: 'Search emoji' }).fill('heart');
-await bob.waitForTimeout(800);
+await bob.getByRole('button', { name: 'red heart' }).waitFor();
+await bob.waitForTimeout(300);
 await bob.screenshot({ path: join(out, 'writing.png') });
 site.close();
 

@@ -31,7 +31,12 @@ export async function previewForMessage(fetched: FetchedLinkPreview): Promise<Li
         Math.max(1, Math.round(bitmap.width * scale)),
         Math.max(1, Math.round(bitmap.height * scale)),
       );
-      canvas.getContext('2d')?.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      const context = canvas.getContext('2d');
+      if (!context) break;
+      // JPEG has no transparency: a transparent picture goes on white, not black.
+      context.fillStyle = '#ffffff';
+      context.fillRect(0, 0, canvas.width, canvas.height);
+      context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
       const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality });
       if (blob.size <= LIMITS.previewImageBytes)
         return { ...rest, image: { contentType: 'image/jpeg', data: await toBase64(blob) } };
