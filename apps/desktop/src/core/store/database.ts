@@ -30,15 +30,18 @@ export function openDatabase(path: string, key: Buffer): Db {
   db.pragma('foreign_keys = ON');
   // Sorts, FTS merges and VACUUM otherwise spill to temporary files, which the cipher does not encrypt.
   db.pragma('temp_store = MEMORY');
-  // The search index holds folded text (see migration 5); its triggers call this.
-  db.function('search_fold', { deterministic: true }, (text: unknown) =>
-    typeof text === 'string' ? searchFold(text) : text,
-  );
   migrate(db);
   return db;
 }
 
+/**
+ * Brings the schema up to date, with the SQL function its triggers call on every write: the search
+ * index holds `search_fold(text)` (migration 5). Called on every opening of a database.
+ */
 export function migrate(db: Db): void {
+  db.function('search_fold', { deterministic: true }, (text: unknown) =>
+    typeof text === 'string' ? searchFold(text) : text,
+  );
   const current = db.pragma('user_version', { simple: true }) as number;
   for (let version = current; version < MIGRATIONS.length; version++) {
     db.transaction(() => {
