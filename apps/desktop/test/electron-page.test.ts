@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '@parley/test-support/server';
 import { describe, expect, it } from 'vitest';
 import { contentSecurityPolicy } from '../src/bridge/content-security-policy.js';
-import { isInsideDir } from '../src/main/app-url.js';
+import { isExternalLink, isInsideDir } from '../src/main/app-url.js';
 
 describe("Electron's page", () => {
   it('carries the CSP as a <meta>, equal to the header (a file:// load gets no headers)', async () => {
@@ -31,5 +31,20 @@ describe("Electron's page", () => {
     ]) {
       expect(isInsideDir(other, dir), other).toBe(false);
     }
+  });
+
+  it('opens only web links in the system browser', () => {
+    for (const url of ['https://example.org/a_b?c=1#d', 'http://example.org', 'HTTPS://EXAMPLE.ORG/'])
+      expect(isExternalLink(url), url).toBe(true);
+    for (const url of [
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+      'smb://server/share',
+      'parley-attachment://x/y',
+      'data:text/html,<script>alert(1)</script>',
+      'mailto:someone@example.org',
+      'not a url',
+    ])
+      expect(isExternalLink(url), url).toBe(false);
   });
 });

@@ -13,3 +13,16 @@ export function isInsideDir(url: string, dirUrl: string): boolean {
   const dir = new URL(dirUrl.endsWith('/') ? dirUrl : `${dirUrl}/`);
   return target.protocol === dir.protocol && target.host === dir.host && target.pathname.startsWith(dir.pathname);
 }
+
+/**
+ * The schemes a link in a message may open in the system browser: the web's, nothing else (no
+ * `file:`, `smb:`, custom app handlers or `javascript:`).
+ */
+export function isExternalLink(url: string): boolean {
+  try {
+    const { protocol } = new URL(url);
+    return protocol === 'https:' || protocol === 'http:';
+  } catch {
+    return false;
+  }
+}

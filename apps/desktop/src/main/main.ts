@@ -6,7 +6,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, protocol, sessi
 import { BRIDGE_CALL, BRIDGE_EVENT } from '../bridge/bridge.js';
 import { contentSecurityPolicy } from '../bridge/content-security-policy.js';
 import { CoreThread } from '../core/core-thread.js';
-import { isInsideDir } from './app-url.js';
+import { isExternalLink, isInsideDir } from './app-url.js';
 
 /**
  * The Electron main process, kept thin: one locked-down window, the core in its own thread (out
@@ -65,7 +65,7 @@ if (!app.requestSingleInstanceLock()) {
     });
     window.webContents.setWindowOpenHandler(({ url }) => {
       // Links open in the user's browser, never inside the app.
-      if (/^https?:\/\//.test(url)) void shell.openExternal(url);
+      if (isExternalLink(url)) void shell.openExternal(url);
       return { action: 'deny' };
     });
     window.webContents.on('will-navigate', (event, url) => {
