@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startApp, withBrowser } from '@parley/test-support/browser';
 import { type Person, restart } from '@parley/test-support/pair';
 import { REPO_ROOT, withServer } from '@parley/test-support/server';
-import { addContact, history, openChat, sendMessage, signUp, uniqueUsername } from '@parley/test-support/ui';
+import { addContact, history, openChat, sendMessage, signIn, signUp, uniqueUsername } from '@parley/test-support/ui';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -75,7 +75,7 @@ const composer = (page: Page) => page.getByRole('textbox', { name: 'Message' });
 
 describe('writing and reading in Chromium', () => {
   it('emoji in colour from the picker, formatting and links, a link preview made by the sender only, long texts whole, search in a chat, drafts after a restart', {
-    timeout: 240_000,
+    timeout: 300_000,
   }, async () => {
     const alice = await person('alice', 'Alice');
     const bob = await person('bob', 'Bob');
@@ -84,6 +84,11 @@ describe('writing and reading in Chromium', () => {
     await addContact(bob.page, alice.username, 'Alice');
     await openChat(alice.page, 'Bob');
     await openChat(bob.page, 'Alice');
+    // Alice's second device: it gets her own messages as they are sent.
+    const aliceLaptop = await startApp(t.server.baseUrl, undefined, { linkPreviewTestHosts: [siteHost] });
+    b.apps.push(aliceLaptop);
+    const laptop = await (await b.browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await signIn(laptop, aliceLaptop.url, alice.username);
 
     // Emoji: Alice picks one by its Russian name with the keyboard only, in a skin tone.
     await composer(alice.page).fill('Привет ');
@@ -182,6 +187,12 @@ describe('writing and reading in Chromium', () => {
     await history(bob.page).filter({ hasText: 'Начало.' }).last().waitFor();
     await expect.poll(() => history(bob.page).last().textContent(), { timeout: 30_000 }).toBe(long);
     expect(await history(alice.page).last().textContent()).toBe(long);
+    // On Alice's other device too: the whole text, the preview and the formatting.
+    await openChat(laptop, 'Bob');
+    await expect.poll(() => history(laptop).last().textContent(), { timeout: 30_000 }).toBe(long);
+    await laptop.locator('.link-preview').getByText('Ёлки & палки: a test article').waitFor();
+    await laptop.getByRole('log', { name: 'Messages' }).locator('strong', { hasText: 'Bold' }).waitFor();
+    expect(requests).toHaveLength(fetchedBySender.length);
 
     // Search in the chat folds ё/е: "ЕЛКОИ" finds "ёлкой".
     await sendMessage(alice.page, 'Под ёлкой лежит подарок');
