@@ -66,6 +66,23 @@ export class Realtime {
     return new Set(sockets.map((s) => s.data.deviceId as string));
   }
 
+  /** The devices connected to this instance. */
+  localDeviceIds(): string[] {
+    const sockets = this.server?.of('/').sockets.values() ?? [];
+    return [...new Set([...sockets].flatMap((s) => (s.data?.deviceId ? [s.data.deviceId as string] : [])))];
+  }
+
+  /**
+   * Ends the sessions of a user or a device connected to this instance only: for a notice every
+   * instance hears by itself (see `SessionNotices`).
+   */
+  endLocalSessions(target: { kind: 'user'; userId: string } | { kind: 'device'; deviceId: string }, by: SessionEndedBy): void {
+    if (!this.server) return;
+    const room = target.kind === 'user' ? userRoom(target.userId) : deviceRoom(target.deviceId);
+    this.server.local.to(room).emit(SERVER_EVENTS.sessionEnded, { reason: 'revoked', by } satisfies ServerPayload<'sessionEnded'>);
+    this.server.local.in(room).disconnectSockets(true);
+  }
+
   /** Tells a device its session ended (and who ended it), and closes its sockets. */
   endDeviceSession(deviceId: string, reason: 'revoked' | 'replaced', by?: SessionEndedBy): void {
     if (!this.server) return;
