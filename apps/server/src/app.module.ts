@@ -40,6 +40,8 @@ import { Deliveries } from './messages/deliveries.js';
 import { MessagesController } from './messages/messages.controller.js';
 import { MessagesRepository } from './messages/messages.repository.js';
 import { MessagesService } from './messages/messages.service.js';
+import { Metrics } from './metrics/metrics.js';
+import { StatsRepository } from './metrics/stats.repository.js';
 import { Realtime } from './realtime/realtime.js';
 import { REDIS, type RedisClient } from './realtime/redis.js';
 import { UsersController } from './users/users.controller.js';
@@ -108,6 +110,8 @@ export class AppModule implements NestModule {
         { provide: DATABASE_URL, useValue: databaseUrl },
         { provide: APP_GUARD, useClass: AccessGuard },
         Tokens,
+        StatsRepository,
+        Metrics,
         RateLimits,
         UsersRepository,
         DevicesRepository,

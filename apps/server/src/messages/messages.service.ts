@@ -15,6 +15,7 @@ import { AppError } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
 import type { Caller } from '../http/route.js';
 import { LOGGER } from '../logger.js';
+import { Metrics } from '../metrics/metrics.js';
 import { Realtime } from '../realtime/realtime.js';
 import { type DestinationDevice, MessagesRepository, type SendWrite } from './messages.repository.js';
 
@@ -78,6 +79,7 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
     private readonly realtime: Realtime,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly log: Logger,
+    private readonly metrics: Metrics,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -109,12 +111,24 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  /** A send (see `store`), counted by its outcome in the metrics. */
+  async send(caller: Caller, input: SendMessageRequest): Promise<SendMessageResponse> {
+    try {
+      const answer = await this.store(caller, input);
+      this.metrics.sent(answer.duplicate ? 'duplicate' : 'accepted');
+      return answer;
+    } catch (error) {
+      this.metrics.sent(error instanceof AppError ? error.code : 'error');
+      throw error;
+    }
+  }
+
   /**
    * Two round trips on the hot path: one query reads everything the checks need (a previous
    * send with this id, the recipient, the destination devices and their queue lengths), one
    * statement stores the send and all its envelopes atomically (with the sends that arrived with it).
    */
-  async send(caller: Caller, input: SendMessageRequest): Promise<SendMessageResponse> {
+  private async store(caller: Caller, input: SendMessageRequest): Promise<SendMessageResponse> {
     await this.limits.consume('sendPerDevice', caller.deviceId);
     const state = await this.repository.sendState(caller, input);
     if (state.previous)
@@ -186,7 +200,9 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async writeAcks(acks: readonly AckWrite[]): Promise<true[]> {
-    this.realtime.queued(await this.repository.deleteAcked(acks));
+    const { receiptsFor, ages } = await this.repository.deleteAcked(acks);
+    this.realtime.queued(receiptsFor);
+    this.metrics.delivered(ages);
     return acks.map(() => true);
   }
 

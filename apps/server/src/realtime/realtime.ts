@@ -66,6 +66,16 @@ export class Realtime {
     return new Set(sockets.map((s) => s.data.deviceId as string));
   }
 
+  /** How many sockets, and of how many devices, are connected to this instance. */
+  localConnections(): { sockets: number; devices: number } {
+    const sockets = this.server?.of('/').sockets;
+    if (!sockets) return { sockets: 0, devices: 0 };
+    const devices = new Set<unknown>();
+    for (const socket of sockets.values()) devices.add(socket.data?.deviceId);
+    devices.delete(undefined);
+    return { sockets: sockets.size, devices: devices.size };
+  }
+
   /** The devices connected to this instance. */
   localDeviceIds(): string[] {
     const sockets = this.server?.of('/').sockets.values() ?? [];
