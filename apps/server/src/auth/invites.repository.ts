@@ -33,10 +33,13 @@ export class InvitesRepository {
    * goes to exactly one of them. Answers whether a use was taken.
    */
   async use(tx: EntityManager, codeHash: Buffer): Promise<boolean> {
+    // A SELECT around the UPDATE, so that the driver answers rows (not rows and a count).
     const rows: unknown[] = await tx.query(
-      `UPDATE invites SET uses = uses + 1
-       WHERE code_hash = $1 AND uses < max_uses AND (expires_at IS NULL OR expires_at > now())
-       RETURNING id`,
+      `WITH used AS (
+         UPDATE invites SET uses = uses + 1
+         WHERE code_hash = $1 AND uses < max_uses AND (expires_at IS NULL OR expires_at > now())
+         RETURNING id)
+       SELECT id FROM used`,
       [codeHash],
     );
     return rows.length === 1;
@@ -61,7 +64,10 @@ export class InvitesRepository {
 
   /** Deletes an invite; answers whether there was one. */
   async delete(id: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query('DELETE FROM invites WHERE id = $1 RETURNING id', [id]);
+    const rows: unknown[] = await this.db.query(
+      'WITH gone AS (DELETE FROM invites WHERE id = $1 RETURNING id) SELECT id FROM gone',
+      [id],
+    );
     return rows.length === 1;
   }
 }
