@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AttachmentPointer, VoiceMetadata } from './attachments.js';
-import type { Device, User } from './auth.js';
+import type { Device, RegistrationMode, User } from './auth.js';
 import { type CallConfig, CallRecord } from './calls.js';
 import { IsoDate, Uuid } from './fields.js';
 import { LIMITS } from './limits.js';
@@ -140,11 +140,15 @@ export interface TransferUpdate {
 }
 
 export interface ClientApi {
+  /** Who may create an account on the server: anyone, invite holders, or no one. */
+  registrationMode(): Promise<RegistrationMode>;
   register(input: {
     username: string;
     password: string;
     displayName: string;
     deviceName: string;
+    /** Needed when the server's registration mode is `invite`. */
+    inviteCode?: string;
   }): Promise<SessionInfo>;
   login(input: { username: string; password: string; deviceName: string }): Promise<SessionInfo>;
   /** Restores the last session from the keychain; null when there is none. */
@@ -235,7 +239,16 @@ const Id = Uuid;
 /** `HistoryPage.before` as the core hands it out: a position in the conversation (`sort_ts:seq`). */
 const HistoryCursor = z.string().regex(/^\d{1,16}:\d{1,16}$/, 'Not a cursor the core handed out');
 export const CLIENT_API_ARGS = {
-  register: z.tuple([z.strictObject({ username: Text, password: Text, displayName: Text, deviceName: Text })]),
+  registrationMode: z.tuple([]),
+  register: z.tuple([
+    z.strictObject({
+      username: Text,
+      password: Text,
+      displayName: Text,
+      deviceName: Text,
+      inviteCode: Text.optional(),
+    }),
+  ]),
   login: z.tuple([z.strictObject({ username: Text, password: Text, deviceName: Text })]),
   restoreSession: z.tuple([]),
   logout: z.tuple([]),

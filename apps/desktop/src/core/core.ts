@@ -15,6 +15,7 @@ import type {
   IdentityChange,
   LocalMessage,
   OutgoingFile,
+  RegistrationMode,
   SafetyNumber,
   SearchHit,
   SessionInfo,
@@ -69,6 +70,10 @@ export class ParleyCore implements ClientBridge {
   }
 
   // Account and session ------------------------------------------------------------------------
+
+  registrationMode(): Promise<RegistrationMode> {
+    return this.account.registrationMode();
+  }
 
   register(input: Parameters<ClientApi['register']>[0]): Promise<SessionInfo> {
     return this.account.register(input);

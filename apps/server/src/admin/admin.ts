@@ -2,7 +2,7 @@ import { DisplayName, Password, Username } from '@parley/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { z } from 'zod';
 import type { BlobStore } from '../attachments/blob-store.js';
-import { InvitesRepository, type InviteRow, newInviteCode } from '../auth/invites.repository.js';
+import { type InviteRow, InvitesRepository, newInviteCode } from '../auth/invites.repository.js';
 import { hashPassword } from '../auth/passwords.js';
 import { DevicesRepository } from '../devices/devices.repository.js';
 import { notifySessionsEnded } from '../devices/session-notices.js';
@@ -52,7 +52,11 @@ export class Admin {
     this.stats = new StatsRepository(db);
   }
 
-  async createUser(input: { username: string; displayName?: string; password: string }): Promise<{ id: string; username: string }> {
+  async createUser(input: {
+    username: string;
+    displayName?: string;
+    password: string;
+  }): Promise<{ id: string; username: string }> {
     const username = field(Username, 'username', input.username);
     const displayName = field(DisplayName, 'display name', input.displayName ?? input.username);
     const password = field(Password, 'password', input.password);
@@ -106,7 +110,8 @@ export class Admin {
     if (!Number.isInteger(input.uses) || input.uses < 1 || input.uses > 1_000_000) {
       throw new AdminError('uses: a whole number from 1 to 1000000');
     }
-    const expiresAt = input.expiresInSeconds === undefined ? null : new Date(Date.now() + input.expiresInSeconds * 1000);
+    const expiresAt =
+      input.expiresInSeconds === undefined ? null : new Date(Date.now() + input.expiresInSeconds * 1000);
     const { code, hash } = newInviteCode();
     return { code, invite: await this.invites.create(hash, input.uses, expiresAt) };
   }

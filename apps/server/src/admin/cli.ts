@@ -60,7 +60,11 @@ async function run(admin: Admin, command: string, args: string[], flags: Flags):
   switch (command) {
     case 'create-user': {
       const pw = await password(flags['password-stdin']);
-      const user = await admin.createUser({ username: arg(0, 'username'), displayName: flags['display-name'], password: pw.password });
+      const user = await admin.createUser({
+        username: arg(0, 'username'),
+        displayName: flags['display-name'],
+        password: pw.password,
+      });
       const shown = pw.generated ? { password: pw.password } : {};
       return {
         json: { ...user, ...shown },
@@ -110,7 +114,8 @@ async function run(admin: Admin, command: string, args: string[], flags: Flags):
       return {
         json: invites,
         lines: invites.map(
-          (i) => `${i.id}  ${i.uses}/${i.max_uses} used  ${i.expires_at ? `expires ${i.expires_at.toISOString()}` : 'no expiry'}`,
+          (i) =>
+            `${i.id}  ${i.uses}/${i.max_uses} used  ${i.expires_at ? `expires ${i.expires_at.toISOString()}` : 'no expiry'}`,
         ),
       };
     }
@@ -119,7 +124,10 @@ async function run(admin: Admin, command: string, args: string[], flags: Flags):
       return { json: { deleted: args[0] }, lines: ['invite deleted'] };
     case 'stats': {
       const stats = await admin.readStats();
-      return { json: stats, lines: Object.entries(stats).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(' ') : v}`) };
+      return {
+        json: stats,
+        lines: Object.entries(stats).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(' ') : v}`),
+      };
     }
     case 'delete-user': {
       if (!flags.yes) throw new UsageError('delete-user erases the account for good: add --yes');

@@ -1,4 +1,12 @@
-import { API_PREFIX, ErrorBody, HEALTH_LIVE_ROUTE, HEALTH_READY_ROUTE, HEALTH_ROUTE, ROUTES, type RouteDef } from '@parley/shared';
+import {
+  API_PREFIX,
+  ErrorBody,
+  HEALTH_LIVE_ROUTE,
+  HEALTH_READY_ROUTE,
+  HEALTH_ROUTE,
+  ROUTES,
+  type RouteDef,
+} from '@parley/shared';
 import { z } from 'zod';
 import { SERVER_VERSION } from '../version.js';
 

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { Realtime } from '../realtime/realtime.js';
 import { QUEUE_DEPTH_BUCKETS, type ServerStats, StatsRepository } from './stats.repository.js';
@@ -103,8 +103,16 @@ export class Metrics {
       });
     const stats = () => this.readStats();
     stat('parley_queued_envelopes', 'Envelopes waiting in device queues', (s) => s.queuedEnvelopes);
-    stat('parley_oldest_queued_envelope_age_seconds', 'Age of the oldest queued envelope', (s) => s.oldestQueuedSeconds);
-    stat('parley_prekeys_low_devices', 'Receiving devices with fewer one-time prekeys than the low-water mark', (s) => s.preKeysLow);
+    stat(
+      'parley_oldest_queued_envelope_age_seconds',
+      'Age of the oldest queued envelope',
+      (s) => s.oldestQueuedSeconds,
+    );
+    stat(
+      'parley_prekeys_low_devices',
+      'Receiving devices with fewer one-time prekeys than the low-water mark',
+      (s) => s.preKeysLow,
+    );
     stat('parley_attachment_bytes_stored', 'Ciphertext bytes of uploaded attachments', (s) => s.attachmentBytes);
     stat('parley_users', 'Accounts', (s) => s.users);
     new Gauge({
@@ -114,7 +122,8 @@ export class Metrics {
       registers,
       collect: async function (this: Gauge) {
         const depths = (await stats()).queueDepths;
-        QUEUE_DEPTH_BUCKETS.forEach((b, i) => this.set({ min_depth: String(b) }, depths[i] ?? 0));
+        for (const [i, bucket] of QUEUE_DEPTH_BUCKETS.entries())
+          this.set({ min_depth: String(bucket) }, depths[i] ?? 0);
       },
     });
   }

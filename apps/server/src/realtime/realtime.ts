@@ -86,10 +86,15 @@ export class Realtime {
    * Ends the sessions of a user or a device connected to this instance only: for a notice every
    * instance hears by itself (see `SessionNotices`).
    */
-  endLocalSessions(target: { kind: 'user'; userId: string } | { kind: 'device'; deviceId: string }, by: SessionEndedBy): void {
+  endLocalSessions(
+    target: { kind: 'user'; userId: string } | { kind: 'device'; deviceId: string },
+    by: SessionEndedBy,
+  ): void {
     if (!this.server) return;
     const room = target.kind === 'user' ? userRoom(target.userId) : deviceRoom(target.deviceId);
-    this.server.local.to(room).emit(SERVER_EVENTS.sessionEnded, { reason: 'revoked', by } satisfies ServerPayload<'sessionEnded'>);
+    this.server.local
+      .to(room)
+      .emit(SERVER_EVENTS.sessionEnded, { reason: 'revoked', by } satisfies ServerPayload<'sessionEnded'>);
     this.server.local.in(room).disconnectSockets(true);
   }
 

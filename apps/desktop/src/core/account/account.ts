@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { AuthResponse, ClientApi, Device, SessionInfo, SignedOutReason, User } from '@parley/shared';
+import type {
+  AuthResponse,
+  ClientApi,
+  Device,
+  RegistrationMode,
+  SessionInfo,
+  SignedOutReason,
+  User,
+} from '@parley/shared';
 import { CoreError } from '../errors.js';
 import type { Emit } from '../events.js';
 import { createApiClient } from '../net/api-client.js';
@@ -37,6 +45,14 @@ export class Account {
     return this.active;
   }
 
+  async registrationMode(): Promise<RegistrationMode> {
+    try {
+      return (await createApiClient(this.options.serverUrl)('registration', {})).mode;
+    } catch (error) {
+      throw toCoreError(error);
+    }
+  }
+
   register(input: Parameters<ClientApi['register']>[0]): Promise<SessionInfo> {
     return this.signIn(() =>
       createApiClient(this.options.serverUrl)('register', {
@@ -45,6 +61,7 @@ export class Account {
           password: input.password,
           displayName: input.displayName,
           device: { name: input.deviceName },
+          ...(input.inviteCode ? { inviteCode: input.inviteCode } : {}),
         },
       }),
     );

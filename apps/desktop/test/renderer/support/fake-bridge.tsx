@@ -212,6 +212,9 @@ export class FakeBridge implements ClientBridge {
     }
   }
 
+  registrationMode() {
+    return this.call('registrationMode', [], () => 'open' as const);
+  }
   register(input: Parameters<ClientApi['register']>[0]) {
     return this.call('register', [input], () => {
       this.session_ = { ...SESSION, user: { ...ME, username: input.username, displayName: input.displayName } };
