@@ -24,5 +24,5 @@ cat > package.json <<JSON
   }
 }
 JSON
-npm install --omit=dev --no-audit --no-fund --loglevel=error "./$(basename "$tarball")"
+npm install --omit=dev --prefer-offline --no-audit --no-fund --loglevel=error "./$(basename "$tarball")"
 echo "installed in $dir: run npx parley-server (settings from the environment)"

@@ -1,8 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { attachmentCiphertextSize, CLIENT_EVENTS } from '@parley/shared';
 import { createDevice, opaqueEnvelopesFor } from '@parley/test-support/devices';
 import { call } from '@parley/test-support/http';
-import { freePort, withServer } from '@parley/test-support/server';
+import { freePort, REPO_ROOT, withServer } from '@parley/test-support/server';
 import { connectClient, eventually } from '@parley/test-support/socket';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -138,5 +140,17 @@ describe('metrics', () => {
     bobClient.close();
     aliceClient.close();
     await eventually(async () => value(await scrape(), 'parley_sockets_connected') === 0, 5_000, 'sockets gone');
+  });
+
+  it('every series the Grafana dashboard (docs/grafana-dashboard.json) queries is one the server exposes', async () => {
+    const dashboard = JSON.parse(await readFile(join(REPO_ROOT, 'docs/grafana-dashboard.json'), 'utf8')) as {
+      panels: { targets: { expr: string }[] }[];
+    };
+    const exposed = new Set([...(await scrape()).keys()].map((k) => k.split('{')[0]));
+    const queried = dashboard.panels.flatMap((p) =>
+      p.targets.flatMap((t) => t.expr.match(/\b(parley|nodejs|process)_\w+/g) ?? []),
+    );
+    expect(queried.length).toBeGreaterThan(10);
+    expect(queried.filter((name) => !exposed.has(name))).toEqual([]);
   });
 });
