@@ -15,7 +15,6 @@ import { ConfigError, loadConfig } from './config/config.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded.js';
 import { DOCS_PATH } from './docs/docs.controller.js';
 import { Gateway } from './gateway/gateway.js';
-import { HealthController } from './health/health.controller.js';
 import { ErrorFilter } from './http/error-filter.js';
 import { createLogger } from './logger.js';
 import { Metrics, metricsHandler } from './metrics/metrics.js';
@@ -99,7 +98,6 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     let code = 0;
     try {
-      app.get(HealthController).markStopping();
       const grace = new Promise<void>((r) => setTimeout(r, config.SHUTDOWN_GRACE_SECONDS * 1000).unref());
       // No new connections; resolves once the open ones are gone (requests under way are answered).
       const httpClosed = new Promise<void>((r) => http.close(() => r()));

@@ -20,7 +20,8 @@ const signUp = (url: string, inviteCode?: string, username = uniqueName('inv')) 
 const createInvite = (args: string[] = []) =>
   admin<{ code: string; id: string }>({ DATABASE_URL: invite.db.url }, ['create-invite', ...args]);
 
-describe('REGISTRATION=invite', () => {
+// Invites come from parley-admin, a process of its own per command: seconds on a busy machine.
+describe('REGISTRATION=invite', { timeout: 180_000 }, () => {
   it('tells clients an invite is needed', async () => {
     expect((await call(invite.url, 'GET', '/auth/registration')).body).toEqual({ mode: 'invite' });
   });
@@ -84,7 +85,7 @@ describe('REGISTRATION=invite', () => {
   });
 });
 
-describe('REGISTRATION=closed', () => {
+describe('REGISTRATION=closed', { timeout: 180_000 }, () => {
   it('tells clients, and refuses every sign-up, with or without a code', async () => {
     expect((await call(closed.url, 'GET', '/auth/registration')).body).toEqual({ mode: 'closed' });
     expectError(await signUp(closed.url), 403, 'REGISTRATION_CLOSED');

@@ -14,8 +14,7 @@ export type LivenessResponse = z.infer<typeof LivenessResponse>;
 export const CheckState = z.enum(['up', 'down', 'skipped']);
 
 export const ReadinessResponse = z.object({
-  /** `stopping` once a shutdown has begun: take the instance out of rotation. */
-  status: z.enum(['ready', 'not_ready', 'stopping']),
+  status: z.enum(['ready', 'not_ready']),
   checks: z.object({
     database: CheckState,
     /** `down` while migrations are pending (another instance may be running them). */

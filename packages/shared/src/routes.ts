@@ -291,7 +291,7 @@ export const HEALTH_LIVE_ROUTE = {
   response: LivenessResponse,
 } as const satisfies RouteDef;
 
-/** Outside API_PREFIX: send this instance traffic (503, same shape, while it cannot serve or is stopping). */
+/** Outside API_PREFIX: send this instance traffic (503, same shape, naming what is down, while it cannot serve). */
 export const HEALTH_READY_ROUTE = {
   method: 'GET',
   path: '/health/ready',

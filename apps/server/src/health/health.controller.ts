@@ -30,18 +30,11 @@ function succeeds(work: () => Promise<unknown>): Promise<boolean> {
 
 @Controller()
 export class HealthController {
-  /** Set when a shutdown begins: readiness answers 503 `stopping`, so a balancer stops sending traffic. */
-  private stopping = false;
-
   constructor(
     private readonly db: DataSource,
     private readonly attachments: AttachmentsService,
     @Inject(REDIS) private readonly redis: RedisClient | null,
   ) {}
-
-  markStopping(): void {
-    this.stopping = true;
-  }
 
   /** 200 when the database answers, 503 (same shape) when it does not. */
   @Route(HEALTH_ROUTE)
@@ -57,7 +50,7 @@ export class HealthController {
     return { status: 'ok', version: SERVER_VERSION };
   }
 
-  /** 200 when this instance can serve, 503 (same shape, naming what is down) when not or stopping. */
+  /** 200 when this instance can serve, 503 (same shape, naming what is down) when not. */
   @Route(HEALTH_READY_ROUTE)
   async ready(@Res({ passthrough: true }) res: Response): Promise<ReadinessResponse> {
     const state = (ok: boolean) => (ok ? ('up' as const) : ('down' as const));
@@ -75,8 +68,8 @@ export class HealthController {
       blobStore: state(blobStore),
       redis: redis === null ? ('skipped' as const) : state(redis),
     };
-    const ready = !this.stopping && Object.values(checks).every((c) => c !== 'down');
+    const ready = Object.values(checks).every((c) => c !== 'down');
     if (!ready) res.status(503);
-    return { status: this.stopping ? 'stopping' : ready ? 'ready' : 'not_ready', checks, version: SERVER_VERSION };
+    return { status: ready ? 'ready' : 'not_ready', checks, version: SERVER_VERSION };
   }
 }
