@@ -11,7 +11,7 @@ import helmet from 'helmet';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { loadJwtSecret } from './auth/jwt-secret.js';
-import { ConfigError, loadConfig } from './config/config.js';
+import { loadConfigOrExit } from './config/config.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded.js';
 import { DOCS_PATH } from './docs/docs.controller.js';
 import { Gateway } from './gateway/gateway.js';
@@ -23,14 +23,7 @@ import { connectRedis, RedisStreamsIoAdapter } from './realtime/redis.js';
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    process.exit(78); // EX_CONFIG
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config);
 
   let embedded: EmbeddedDatabase | undefined;

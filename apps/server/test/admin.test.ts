@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { attachmentCiphertextSize, CLIENT_EVENTS, SERVER_EVENTS } from '@parley/shared';
 import { admin, runAdmin } from '@parley/test-support/admin';
+import { storeAttachment } from '@parley/test-support/attachments';
 import { createTestDatabase, dumpDatabase, type TestDatabase } from '@parley/test-support/database';
 import { createDevice, opaqueEnvelopesFor, type TestDevice } from '@parley/test-support/devices';
 import { call, expectError, login, PASSWORD, uniqueName } from '@parley/test-support/http';
@@ -41,23 +42,6 @@ async function send(client: TestClient, from: TestDevice, to: TestDevice): Promi
     envelopes: await opaqueEnvelopesFor(from, to.user.id),
   });
   expect(answer).toMatchObject({ ok: true });
-}
-
-async function storeAttachment(from: TestDevice, to: TestDevice): Promise<string> {
-  const size = attachmentCiphertextSize(1_000);
-  const announced = await call(a.baseUrl, 'POST', '/attachments', {
-    token: from.accessToken,
-    body: { recipientUserId: to.user.id, size },
-  });
-  expect(announced.status).toBe(201);
-  const id = announced.body.id as string;
-  const put = await fetch(`${a.baseUrl}/api/v1/attachments/${id}`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${from.accessToken}`, 'content-type': 'application/octet-stream' },
-    body: randomBytes(size),
-  });
-  expect(put.status).toBe(204);
-  return id;
 }
 
 // Each command is a process of its own that loads the server's code: seconds on a busy machine.
@@ -143,7 +127,7 @@ describe('parley-admin', { timeout: 180_000 }, () => {
     const bob = await createDevice(a.baseUrl);
     const client = await connectClient(a.baseUrl, alice.accessToken);
     await send(client, alice, bob);
-    await storeAttachment(alice, bob);
+    await storeAttachment(a.baseUrl, alice, bob.user.id);
     const after = await admin(env(), ['stats']);
     expect(after.users).toBe(before.users + 2);
     expect(after.activeDevices).toBe(before.activeDevices + 2);
@@ -168,7 +152,10 @@ describe('parley-admin', { timeout: 180_000 }, () => {
     const bobClient = await connectClient(b.baseUrl, bob.accessToken, { autoAck: false });
     await send(aliceClient, alice, bob);
     await send(bobClient, bob, alice);
-    const files = [await storeAttachment(alice, bob), await storeAttachment(bob, alice)];
+    const files = [
+      (await storeAttachment(a.baseUrl, alice, bob.user.id)).id,
+      (await storeAttachment(a.baseUrl, bob, alice.user.id)).id,
+    ];
     const blobs = () => readdir(join(a.dataDir, 'attachments'));
     expect(await blobs()).toEqual(expect.arrayContaining(files));
     expect((await runAdmin(env(), ['delete-user', '--yes'])).code).toBe(64); // no username

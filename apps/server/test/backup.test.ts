@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { attachmentCiphertextSize, CLIENT_EVENTS } from '@parley/shared';
+import { CLIENT_EVENTS } from '@parley/shared';
+import { storeAttachment } from '@parley/test-support/attachments';
 import { createTestDatabase, type TestDatabase } from '@parley/test-support/database';
 import { createDevice, opaqueEnvelopesFor } from '@parley/test-support/devices';
 import { call, login } from '@parley/test-support/http';
@@ -55,18 +56,7 @@ describe('backup and restore (deploy/backup.sh, deploy/restore.sh)', () => {
       ).toMatchObject({ ok: true });
     }
     aliceClient.close();
-    const size = attachmentCiphertextSize(5_000);
-    const file = randomBytes(size);
-    const announced = await call(server.baseUrl, 'POST', '/attachments', {
-      token: alice.accessToken,
-      body: { recipientUserId: bob.user.id, size },
-    });
-    const put = await fetch(`${server.baseUrl}/api/v1/attachments/${announced.body.id}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${alice.accessToken}`, 'content-type': 'application/octet-stream' },
-      body: file,
-    });
-    expect(put.status).toBe(204);
+    const file = await storeAttachment(server.baseUrl, alice, bob.user.id, 5_000);
 
     // Backed up while the server runs, then everything is lost.
     const backup = join(work, 'backup');
@@ -94,11 +84,11 @@ describe('backup and restore (deploy/backup.sh, deploy/restore.sh)', () => {
       await eventually(() => bobClient.envelopes.length >= sent.length, 10_000, 'the queued messages');
       expect(bobClient.envelopes.map((e) => e.messageId)).toEqual(sent);
       bobClient.close();
-      const download = await fetch(`${again.baseUrl}/api/v1/attachments/${announced.body.id}`, {
+      const download = await fetch(`${again.baseUrl}/api/v1/attachments/${file.id}`, {
         headers: { authorization: `Bearer ${refreshed.body.accessToken}` },
       });
       expect(download.status).toBe(200);
-      expect(Buffer.from(await download.arrayBuffer()).equals(file)).toBe(true);
+      expect(Buffer.from(await download.arrayBuffer()).equals(file.ciphertext)).toBe(true);
     } finally {
       await again.stop();
     }

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { attachmentCiphertextSize, CLIENT_EVENTS } from '@parley/shared';
+import { CLIENT_EVENTS } from '@parley/shared';
+import { storeAttachment } from '@parley/test-support/attachments';
 import { createDevice, opaqueEnvelopesFor } from '@parley/test-support/devices';
 import { call } from '@parley/test-support/http';
 import { freePort, REPO_ROOT, withServer } from '@parley/test-support/server';
@@ -85,17 +86,7 @@ describe('metrics', () => {
       envelopes: toCarol,
     });
     for (let i = 0; i < 3; i++) await call(t.url, 'GET', '/users/search?q=zz', { token: alice.accessToken });
-    const size = attachmentCiphertextSize(2_000);
-    const announced = await call(t.url, 'POST', '/attachments', {
-      token: alice.accessToken,
-      body: { recipientUserId: bob.user.id, size },
-    });
-    const put = await fetch(`${t.url}/api/v1/attachments/${announced.body.id}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${alice.accessToken}`, 'content-type': 'application/octet-stream' },
-      body: randomBytes(size),
-    });
-    expect(put.status).toBe(204);
+    const { ciphertext } = await storeAttachment(t.url, alice, bob.user.id, 2_000);
     await eventually(() => bobClient.envelopes.length >= 20, 10_000, 'Bob has his messages');
 
     const after = await eventually(
@@ -124,7 +115,7 @@ describe('metrics', () => {
     expect(value(after, 'parley_oldest_queued_envelope_age_seconds')).toBeGreaterThan(0);
     // createDevice uploads 10 one-time prekeys, below the low-water mark of 20.
     expect(moved('parley_prekeys_low_devices')).toBe(3);
-    expect(moved('parley_attachment_bytes_stored')).toBe(size);
+    expect(moved('parley_attachment_bytes_stored')).toBe(ciphertext.length);
     expect(moved('parley_rate_limit_refusals_total{limit="searchPerUser"}')).toBe(1);
     // Routes are labelled by their pattern, not by the path (one series per route, not per user).
     expect(

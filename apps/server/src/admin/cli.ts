@@ -5,7 +5,7 @@ import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
 import { configuredBlobStore } from '../attachments/configured-blob-store.js';
-import { ConfigError, loadConfig } from '../config/config.js';
+import { loadConfigOrExit } from '../config/config.js';
 import { dataSourceOptions } from '../database/data-source.js';
 import { openEmbeddedPostgres } from '../database/embedded.js';
 import { createLogger } from '../logger.js';
@@ -31,7 +31,6 @@ with the server's own settings from the environment.
 Without --password-stdin a random password is made and printed. --json prints JSON.`;
 
 const EX_USAGE = 64;
-const EX_CONFIG = 78;
 
 class UsageError extends Error {}
 
@@ -163,14 +162,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return command || parsed.values.help ? 0 : EX_USAGE;
   }
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    return EX_CONFIG;
-  }
+  const config = loadConfigOrExit();
   const log = createLogger({ LOG_LEVEL: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL });
   const embedded = config.DATABASE_URL ? undefined : await openEmbeddedPostgres(config.DATA_DIR, log);
   const db = new DataSource(dataSourceOptions(config.DATABASE_URL ?? (embedded?.url as string)));

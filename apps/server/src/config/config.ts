@@ -267,4 +267,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/** The configuration, or (a bad or missing value) the problems on stderr and exit 78, EX_CONFIG. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(78);
+  }
+}
+
 export const CONFIG = Symbol('CONFIG');
