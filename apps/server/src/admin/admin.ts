@@ -60,10 +60,17 @@ export class Admin {
     const username = field(Username, 'username', input.username);
     const displayName = field(DisplayName, 'display name', input.displayName ?? input.username);
     const password = field(Password, 'password', input.password);
-    if (await this.users.findByUsername(username)) throw new AdminError(`username: "${username}" is taken`);
+    const taken = new AdminError(`username: "${username}" is taken`);
+    if (await this.users.findByUsername(username)) throw taken;
     const passwordHash = await hashPassword(password);
-    const user = await this.db.transaction((tx) => this.users.create(tx, { username, displayName, passwordHash }));
-    return { id: user.id, username: user.username };
+    try {
+      const user = await this.db.transaction((tx) => this.users.create(tx, { username, displayName, passwordHash }));
+      return { id: user.id, username: user.username };
+    } catch (error) {
+      // Taken meanwhile (a sign-up between the check and the insert).
+      if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') throw taken;
+      throw error;
+    }
   }
 
   /** Sets a new password and signs every device out (the old password may be what leaked). */

@@ -90,7 +90,9 @@ async function run(admin: Admin, command: string, args: string[], flags: Flags):
       const devices = await admin.listDevices(arg(0, 'username'));
       return {
         json: devices,
-        lines: devices.map((d) => `${d.id}  ${d.name}  created ${d.createdAt}  last seen ${d.lastSeenAt}`),
+        lines: devices.length
+          ? devices.map((d) => `${d.id}  ${d.name}  created ${d.createdAt}  last seen ${d.lastSeenAt}`)
+          : ['no signed-in devices'],
       };
     }
     case 'revoke-device':
@@ -110,13 +112,9 @@ async function run(admin: Admin, command: string, args: string[], flags: Flags):
     }
     case 'invites': {
       const invites = await admin.listInvites();
-      return {
-        json: invites,
-        lines: invites.map(
-          (i) =>
-            `${i.id}  ${i.uses}/${i.max_uses} used  ${i.expires_at ? `expires ${i.expires_at.toISOString()}` : 'no expiry'}`,
-        ),
-      };
+      const line = (i: (typeof invites)[number]) =>
+        `${i.id}  ${i.uses}/${i.max_uses} used  ${i.expires_at ? `expires ${i.expires_at.toISOString()}` : 'no expiry'}`;
+      return { json: invites, lines: invites.length ? invites.map(line) : ['no usable invites'] };
     }
     case 'delete-invite':
       await admin.deleteInvite(arg(0, 'invite-id'));
