@@ -1,5 +1,6 @@
 import { parley } from './api.js';
 import { notifyIncomingMessage } from './notifications.js';
+import { HOST_LINK_EVENT } from './platform/host-bridge.js';
 import { callEngine } from './stores/calls.js';
 import { useContacts } from './stores/contacts.js';
 import { useConversations } from './stores/conversations.js';
@@ -40,6 +41,10 @@ export function connectCoreEvents(): () => void {
       callEngine.signalReceived(fromUserId, fromDeviceId, payload),
     ),
   ];
+  // The browser host's process gone (or back): said by its bridge; Electron's never goes alone.
+  const hostLink = (event: Event) => useSession.getState().hostLinkChanged((event as CustomEvent<boolean>).detail);
+  window.addEventListener(HOST_LINK_EVENT, hostLink);
+  stops.push(() => window.removeEventListener(HOST_LINK_EVENT, hostLink));
   return () => {
     for (const stop of stops) stop();
   };

@@ -23,6 +23,8 @@ export interface AccountOptions {
 export class Account {
   private active: SignedIn | null = null;
   private restoring: Promise<SessionInfo | null> | null = null;
+  /** While I sign out here, the server's revocation of this device is that sign-out, not one from elsewhere. */
+  private loggingOut = false;
 
   constructor(private readonly options: AccountOptions) {}
 
@@ -75,10 +77,15 @@ export class Account {
 
   async logout(): Promise<void> {
     const active = this.signedIn;
-    // Not through the socket's "session ended" that the server's revocation sends: this sign-out erases all, now.
-    active.connection.close();
-    await active.server.call('logout', {}).catch(() => {}); // offline: the device stays listed until revoked elsewhere
-    await this.teardown('logout');
+    this.loggingOut = true;
+    try {
+      // Not through the socket's "session ended" that the server's revocation sends: this sign-out erases all, now.
+      active.connection.close();
+      await active.server.call('logout', {}).catch(() => {}); // offline: the device stays listed until revoked elsewhere
+      await this.teardown('logout');
+    } finally {
+      this.loggingOut = false;
+    }
   }
 
   /** Stops everything and closes the store, keeping the session for the next start. */
@@ -159,7 +166,7 @@ export class Account {
       dataDir: this.options.dataDir,
       secrets: this.options.secrets,
       emit: this.options.emit,
-      ended: (reason) => void this.teardown(reason),
+      ended: (reason) => void this.teardown(this.loggingOut ? 'logout' : reason),
     });
     return this.active;
   }

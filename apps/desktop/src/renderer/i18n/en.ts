@@ -64,6 +64,7 @@ export const en = {
   connection: {
     offline: 'Offline — messages will be sent when you are back online',
     connecting: 'Connecting…',
+    hostGone: 'Parley is not running. Start it again and open the address it prints; what you type here waits.',
   },
   conversation: {
     placeholder: 'Choose a chat, or search for someone to talk to.',

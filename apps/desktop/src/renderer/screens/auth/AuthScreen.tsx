@@ -60,9 +60,11 @@ export function AuthScreen() {
   const shown = (field: AuthField) =>
     serverProblems[field] ?? (touched[field] || attempts > 0 ? problems[field] : undefined);
 
+  // The first field has the focus on opening, and again after switching between sign-in and create account.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `mode` is the reason to focus again
   useEffect(() => {
     form.current?.querySelector('input')?.focus();
-  }, []);
+  }, [mode]);
 
   // After a refused submit, the first field with a problem gets the focus (and is read out).
   useEffect(() => {
@@ -114,6 +116,7 @@ export function AuthScreen() {
 
   const switchMode = () => {
     setMode(mode === 'register' ? 'signIn' : 'register');
+    useSession.getState().dismissSignedOutNotice(); // it was about the sign-in that ended, said once
     setFailure(null);
     setServerProblems({});
     setTouched({});
