@@ -117,11 +117,15 @@ describe('first steps', () => {
     const picker = callScreen(alice.page, 'Bob').getByRole('combobox').first();
     await picker.waitFor();
     expect(await contrastOf(picker)).toBeGreaterThanOrEqual(4.5);
+    // Mid-call, the window is made smaller (as one does to keep the video beside other work).
+    for (const page of [alice.page, bob.page]) await page.setViewportSize({ width: 1000, height: 560 });
     await callScreen(alice.page, 'Bob').getByRole('button', { name: 'Hang up' }).click();
     await callScreen(alice.page, 'Bob').waitFor({ state: 'detached', timeout: 15_000 });
-    const entry = historyLog(alice.page).locator('.call-entry').last();
-    await entry.waitFor();
-    await expect.poll(() => within(entry, historyLog(alice.page)), { timeout: 5_000 }).toBe(true);
+    for (const page of [alice.page, bob.page]) {
+      const entry = historyLog(page).locator('.call-entry').last();
+      await entry.waitFor();
+      await expect.poll(() => within(entry, historyLog(page)), { timeout: 5_000 }).toBe(true);
+    }
 
     // Reloading comes back to the chat that was open.
     await alice.page.reload();
