@@ -193,6 +193,11 @@ export interface ClientApi {
   /** Puts a finished call into the conversation's history (on this device). */
   recordCall(peerUserId: string, direction: 'in' | 'out', call: CallRecord): Promise<LocalMessage>;
   connectionState(): Promise<ConnectionState>;
+  /**
+   * Whether a window of the app is open (the shells say so as windows open and close): presence
+   * shows this user online only while one is, not while the app merely runs in the background.
+   */
+  setWindowOpen(open: boolean): Promise<void>;
 }
 
 export type SignedOutReason = 'logout' | 'revoked' | 'ended';
@@ -213,6 +218,8 @@ export interface ClientEvents {
   /** Incoming messages of a conversation were read (here or on another of my devices). */
   read: { peerUserId: string; unreadCount: number; unreadTotal: number };
   presence: Presence & { userId: string };
+  /** Someone (a contact, someone who has me as a contact, or I from another device) changed their profile. */
+  user: User;
   typing: { userId: string; typing: boolean };
   identity: IdentityChange;
   connection: { state: ConnectionState };
@@ -267,6 +274,7 @@ export const CLIENT_API_ARGS = {
   callConfig: z.tuple([]),
   recordCall: z.tuple([Id, z.enum(['in', 'out']), CallRecord]),
   connectionState: z.tuple([]),
+  setWindowOpen: z.tuple([z.boolean()]),
 } as const satisfies { [K in keyof ClientApi]: z.ZodType<Parameters<ClientApi[K]>> };
 
 export const CLIENT_API_METHODS = Object.keys(CLIENT_API_ARGS) as (keyof ClientApi)[];
@@ -276,6 +284,7 @@ export const CLIENT_API_EVENTS = [
   'status',
   'read',
   'presence',
+  'user',
   'typing',
   'identity',
   'connection',

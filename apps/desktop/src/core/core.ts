@@ -111,6 +111,10 @@ export class ParleyCore implements ClientBridge {
     return this.account.current?.connection.state ?? 'offline';
   }
 
+  async setWindowOpen(open: boolean): Promise<void> {
+    this.account.setWindowOpen(open);
+  }
+
   // People ------------------------------------------------------------------------------------
 
   async contacts(): Promise<Contact[]> {

@@ -32,9 +32,22 @@ export function connectCoreEvents(): () => void {
     parley.on('presence', ({ userId, online, lastSeenAt }) =>
       useContacts.getState().presenceChanged(userId, { online, lastSeenAt }),
     ),
+    parley.on('user', (user) => {
+      useContacts.getState().userChanged(user);
+      useConversations.getState().userChanged(user);
+      if (user.id === useSession.getState().session?.user.id) useSession.getState().profileUpdated(user);
+    }),
     parley.on('typing', ({ userId, typing }) => useContacts.getState().typingChanged(userId, typing)),
     parley.on('identity', (change) => useContacts.getState().identityChanged(change)),
-    parley.on('connection', ({ state }) => useSession.getState().connectionChanged(state)),
+    parley.on('connection', ({ state }) => {
+      useSession.getState().connectionChanged(state);
+      // Presence is not told while away: connected again, it is asked for afresh.
+      if (state === 'online')
+        useContacts
+          .getState()
+          .load()
+          .catch(() => {});
+    }),
     parley.on('transfer', (update) => useTransfers.getState().updated(update)),
     parley.on('signedOut', ({ reason }) => useSession.getState().signedOut(reason)),
     parley.on('signal', ({ fromUserId, fromDeviceId, payload }) =>

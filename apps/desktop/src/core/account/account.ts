@@ -23,6 +23,8 @@ export interface AccountOptions {
 export class Account {
   private active: SignedIn | null = null;
   private restoring: Promise<SessionInfo | null> | null = null;
+  /** A window of the app is open (the shells say): the connection tells the server, for presence. */
+  private windowOpen = false;
   /** While I sign out here, the server's revocation of this device is that sign-out, not one from elsewhere. */
   private loggingOut = false;
 
@@ -97,6 +99,11 @@ export class Account {
     await active.stop();
   }
 
+  setWindowOpen(open: boolean): void {
+    this.windowOpen = open;
+    this.active?.connection.setActive(open);
+  }
+
   async updateProfile(input: { displayName: string }): Promise<User> {
     const active = this.signedIn;
     const user = await active.server.call('updateMe', { body: input });
@@ -168,6 +175,7 @@ export class Account {
       emit: this.options.emit,
       ended: (reason) => void this.teardown(this.loggingOut ? 'logout' : reason),
     });
+    this.active.connection.setActive(this.windowOpen);
     return this.active;
   }
 

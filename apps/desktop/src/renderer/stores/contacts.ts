@@ -1,4 +1,4 @@
-import type { Contact, IdentityChange, Presence } from '@parley/shared';
+import type { Contact, IdentityChange, Presence, User } from '@parley/shared';
 import { create } from 'zustand';
 import { parley } from '../api.js';
 
@@ -16,6 +16,8 @@ interface ContactsState {
   add(userId: string): Promise<Contact>;
   remove(userId: string): Promise<void>;
   presenceChanged(userId: string, presence: Presence): void;
+  /** Someone's profile changed (their display name). */
+  userChanged(user: User): void;
   typingChanged(userId: string, typing: boolean): void;
   identityChanged(change: Pick<IdentityChange, 'userId' | 'kind'> & Partial<IdentityChange>): void;
   dismissIdentityNotice(userId: string): void;
@@ -51,6 +53,14 @@ export const useContacts = create<ContactsState>((set, get) => ({
   },
   presenceChanged(userId, presence) {
     set({ contacts: get().contacts.map((c) => (c.userId === userId ? { ...c, presence } : c)) });
+  },
+  userChanged(user) {
+    if (!get().contacts.some((c) => c.userId === user.id)) return;
+    set({
+      contacts: get().contacts.map((c) =>
+        c.userId === user.id ? { ...c, username: user.username, displayName: user.displayName } : c,
+      ),
+    });
   },
   typingChanged(userId, typing) {
     const current = get().typing;

@@ -493,6 +493,9 @@ export class FakeBridge implements ClientBridge {
   connectionState() {
     return this.call('connectionState', [], () => this.connection);
   }
+  setWindowOpen(open: boolean) {
+    return this.call('setWindowOpen', [open], () => {});
+  }
 }
 
 function at(minutesAgo: number): string {

@@ -5,6 +5,7 @@ import { Avatar } from '../../components/Avatar.js';
 import { ConfirmDialog } from '../../components/Dialog.js';
 import { Icon } from '../../components/Icon.js';
 import { useNow } from '../../hooks/useNow.js';
+import { usePresence } from '../../hooks/usePresence.js';
 import { useWindowActive } from '../../hooks/useWindowActive.js';
 import { formatLastSeen } from '../../i18n/format.js';
 import { callEngine, useCalls } from '../../stores/calls.js';
@@ -22,7 +23,7 @@ function PresenceLine({ peerUserId, username }: { peerUserId: string; username: 
   const { t, i18n } = useTranslation();
   const now = useNow(30_000);
   const typing = useContacts((s) => Boolean(s.typing[peerUserId]));
-  const presence = useContacts((s) => s.contacts.find((c) => c.userId === peerUserId)?.presence);
+  const presence = usePresence(peerUserId);
   const text = typing
     ? t('conversation.typing')
     : presence?.online
@@ -100,7 +101,7 @@ export function ConversationPane({ peerUserId }: { peerUserId: string }) {
   const { t } = useTranslation();
   const peer = usePeer(peerUserId);
   const isContact = useContacts((s) => s.contacts.some((c) => c.userId === peerUserId));
-  const online = useContacts((s) => s.contacts.find((c) => c.userId === peerUserId)?.presence?.online);
+  const online = usePresence(peerUserId)?.online;
   const inCall = useCalls((s) => s.call !== null && s.call.phase !== 'ended');
   const [dialog, setDialog] = useState<'safety' | 'remove' | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
