@@ -11,7 +11,7 @@ import { Presence } from './users.js';
  * with `auth: { token: <access token>, active?: boolean }` (`active`: an app window is open, which is
  * what "online" means; a connection that does not say counts as one). A refused handshake's `connect_error` carries
  * `data: { code, details? }`: UNAUTHENTICATED, TOKEN_EXPIRED, SESSION_REVOKED (`SessionRevokedDetails`)
- * or RATE_LIMITED (`RateLimitedDetails`: too many connections of this user; wait, then connect again).
+ * or RATE_LIMITED (`RetryAfterDetails`: too many connections of this user; wait, then connect again).
  */
 export const SOCKET_PATH = '/socket.io';
 
