@@ -163,7 +163,8 @@ export const SOCKET_EVENTS = {
     signal: { name: 'signal', summary: 'An encrypted ephemeral envelope (call signalling)', payload: SignalEvent },
     userUpdated: {
       name: 'user:updated',
-      summary: 'A user changed their profile (display name): sent to their contacts, those who list them, and themselves',
+      summary:
+        'A user changed their profile (display name): sent to their contacts, those who list them, and themselves',
       payload: User,
     },
     keysLow: { name: 'keys:low', summary: 'My one-time prekeys are running low: upload more', payload: Empty },

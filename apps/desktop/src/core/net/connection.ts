@@ -139,7 +139,7 @@ export class Connection {
     if (!this.socket.connected) return;
     this.request('presence', { active }).catch((error: unknown) => {
       // Too many changes: say the latest once allowed (a change meanwhile says it instead).
-      const seconds = RateLimitedDetails.safeParse((error as CoreError).details).data?.retryAfterSeconds;
+      const seconds = RetryAfterDetails.safeParse((error as CoreError).details).data?.retryAfterSeconds;
       if ((error as CoreError).code === 'RATE_LIMITED' && seconds && this.active === active)
         this.activeTimer = setTimeout(() => this.setActive(this.active), seconds * 1_000);
     });
