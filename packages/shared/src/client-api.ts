@@ -112,6 +112,8 @@ export interface SafetyNumber {
   changed: boolean;
   /** While `changed`: the number with the new keys, to compare before accepting them. */
   pendingDigits: string | null;
+  /** I marked it verified, and their keys have not changed since (a key change undoes it). */
+  verified: boolean;
 }
 
 /** A file the UI is about to send: what the recipient sees besides the bytes. */
@@ -181,6 +183,8 @@ export interface ClientApi {
   markRead(peerUserId: string): Promise<void>;
   setTyping(peerUserId: string, typing: boolean): Promise<void>;
   safetyNumber(peerUserId: string): Promise<SafetyNumber>;
+  /** Marks a user's safety number verified after comparing it (or clears that); refused while a key change is pending. */
+  setVerified(peerUserId: string, verified: boolean): Promise<SafetyNumber>;
   /** Trusts a user's changed keys (after comparing safety numbers): the only way a pinned key is replaced. */
   acceptIdentity(peerUserId: string): Promise<void>;
   /** Keeps the pinned keys: messages from the changed keys stay refused, sending to the pinned ones resumes. */
@@ -267,6 +271,7 @@ export const CLIENT_API_ARGS = {
   markRead: z.tuple([Id]),
   setTyping: z.tuple([Id, z.boolean()]),
   safetyNumber: z.tuple([Id]),
+  setVerified: z.tuple([Id, z.boolean()]),
   acceptIdentity: z.tuple([Id]),
   rejectIdentity: z.tuple([Id]),
   pendingIdentityChanges: z.tuple([]),

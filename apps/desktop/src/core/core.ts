@@ -199,6 +199,10 @@ export class ParleyCore implements ClientBridge {
     return this.s.trust.safetyNumber(peerUserId);
   }
 
+  async setVerified(peerUserId: string, verified: boolean): Promise<SafetyNumber> {
+    return this.s.trust.setVerified(peerUserId, verified);
+  }
+
   async acceptIdentity(peerUserId: string): Promise<void> {
     this.s.trust.accept(peerUserId);
   }

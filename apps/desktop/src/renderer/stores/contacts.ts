@@ -12,6 +12,8 @@ interface ContactsState {
    * outranks a new device. Key changes the core still holds come with `load`.
    */
   identityNotices: Record<string, Notice>;
+  /** Whose safety number I marked verified, as last heard from the core (a key change undoes it there). */
+  verified: Record<string, boolean>;
   load(): Promise<void>;
   add(userId: string): Promise<Contact>;
   remove(userId: string): Promise<void>;
@@ -21,6 +23,7 @@ interface ContactsState {
   typingChanged(userId: string, typing: boolean): void;
   identityChanged(change: Pick<IdentityChange, 'userId' | 'kind'> & Partial<IdentityChange>): void;
   dismissIdentityNotice(userId: string): void;
+  verifiedChanged(userId: string, verified: boolean): void;
   acceptIdentity(userId: string): Promise<void>;
   rejectIdentity(userId: string): Promise<void>;
   reset(): void;
@@ -28,7 +31,7 @@ interface ContactsState {
 
 type Notice = Pick<IdentityChange, 'kind' | 'refusedMessages'>;
 
-const initial = { contacts: [], loaded: false, typing: {}, identityNotices: {} };
+const initial = { contacts: [], loaded: false, typing: {}, identityNotices: {}, verified: {} };
 
 const without = <T>(record: Record<string, T>, key: string): Record<string, T> => {
   const { [key]: _, ...rest } = record;
@@ -72,6 +75,9 @@ export const useContacts = create<ContactsState>((set, get) => ({
     if (current?.kind === 'key_changed' && kind !== 'key_changed') return;
     const refused = Math.max(refusedMessages, current?.kind === 'key_changed' ? current.refusedMessages : 0);
     set({ identityNotices: { ...get().identityNotices, [userId]: { kind, refusedMessages: refused } } });
+  },
+  verifiedChanged(userId, verified) {
+    if (Boolean(get().verified[userId]) !== verified) set({ verified: { ...get().verified, [userId]: verified } });
   },
   dismissIdentityNotice(userId) {
     set({ identityNotices: without(get().identityNotices, userId) });

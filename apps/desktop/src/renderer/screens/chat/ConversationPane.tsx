@@ -41,6 +41,26 @@ function PresenceLine({ peerUserId, username }: { peerUserId: string; username: 
 }
 
 /**
+ * Whether I verified this contact's safety number, asked of the core when the chat opens and
+ * again after any identity notice about them (a key change, a new device: either undoes it).
+ */
+function useVerified(peerUserId: string): boolean {
+  const notice = useContacts((s) => s.identityNotices[peerUserId]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new `notice` is the reason to ask again
+  useEffect(() => {
+    let current = true;
+    parley.safetyNumber(peerUserId).then(
+      (number) => current && useContacts.getState().verifiedChanged(peerUserId, number.verified),
+      () => {}, // offline before we ever met: nothing verified yet anyway
+    );
+    return () => {
+      current = false;
+    };
+  }, [peerUserId, notice]);
+  return useContacts((s) => Boolean(s.verified[peerUserId]));
+}
+
+/**
  * Marks the chat read while it is open and the window is in front of the person: when it opens,
  * when the window comes back, and when a message arrives meanwhile.
  */
@@ -106,6 +126,7 @@ export function ConversationPane({ peerUserId }: { peerUserId: string }) {
   const [dialog, setDialog] = useState<'safety' | 'remove' | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const name = peer?.displayName ?? '…';
+  const verified = useVerified(peerUserId);
   useMarkRead(peerUserId);
   const drop = useFileDrop(peerUserId);
 
@@ -136,7 +157,15 @@ export function ConversationPane({ peerUserId }: { peerUserId: string }) {
       <header className="conversation-header">
         <Avatar id={peerUserId} name={name} online={online} />
         <div className="conversation-title">
-          <h2 id="conversation-title">{name}</h2>
+          <div className="conversation-name">
+            <h2 id="conversation-title">{name}</h2>
+            {verified ? (
+              <span className="verified-badge">
+                <Icon name="shield" size={14} />
+                {t('conversation.verified')}
+              </span>
+            ) : null}
+          </div>
           <PresenceLine peerUserId={peerUserId} username={peer?.username} />
         </div>
         <div className="conversation-actions">
