@@ -112,6 +112,8 @@ export interface SafetyNumber {
   changed: boolean;
   /** While `changed`: the number with the new keys, to compare before accepting them. */
   pendingDigits: string | null;
+  /** I marked it verified, and their keys have not changed since (a key change undoes it). */
+  verified: boolean;
 }
 
 /** A file the UI is about to send: what the recipient sees besides the bytes. */
@@ -185,6 +187,8 @@ export interface ClientApi {
   markRead(peerUserId: string): Promise<void>;
   setTyping(peerUserId: string, typing: boolean): Promise<void>;
   safetyNumber(peerUserId: string): Promise<SafetyNumber>;
+  /** Marks a user's safety number verified after comparing it (or clears that); refused while a key change is pending. */
+  setVerified(peerUserId: string, verified: boolean): Promise<SafetyNumber>;
   /** Trusts a user's changed keys (after comparing safety numbers): the only way a pinned key is replaced. */
   acceptIdentity(peerUserId: string): Promise<void>;
   /** Keeps the pinned keys: messages from the changed keys stay refused, sending to the pinned ones resumes. */
@@ -197,6 +201,11 @@ export interface ClientApi {
   /** Puts a finished call into the conversation's history (on this device). */
   recordCall(peerUserId: string, direction: 'in' | 'out', call: CallRecord): Promise<LocalMessage>;
   connectionState(): Promise<ConnectionState>;
+  /**
+   * Whether a window of the app is open (the shells say so as windows open and close): presence
+   * shows this user online only while one is, not while the app merely runs in the background.
+   */
+  setWindowOpen(open: boolean): Promise<void>;
 }
 
 export type SignedOutReason = 'logout' | 'revoked' | 'ended';
@@ -217,6 +226,8 @@ export interface ClientEvents {
   /** Incoming messages of a conversation were read (here or on another of my devices). */
   read: { peerUserId: string; unreadCount: number; unreadTotal: number };
   presence: Presence & { userId: string };
+  /** Someone (a contact, someone who has me as a contact, or I from another device) changed their profile. */
+  user: User;
   typing: { userId: string; typing: boolean };
   identity: IdentityChange;
   connection: { state: ConnectionState };
@@ -273,6 +284,7 @@ export const CLIENT_API_ARGS = {
   markRead: z.tuple([Id]),
   setTyping: z.tuple([Id, z.boolean()]),
   safetyNumber: z.tuple([Id]),
+  setVerified: z.tuple([Id, z.boolean()]),
   acceptIdentity: z.tuple([Id]),
   rejectIdentity: z.tuple([Id]),
   pendingIdentityChanges: z.tuple([]),
@@ -280,6 +292,7 @@ export const CLIENT_API_ARGS = {
   callConfig: z.tuple([]),
   recordCall: z.tuple([Id, z.enum(['in', 'out']), CallRecord]),
   connectionState: z.tuple([]),
+  setWindowOpen: z.tuple([z.boolean()]),
 } as const satisfies { [K in keyof ClientApi]: z.ZodType<Parameters<ClientApi[K]>> };
 
 export const CLIENT_API_METHODS = Object.keys(CLIENT_API_ARGS) as (keyof ClientApi)[];
@@ -289,6 +302,7 @@ export const CLIENT_API_EVENTS = [
   'status',
   'read',
   'presence',
+  'user',
   'typing',
   'identity',
   'connection',

@@ -116,6 +116,10 @@ export class ParleyCore implements ClientBridge {
     return this.account.current?.connection.state ?? 'offline';
   }
 
+  async setWindowOpen(open: boolean): Promise<void> {
+    this.account.setWindowOpen(open);
+  }
+
   // People ------------------------------------------------------------------------------------
 
   async contacts(): Promise<Contact[]> {
@@ -198,6 +202,10 @@ export class ParleyCore implements ClientBridge {
 
   async safetyNumber(peerUserId: string): Promise<SafetyNumber> {
     return this.s.trust.safetyNumber(peerUserId);
+  }
+
+  async setVerified(peerUserId: string, verified: boolean): Promise<SafetyNumber> {
+    return this.s.trust.setVerified(peerUserId, verified);
   }
 
   async acceptIdentity(peerUserId: string): Promise<void> {

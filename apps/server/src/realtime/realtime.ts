@@ -52,11 +52,15 @@ export class Realtime {
     if (deviceIds.length > 0) this.server?.to(deviceIds.map(deviceRoom)).emit(SERVER_EVENTS[event], payload);
   }
 
-  /** The users (of those given) with at least one connected device, on any instance. */
+  /** The users (of those given) online: a connected device with an app window open, on any instance. */
   async onlineUsers(userIds: readonly string[]): Promise<Set<string>> {
     if (!this.server || userIds.length === 0) return new Set();
     const sockets = await this.server.in(userIds.map(userRoom)).fetchSockets();
-    return new Set(sockets.map((s) => s.data.userId as string));
+    return new Set(sockets.filter((s) => s.data.active !== false).map((s) => s.data.userId as string));
+  }
+
+  async isOnline(userId: string): Promise<boolean> {
+    return (await this.onlineUsers([userId])).size > 0;
   }
 
   /** The devices (of those given) that are connected, on any instance. */

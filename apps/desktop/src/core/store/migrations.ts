@@ -110,4 +110,8 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE identity_changes ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE identity_changes ADD COLUMN refused_messages INTEGER NOT NULL DEFAULT 0;
   `,
+  // 5: "Mark as verified": the digest of the keys a user had when I verified their safety number.
+  `
+  CREATE TABLE verified_users (user_id TEXT PRIMARY KEY, keys_digest BLOB NOT NULL, at TEXT NOT NULL) STRICT;
+  `,
 ];

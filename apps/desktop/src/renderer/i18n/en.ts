@@ -68,6 +68,7 @@ export const en = {
   connection: {
     offline: 'Offline — messages will be sent when you are back online',
     connecting: 'Connecting…',
+    hostGone: 'Parley is not running. Start it again and open the address it prints; what you type here waits.',
   },
   conversation: {
     placeholder: 'Choose a chat, or search for someone to talk to.',
@@ -87,6 +88,7 @@ export const en = {
     addContact: 'Add to contacts',
     removeContact: 'Remove {{name}} from contacts',
     safetyNumber: 'Safety number',
+    verified: 'Verified',
     today: 'Today',
     yesterday: 'Yesterday',
     you: 'You',
@@ -142,6 +144,16 @@ export const en = {
     pendingDigits: 'New safety number digits',
     loading: 'Computing the safety number…',
     close: 'Close',
+    qr: 'QR code of your safety number with {{name}}, to scan from their screen',
+    compareLabel: 'Code scanned from {{name}}’s screen, or their digits',
+    compareHint: 'Scan their QR code with a phone and paste what it reads, or type the 60 digits they read to you.',
+    compare: 'Compare',
+    compareInvalid: 'This is not a safety number code or 60 digits.',
+    match: 'The numbers match: you can mark {{name}} as verified.',
+    mismatch: 'These numbers do not match. Do not mark {{name}} as verified: someone may be in between.',
+    markVerified: 'Mark as verified',
+    clearVerified: 'Clear verification',
+    verified: 'You have verified {{name}}. If their keys change, this is undone.',
   },
   search: {
     title: 'Search messages',

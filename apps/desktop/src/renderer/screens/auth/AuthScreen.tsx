@@ -68,9 +68,11 @@ export function AuthScreen() {
   const shown = (field: AuthField) =>
     serverProblems[field] ?? (touched[field] || attempts > 0 ? problems[field] : undefined);
 
+  // The first field has the focus on opening, and again after switching between sign-in and create account.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `mode` is the reason to focus again
   useEffect(() => {
     form.current?.querySelector('input')?.focus();
-  }, []);
+  }, [mode]);
 
   useEffect(() => {
     if (mode !== 'register') return;
@@ -141,6 +143,7 @@ export function AuthScreen() {
 
   const switchMode = () => {
     setMode(mode === 'register' ? 'signIn' : 'register');
+    useSession.getState().dismissSignedOutNotice(); // it was about the sign-in that ended, said once
     setFailure(null);
     setServerProblems({});
     setTouched({});
