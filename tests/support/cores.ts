@@ -27,6 +27,7 @@ export async function openCore(serverUrl: string, dataDir?: string): Promise<Tes
     status: [],
     read: [],
     presence: [],
+    user: [],
     typing: [],
     identity: [],
     connection: [],

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AttachmentPointer, VoiceMetadata } from './attachments.js';
-import type { Device, User } from './auth.js';
+import type { Device, RegistrationMode, User } from './auth.js';
 import { type CallConfig, CallRecord } from './calls.js';
 import { Base64, base64Bytes, IsoDate, Uuid } from './fields.js';
 import { LIMITS } from './limits.js';
@@ -157,6 +157,8 @@ export interface SafetyNumber {
   changed: boolean;
   /** While `changed`: the number with the new keys, to compare before accepting them. */
   pendingDigits: string | null;
+  /** I marked it verified, and their keys have not changed since (a key change undoes it). */
+  verified: boolean;
 }
 
 /** A file the UI is about to send: what the recipient sees besides the bytes. */
@@ -185,11 +187,15 @@ export interface TransferUpdate {
 }
 
 export interface ClientApi {
+  /** Who may create an account on the server: anyone, invite holders, or no one. */
+  registrationMode(): Promise<RegistrationMode>;
   register(input: {
     username: string;
     password: string;
     displayName: string;
     deviceName: string;
+    /** Needed when the server's registration mode is `invite`. */
+    inviteCode?: string;
   }): Promise<SessionInfo>;
   login(input: { username: string; password: string; deviceName: string }): Promise<SessionInfo>;
   /** Restores the last session from the keychain; null when there is none. */
@@ -240,6 +246,8 @@ export interface ClientApi {
   markRead(peerUserId: string): Promise<void>;
   setTyping(peerUserId: string, typing: boolean): Promise<void>;
   safetyNumber(peerUserId: string): Promise<SafetyNumber>;
+  /** Marks a user's safety number verified after comparing it (or clears that); refused while a key change is pending. */
+  setVerified(peerUserId: string, verified: boolean): Promise<SafetyNumber>;
   /** Trusts a user's changed keys (after comparing safety numbers): the only way a pinned key is replaced. */
   acceptIdentity(peerUserId: string): Promise<void>;
   /** Keeps the pinned keys: messages from the changed keys stay refused, sending to the pinned ones resumes. */
@@ -252,6 +260,11 @@ export interface ClientApi {
   /** Puts a finished call into the conversation's history (on this device). */
   recordCall(peerUserId: string, direction: 'in' | 'out', call: CallRecord): Promise<LocalMessage>;
   connectionState(): Promise<ConnectionState>;
+  /**
+   * Whether a window of the app is open (the shells say so as windows open and close): presence
+   * shows this user online only while one is, not while the app merely runs in the background.
+   */
+  setWindowOpen(open: boolean): Promise<void>;
 }
 
 export type SignedOutReason = 'logout' | 'revoked' | 'ended';
@@ -275,6 +288,8 @@ export interface ClientEvents {
   /** Incoming messages of a conversation were read (here or on another of my devices). */
   read: { peerUserId: string; unreadCount: number; unreadTotal: number };
   presence: Presence & { userId: string };
+  /** Someone (a contact, someone who has me as a contact, or I from another device) changed their profile. */
+  user: User;
   typing: { userId: string; typing: boolean };
   identity: IdentityChange;
   connection: { state: ConnectionState };
@@ -297,7 +312,16 @@ const Id = Uuid;
 /** `HistoryPage.before` as the core hands it out: a position in the conversation (`sort_ts:seq`). */
 const HistoryCursor = z.string().regex(/^\d{1,16}:\d{1,16}$/, 'Not a cursor the core handed out');
 export const CLIENT_API_ARGS = {
-  register: z.tuple([z.strictObject({ username: Text, password: Text, displayName: Text, deviceName: Text })]),
+  registrationMode: z.tuple([]),
+  register: z.tuple([
+    z.strictObject({
+      username: Text,
+      password: Text,
+      displayName: Text,
+      deviceName: Text,
+      inviteCode: Text.optional(),
+    }),
+  ]),
   login: z.tuple([z.strictObject({ username: Text, password: Text, deviceName: Text })]),
   restoreSession: z.tuple([]),
   logout: z.tuple([]),
@@ -325,6 +349,7 @@ export const CLIENT_API_ARGS = {
   markRead: z.tuple([Id]),
   setTyping: z.tuple([Id, z.boolean()]),
   safetyNumber: z.tuple([Id]),
+  setVerified: z.tuple([Id, z.boolean()]),
   acceptIdentity: z.tuple([Id]),
   rejectIdentity: z.tuple([Id]),
   pendingIdentityChanges: z.tuple([]),
@@ -332,6 +357,7 @@ export const CLIENT_API_ARGS = {
   callConfig: z.tuple([]),
   recordCall: z.tuple([Id, z.enum(['in', 'out']), CallRecord]),
   connectionState: z.tuple([]),
+  setWindowOpen: z.tuple([z.boolean()]),
 } as const satisfies { [K in keyof ClientApi]: z.ZodType<Parameters<ClientApi[K]>> };
 
 export const CLIENT_API_METHODS = Object.keys(CLIENT_API_ARGS) as (keyof ClientApi)[];
@@ -341,6 +367,7 @@ export const CLIENT_API_EVENTS = [
   'status',
   'read',
   'presence',
+  'user',
   'typing',
   'identity',
   'connection',

@@ -17,6 +17,7 @@ import type {
   LinkPreview,
   LocalMessage,
   OutgoingFile,
+  RegistrationMode,
   SafetyNumber,
   SearchHit,
   SessionInfo,
@@ -76,6 +77,10 @@ export class ParleyCore implements ClientBridge {
 
   // Account and session ------------------------------------------------------------------------
 
+  registrationMode(): Promise<RegistrationMode> {
+    return this.account.registrationMode();
+  }
+
   register(input: Parameters<ClientApi['register']>[0]): Promise<SessionInfo> {
     return this.account.register(input);
   }
@@ -115,6 +120,10 @@ export class ParleyCore implements ClientBridge {
 
   async connectionState(): Promise<ConnectionState> {
     return this.account.current?.connection.state ?? 'offline';
+  }
+
+  async setWindowOpen(open: boolean): Promise<void> {
+    this.account.setWindowOpen(open);
   }
 
   // People ------------------------------------------------------------------------------------
@@ -211,6 +220,10 @@ export class ParleyCore implements ClientBridge {
 
   async safetyNumber(peerUserId: string): Promise<SafetyNumber> {
     return this.s.trust.safetyNumber(peerUserId);
+  }
+
+  async setVerified(peerUserId: string, verified: boolean): Promise<SafetyNumber> {
+    return this.s.trust.setVerified(peerUserId, verified);
   }
 
   async acceptIdentity(peerUserId: string): Promise<void> {

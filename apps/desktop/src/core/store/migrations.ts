@@ -110,7 +110,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE identity_changes ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE identity_changes ADD COLUMN refused_messages INTEGER NOT NULL DEFAULT 0;
   `,
-  // 5: long texts (the body's pointer; whether only the beginning is here), link previews, drafts.
+  // 5: "Mark as verified": the digest of the keys a user had when I verified their safety number.
+  `
+  CREATE TABLE verified_users (user_id TEXT PRIMARY KEY, keys_digest BLOB NOT NULL, at TEXT NOT NULL) STRICT;
+  `,
+  // 6: long texts (the body's pointer; whether only the beginning is here), link previews, drafts.
   // Search folds diacritics and ё/е: the index holds `search_fold(text)` (a function the store
   // registers), which unicode61 alone does not do for Cyrillic.
   `

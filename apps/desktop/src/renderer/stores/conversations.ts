@@ -21,6 +21,8 @@ interface ConversationsState {
   messageArrived(message: LocalMessage, conversation: ConversationSummary): void;
   statusChanged(messageId: string, status: MessageStatus): void;
   readChanged(peerUserId: string, unreadCount: number): void;
+  /** Someone's profile changed: their chat shows their new name. */
+  userChanged(user: User): void;
   reset(): void;
 }
 
@@ -91,6 +93,13 @@ export const useConversations = create<ConversationsState>((set, get) => ({
     const summaries = get().summaries;
     if (!summaries.some((c) => c.peer.id === peerUserId && c.unreadCount !== unreadCount)) return;
     set({ summaries: summaries.map((c) => (c.peer.id === peerUserId ? { ...c, unreadCount } : c)) });
+  },
+  userChanged(user) {
+    const peer: Peer = { id: user.id, username: user.username, displayName: user.displayName };
+    set({
+      summaries: get().summaries.map((c) => (c.peer.id === user.id ? { ...c, peer } : c)),
+      people: get().people[user.id] ? { ...get().people, [user.id]: peer } : get().people,
+    });
   },
   reset() {
     epoch++;

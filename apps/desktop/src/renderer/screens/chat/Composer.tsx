@@ -184,8 +184,8 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
   };
 
   const canSend = staged.length > 0 || draft.trim() !== '';
-  // Like Telegram: the microphone while there is nothing to send, the arrow once there is.
-  const showMicrophone = draft === '' && staged.length === 0;
+  // Like Telegram: the microphone while there is nothing to send (blank text is nothing), the arrow once there is.
+  const showMicrophone = !canSend;
   return (
     <form
       className="composer"
@@ -297,7 +297,7 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
               <Icon name="mic" size={20} />
             </button>
           ) : (
-            <button type="submit" className="send-button" aria-label={t('composer.send')} disabled={!canSend}>
+            <button type="submit" className="send-button" aria-label={t('composer.send')}>
               <Icon name="send" size={20} />
             </button>
           )}
