@@ -1,24 +1,25 @@
 // Over 400 lines: it fakes the whole ClientApi (one in-memory method per API method) for the component tests.
 // (.tsx so the Node-side tests project, which includes test/**/*.ts, leaves these DOM helpers alone.)
-import type {
-  AttachmentPointer,
-  CallRecord,
-  ClientApi,
-  ClientBridge,
-  ClientError,
-  ClientEvents,
-  ConnectionState,
-  Contact,
-  ConversationSummary,
-  Device,
-  HistoryPage,
-  LocalMessage,
-  OutgoingFile,
-  SafetyNumber,
-  SearchHit,
-  SessionInfo,
-  User,
-  UserPage,
+import {
+  type AttachmentPointer,
+  type CallRecord,
+  type ClientApi,
+  type ClientBridge,
+  type ClientError,
+  type ClientEvents,
+  type ConnectionState,
+  type Contact,
+  type ConversationSummary,
+  type Device,
+  type HistoryPage,
+  type LocalMessage,
+  type OutgoingFile,
+  type SafetyNumber,
+  type SearchHit,
+  type SessionInfo,
+  UNTOUCHED,
+  type User,
+  type UserPage,
 } from '@parley/shared';
 
 export const ME: User = { id: '00000000-0000-4000-8000-000000000001', username: 'alice', displayName: 'Alice Liddell' };
@@ -147,6 +148,7 @@ export class FakeBridge implements ClientBridge {
       attachment: null,
       attachmentReady: Boolean(extra.attachment) && direction === 'out',
       call: null,
+      ...UNTOUCHED,
       ...extra,
     };
     const thread = this.threads.get(peer.id) ?? [];
@@ -346,6 +348,7 @@ export class FakeBridge implements ClientBridge {
         attachment: null,
         attachmentReady: false,
         call: null,
+        ...UNTOUCHED,
       };
       const thread = this.threads.get(peerUserId) ?? [];
       thread.push(message);
@@ -394,6 +397,7 @@ export class FakeBridge implements ClientBridge {
         },
         attachmentReady: true,
         call: null,
+        ...UNTOUCHED,
       };
       const thread = this.threads.get(entry.peerUserId) ?? [];
       thread.push(message);
