@@ -3,8 +3,10 @@ import { useTranslation } from 'react-i18next';
 import { errorCode, errorMessage, parley, untrustedUserId } from '../../api.js';
 import { Icon } from '../../components/Icon.js';
 import { useContacts } from '../../stores/contacts.js';
+import { usePeer } from '../../stores/conversations.js';
 import { useMessages } from '../../stores/messages.js';
 import { useTransfers } from '../../stores/transfers.js';
+import { messagePreview } from './message-preview.js';
 import { FileProblems, StagedFiles } from './StagedFiles.js';
 import { VoiceRecorder } from './VoiceRecorder.js';
 
@@ -51,6 +53,38 @@ function useTypingSignal(peerUserId: string) {
 
 const NO_FILES: never[] = [];
 
+/** Above the box while replying to or editing a message: which one, and a way to stop. */
+function ComposeBanner({ peerUserId, onDone }: { peerUserId: string; onDone: () => void }) {
+  const { t } = useTranslation();
+  const compose = useMessages((s) => s.compose[peerUserId]);
+  const author = usePeer(compose?.message.senderUserId ?? '');
+  if (!compose) return null;
+  const { message } = compose;
+  const name = message.direction === 'out' ? t('conversation.you') : (author?.displayName ?? '…');
+  const editing = compose.mode === 'edit';
+  return (
+    <div className="compose-banner">
+      <Icon name={editing ? 'edit' : 'reply'} size={16} />
+      <div className="compose-banner-text">
+        <strong>{editing ? t('messageActions.editing') : t('messageActions.replyingTo', { name })}</strong>
+        <span>{messagePreview(message, t)}</span>
+      </div>
+      <button
+        type="button"
+        className="icon-button"
+        aria-label={editing ? t('messageActions.cancelEdit') : t('messageActions.cancelReply')}
+        title={editing ? t('messageActions.cancelEdit') : t('messageActions.cancelReply')}
+        onClick={() => {
+          useMessages.getState().setCompose(peerUserId, null);
+          onDone();
+        }}
+      >
+        <Icon name="close" size={16} />
+      </button>
+    </div>
+  );
+}
+
 /**
  * The message box: Enter sends, Shift+Enter starts a new line; the draft is kept per chat. Files
  * come by the paperclip, a drop on the conversation or a paste, wait above the box, and go with
@@ -60,6 +94,7 @@ const NO_FILES: never[] = [];
 export function Composer({ peerUserId }: { peerUserId: string }) {
   const { t } = useTranslation();
   const draft = useMessages((s) => s.drafts[peerUserId] ?? '');
+  const compose = useMessages((s) => s.compose[peerUserId]);
   const staged = useTransfers((s) => s.staged[peerUserId] ?? NO_FILES);
   const [problem, setProblem] = useState<string | null>(null);
   const [recording, setRecording] = useState(false);
@@ -69,6 +104,10 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
   useEffect(() => {
     box.current?.focus();
   }, []);
+  // Choosing Reply or Edit in a message's menu brings the typing here.
+  useEffect(() => {
+    if (compose) box.current?.focus();
+  }, [compose]);
 
   const submit = async () => {
     const text = draft.trim();
@@ -101,6 +140,9 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       void submit();
+    } else if (event.key === 'Escape' && compose) {
+      event.preventDefault();
+      useMessages.getState().setCompose(peerUserId, null);
     }
   };
 
@@ -128,6 +170,7 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
           {problem}
         </p>
       ) : null}
+      <ComposeBanner peerUserId={peerUserId} onDone={() => box.current?.focus()} />
       <FileProblems peerUserId={peerUserId} />
       <StagedFiles peerUserId={peerUserId} />
       {recording ? (
@@ -188,7 +231,12 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
               <Icon name="mic" size={20} />
             </button>
           ) : (
-            <button type="submit" className="send-button" aria-label={t('composer.send')} disabled={!canSend}>
+            <button
+              type="submit"
+              className="send-button"
+              aria-label={compose?.mode === 'edit' ? t('messageActions.saveEdit') : t('composer.send')}
+              disabled={!canSend}
+            >
               <Icon name="send" size={20} />
             </button>
           )}
