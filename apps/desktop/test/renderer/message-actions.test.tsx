@@ -146,4 +146,24 @@ describe('the message menu', () => {
     expect(fake.callsOf('deleteMessages')).toEqual([[['from-bob', 'mine-recent'], false]]);
     await waitFor(() => expect(within(history()).getAllByRole('article')).toHaveLength(1));
   });
+
+  it('a reply shows its quote; choosing the quote brings the original into view, loading older pages', async () => {
+    fake.threads.clear();
+    const original = fake.seed(BOB, 'The blueprints are in the shed', 'in', 500, { id: 'the-original' });
+    for (let i = 0; i < 150; i++) fake.seed(BOB, `Chatter ${i}`, i % 2 ? 'in' : 'out', 400 - i);
+    fake.seed(BOB, 'Which shed?', 'out', 1, {
+      quote: { id: original.id, author: BOB.id, text: original.text },
+    });
+    const { user } = await renderSignedIn();
+    await openChat(user, 'Bob Builder');
+    const quote = await within(history()).findByRole('button', {
+      name: 'Reply to Bob Builder: The blueprints are in the shed. Show the original',
+    });
+    expect(within(history()).queryByText('The blueprints are in the shed', { selector: '.bubble-text' })).toBeNull();
+    await user.click(quote);
+    expect(
+      await within(history()).findByText('The blueprints are in the shed', { selector: '.bubble-text' }),
+    ).toBeTruthy();
+    await waitFor(() => expect(fake.callsOf('history').length).toBeGreaterThanOrEqual(4));
+  });
 });
