@@ -136,6 +136,34 @@ describe('the outbox', () => {
     }
   });
 
+  it.each(['SERVER_BUSY', 'RATE_LIMITED'] as const)(
+    'waits out a %s refusal as long as the server asked, with jitter',
+    async (code) => {
+      const { store } = await openStore();
+      const message = outgoing(randomUUID());
+      queue(store, message);
+      let tries = 0;
+      const messaging = {
+        deliver: async () => {
+          tries++;
+          throw new CoreError(code, 'Try again later', { retryAfterSeconds: 7 });
+        },
+      } as unknown as Messaging;
+      const outbox = new Outbox(store, messaging, {} as OutboxTransport, () => {});
+      const started = Date.now();
+      outbox.kick();
+      await eventually(() => tries === 1, 5_000, 'the first attempt');
+      await eventually(() => store.outbox.due(Number.MAX_SAFE_INTEGER)[0]?.attempts === 1, 5_000, 'the retry recorded');
+      // Not the 1 s backoff of a first failure: 7 s, plus up to half again.
+      const [job] = store.outbox.due(Number.MAX_SAFE_INTEGER);
+      expect(job?.nextAttemptAt).toBeGreaterThanOrEqual(started + 7_000);
+      expect(job?.nextAttemptAt).toBeLessThanOrEqual(Date.now() + 10_500);
+      expect(store.messages.get(message.id)?.status).toBe('pending');
+      await outbox.stop();
+      store.close();
+    },
+  );
+
   it('hands a read job its parsed receipts, and gives up a stored job that does not parse instead of stalling', async () => {
     const { db, store } = await openStore();
     const peer = randomUUID();

@@ -4,7 +4,7 @@ import {
   type Envelope,
   type ErrorBody,
   type PresenceEvent,
-  RateLimitedDetails,
+  RetryAfterDetails,
   SERVER_EVENTS,
 } from '@parley/shared';
 import { createDevice, opaqueEnvelopesFor, type TestDevice } from '@parley/test-support/devices';
@@ -24,7 +24,7 @@ const t = withServer({
 
 /** A RATE_LIMITED refusal's wait, checked against the shared schema: at most the window. */
 function expectRateLimited(details: unknown, maxSeconds: number): number {
-  const { retryAfterSeconds } = RateLimitedDetails.parse(details);
+  const { retryAfterSeconds } = RetryAfterDetails.parse(details);
   expect(retryAfterSeconds).toBeLessThanOrEqual(maxSeconds);
   return retryAfterSeconds;
 }

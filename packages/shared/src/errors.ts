@@ -37,6 +37,8 @@ export const ERROR_STATUS = {
   QUEUE_FULL: 429,
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,
+  /** The server is at capacity: retry after `details.retryAfterSeconds` (`RetryAfterDetails`). */
+  SERVER_BUSY: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -73,11 +75,12 @@ export const SessionRevokedDetails = z.object({ by: SessionEndedBy });
 export type SessionRevokedDetails = z.infer<typeof SessionRevokedDetails>;
 
 /**
- * The `details` of RATE_LIMITED, wherever it is answered (REST, with a `Retry-After` header too;
- * a socket event's ack; a refused socket connection's `connect_error`): try again after this long.
+ * The `details` of RATE_LIMITED and SERVER_BUSY, wherever they are answered (REST, with a
+ * `Retry-After` header too; a socket event's ack; a refused socket connection's `connect_error`):
+ * try again after this long.
  */
-export const RateLimitedDetails = z.object({ retryAfterSeconds: z.number().int().positive() });
-export type RateLimitedDetails = z.infer<typeof RateLimitedDetails>;
+export const RetryAfterDetails = z.object({ retryAfterSeconds: z.number().int().positive() });
+export type RetryAfterDetails = z.infer<typeof RetryAfterDetails>;
 
 /** Turns a zod error into field issues (the `details.issues` of a VALIDATION_FAILED error). */
 export function toFieldIssues(error: z.ZodError): FieldIssue[] {

@@ -9,7 +9,7 @@ import { Presence } from './users.js';
  * The Socket.IO contract. Connect to the server's origin, path `/socket.io`, websocket transport,
  * with `auth: { token: <access token> }`. A refused handshake's `connect_error` carries
  * `data: { code, details? }`: UNAUTHENTICATED, TOKEN_EXPIRED, SESSION_REVOKED (`SessionRevokedDetails`)
- * or RATE_LIMITED (`RateLimitedDetails`: too many connections of this user; wait, then connect again).
+ * or RATE_LIMITED (`RetryAfterDetails`: too many connections of this user; wait, then connect again).
  */
 export const SOCKET_PATH = '/socket.io';
 

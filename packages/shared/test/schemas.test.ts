@@ -3,8 +3,8 @@ import {
   ERROR_STATUS,
   ErrorBody,
   LIMITS,
-  RateLimitedDetails,
   REGISTRATION_ID_MAX,
+  RetryAfterDetails,
   ROUTES,
   type RouteDef,
   toFieldIssues,
@@ -141,7 +141,7 @@ describe('errors', () => {
     [{ retryAfterSeconds: 1.5 }, false],
     [{ retryAfterSeconds: '5' }, false],
     [{}, false],
-  ])('RateLimitedDetails %j → accepted %s', (details, accepted) => {
-    expect(RateLimitedDetails.safeParse(details).success).toBe(accepted);
+  ])('RetryAfterDetails %j → accepted %s', (details, accepted) => {
+    expect(RetryAfterDetails.safeParse(details).success).toBe(accepted);
   });
 });

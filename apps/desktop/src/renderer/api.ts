@@ -1,4 +1,4 @@
-import { type ClientBridge, type ClientError, type FieldIssue, RateLimitedDetails } from '@parley/shared';
+import { type ClientBridge, type ClientError, type FieldIssue, RetryAfterDetails } from '@parley/shared';
 import i18next, { type TFunction } from 'i18next';
 
 declare global {
@@ -24,7 +24,7 @@ function details(error: unknown): Record<string, unknown> {
 
 /** Seconds to wait before trying again, from a RATE_LIMITED answer. */
 export function retryAfterSeconds(error: unknown): number | null {
-  const parsed = RateLimitedDetails.safeParse(details(error));
+  const parsed = RetryAfterDetails.safeParse(details(error));
   return errorCode(error) === 'RATE_LIMITED' && parsed.success ? parsed.data.retryAfterSeconds : null;
 }
 

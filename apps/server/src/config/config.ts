@@ -119,6 +119,13 @@ const EnvSchema = z.object({
   QUEUE_SHARE_PER_SENDER: z.coerce.number().int().min(1).default(2_000),
   QUEUE_SHARE_PER_STRANGER: z.coerce.number().int().min(1).default(200),
   SENDS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  SENDS_MAX_IN_FLIGHT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(64)
+    .describe('Sends being checked and stored at once on this instance; past it a send is refused with SERVER_BUSY'),
   STUN_URLS: IceUrls(/^stun:/).describe('STUN servers for calls, comma-separated'),
   TURN_URLS: IceUrls(/^turns?:/).describe('TURN servers for calls (coturn with use-auth-secret), comma-separated'),
   TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),

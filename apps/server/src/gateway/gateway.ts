@@ -25,7 +25,7 @@ import type { z } from 'zod';
 import { Tokens } from '../auth/tokens.js';
 import { PresenceService } from '../contacts/presence.service.js';
 import { DevicesService } from '../devices/devices.service.js';
-import { AppError } from '../http/app-error.js';
+import { AppError, knownError } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
 import type { Caller } from '../http/route.js';
 import { LOGGER } from '../logger.js';
@@ -51,14 +51,13 @@ interface SocketSession extends Caller {
 }
 
 function toSocketError(error: unknown): SocketError | undefined {
-  if (error instanceof AppError) {
-    return {
-      code: error.code,
-      message: error.message,
-      ...(error.details === undefined ? {} : { details: error.details }),
-    };
-  }
-  return undefined;
+  const known = knownError(error);
+  if (!known) return undefined;
+  return {
+    code: known.code,
+    message: known.message,
+    ...(known.details === undefined ? {} : { details: known.details }),
+  };
 }
 
 /** Emits a server event to one socket, typed by SOCKET_EVENTS. */

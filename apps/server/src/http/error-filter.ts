@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '
 import type { ErrorBody, ErrorCode } from '@parley/shared';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { AppError } from './app-error.js';
+import { AppError, knownError } from './app-error.js';
 
 const HTTP_STATUS_CODES: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
@@ -14,7 +14,7 @@ const HTTP_STATUS_CODES: Record<number, ErrorCode> = {
   429: 'RATE_LIMITED',
 };
 
-/** Answers every failure with the one error shape; anything unexpected is a logged 500. */
+/** Answers every failure with the one error shape; anything unexpected is a logged 500 (INTERNAL). */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   constructor(private readonly log: Logger) {}
@@ -23,7 +23,7 @@ export class ErrorFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const req = host.switchToHttp().getRequest<Request>();
     const error = this.toAppError(exception, req);
-    if (error.httpStatus >= 500) this.log.error({ err: exception, reqId: req.id }, 'unhandled error');
+    if (error.code === 'INTERNAL') this.log.error({ err: exception, reqId: req.id }, 'unhandled error');
     if (res.headersSent) return;
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
     if (error.details !== undefined) body.error.details = error.details;
@@ -31,7 +31,8 @@ export class ErrorFilter implements ExceptionFilter {
   }
 
   private toAppError(exception: unknown, req: Request): AppError {
-    if (exception instanceof AppError) return exception;
+    const known = knownError(exception);
+    if (known) return known;
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const code = HTTP_STATUS_CODES[status];

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { RateLimitedDetails } from '@parley/shared';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { CONFIG, type Config, type RateLimit } from '../config/config.js';
 import { REDIS, type RedisClient } from '../realtime/redis.js';
-import { AppError } from './app-error.js';
+import { type AppError, retryLater } from './app-error.js';
 
 export type LimitName =
   | 'loginPerIp'
@@ -23,7 +22,7 @@ export type LimitName =
   | 'connectPerUser';
 
 /**
- * Limits per action and key; exceeding one is RATE_LIMITED with `RateLimitedDetails` (over REST a
+ * Limits per action and key; exceeding one is RATE_LIMITED with `RetryAfterDetails` (over REST a
  * 429 with Retry-After). Counted in Redis when instances share one (so the limit holds across
  * them), in memory otherwise.
  */
@@ -90,9 +89,6 @@ export class RateLimits {
 }
 
 function rateLimited(msBeforeNext: number): AppError {
-  const retryAfterSeconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
-  const details: RateLimitedDetails = { retryAfterSeconds };
-  return new AppError('RATE_LIMITED', `Too many attempts; try again in ${retryAfterSeconds} s`, details, {
-    'Retry-After': String(retryAfterSeconds),
-  });
+  const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return retryLater('RATE_LIMITED', seconds, `Too many attempts; try again in ${seconds} s`);
 }

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { CONFIG, type Config } from '../config/config.js';
 import { checkDestinations } from '../devices/destinations.js';
 import { DevicesRepository } from '../devices/devices.repository.js';
-import { AppError } from '../http/app-error.js';
+import { AppError, serverBusy } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
 import type { Caller } from '../http/route.js';
 import { LOGGER } from '../logger.js';
@@ -59,6 +59,8 @@ function aloneOnFailure<K, V>(write: (items: readonly K[]) => Promise<V[]>) {
 @Injectable()
 export class MessagesService implements OnModuleInit, OnModuleDestroy {
   private sweeper: NodeJS.Timeout | undefined;
+  /** Sends being checked and stored now (bounded by SENDS_MAX_IN_FLIGHT). */
+  private sendsInFlight = 0;
 
   /** Sends checked in one event-loop turn, stored in one statement. */
   private readonly sendWrites = new DataLoader<SendWrite, Date | null>(
@@ -115,6 +117,18 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
    * statement stores the send and all its envelopes atomically (with the sends that arrived with it).
    */
   async send(caller: Caller, input: SendMessageRequest): Promise<SendMessageResponse> {
+    // Admission control: past capacity a send is refused at once, before it waits for the database
+    // (where it would time out as an INTERNAL after seconds, slowing every send behind it).
+    if (this.sendsInFlight >= this.config.SENDS_MAX_IN_FLIGHT) throw serverBusy();
+    this.sendsInFlight++;
+    try {
+      return await this.admitted(caller, input);
+    } finally {
+      this.sendsInFlight--;
+    }
+  }
+
+  private async admitted(caller: Caller, input: SendMessageRequest): Promise<SendMessageResponse> {
     await this.limits.consume('sendPerDevice', caller.deviceId);
     const state = await this.repository.sendState(caller, input);
     if (state.previous)

@@ -1,4 +1,4 @@
-import type { LocalMessage, ReadReceiptsRequest } from '@parley/shared';
+import { type LocalMessage, type ReadReceiptsRequest, RetryAfterDetails } from '@parley/shared';
 import { CoreError } from '../errors.js';
 import type { LocalStore } from '../store/local-store.js';
 import type { OutboxJob, UnreadableJob } from '../store/outbox.js';
@@ -11,10 +11,22 @@ export function backoffMs(attempts: number): number {
   return Math.round(base * (0.8 + Math.random() * 0.4));
 }
 
+/**
+ * When to try a failed job again: when the server said (RATE_LIMITED, SERVER_BUSY: its
+ * `retryAfterSeconds`, plus up to half again of jitter so that the clients it refused together do
+ * not return together), else after the backoff.
+ */
+export function retryDelayMs(error: unknown, attempts: number): number {
+  const told = error instanceof CoreError ? RetryAfterDetails.safeParse(error.details).data : undefined;
+  if (told) return Math.round(told.retryAfterSeconds * 1_000 * (1 + Math.random() * 0.5));
+  return backoffMs(attempts);
+}
+
 /** Failures worth retrying: the network, the server's load or limits. Others fail the job. */
 const RETRYABLE = new Set([
   'NETWORK',
   'RATE_LIMITED',
+  'SERVER_BUSY',
   'QUEUE_FULL',
   'INTERNAL',
   'SERVICE_UNAVAILABLE',
@@ -133,7 +145,7 @@ export class Outbox {
     }
     if (RETRYABLE.has(code)) {
       const reason = `${code}: ${(error as Error).message}`;
-      this.store.outbox.retry(job.id, job.attempts + 1, Date.now() + backoffMs(job.attempts), reason);
+      this.store.outbox.retry(job.id, job.attempts + 1, Date.now() + retryDelayMs(error, job.attempts), reason);
       return true;
     }
     this.fail(job);

@@ -6,8 +6,8 @@ import {
   type ConnectionState,
   type EnvelopeBatch,
   type PresenceEvent,
-  RateLimitedDetails,
   type ReadReceiptsRequest,
+  RetryAfterDetails,
   type SendMessageRequest,
   type SendMessageResponse,
   type ServerAnswer,
@@ -94,7 +94,7 @@ export class Connection {
         );
       } else if (code === 'RATE_LIMITED') {
         // Too many connections of this account: wait as told, spread out so my devices do not all return at once.
-        const seconds = RateLimitedDetails.safeParse(error.data?.details).data?.retryAfterSeconds ?? 30;
+        const seconds = RetryAfterDetails.safeParse(error.data?.details).data?.retryAfterSeconds ?? 30;
         this.connectLater(seconds * 1_000 * (1 + Math.random() * 0.5));
       } else if (!s.active) {
         this.connectLater(5_000);
