@@ -28,9 +28,10 @@ describe('message actions in Chromium', () => {
     await signIn(alice2, alice2App.url, alice.username);
     // Bob's core learns of the new device when the server refuses a send that misses it.
     await sendMessage(bob.page, 'Lunch at noon?');
-    await history(alice.page).filter({ hasText: 'Lunch at noon?' }).waitFor();
+    // The first send also learns of Alice's new device (sessions from its bundle): slower on a busy machine.
+    await history(alice.page).filter({ hasText: 'Lunch at noon?' }).waitFor({ timeout: 60_000 });
     await openChat(alice2, 'Bob');
-    await history(alice2).filter({ hasText: 'Lunch at noon?' }).waitFor();
+    await history(alice2).filter({ hasText: 'Lunch at noon?' }).waitFor({ timeout: 60_000 });
 
     // Reply: right-click on Bob's message, Reply, type; the quote shows everywhere.
     await message(alice.page, 'Bob: Lunch at noon').click({ button: 'right' });
