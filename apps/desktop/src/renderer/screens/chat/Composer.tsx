@@ -111,11 +111,13 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
 
   const submit = async () => {
     const text = draft.trim();
-    if (staged.length > 0) {
+    if (staged.length > 0 && compose?.mode !== 'edit') {
       typing.stop();
       setProblem(null);
       useMessages.getState().setDraft(peerUserId, '');
-      const captionSent = await useTransfers.getState().sendStaged(peerUserId, text);
+      const replyTo = compose?.mode === 'reply' ? compose.message.id : undefined;
+      if (replyTo) useMessages.getState().setCompose(peerUserId, null);
+      const captionSent = await useTransfers.getState().sendStaged(peerUserId, text, replyTo);
       // No file went: the text is given back, unless something new was typed meanwhile.
       if (!captionSent && text && !useMessages.getState().drafts[peerUserId])
         useMessages.getState().setDraft(peerUserId, text);
