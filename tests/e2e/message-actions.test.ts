@@ -86,7 +86,10 @@ describe('message actions in Chromium', () => {
       .getByRole('button', { name: 'Delete for everyone' })
       .click();
     for (const page of [alice.page, bob.page, alice2]) {
-      await page.getByText('This message was deleted').waitFor({ timeout: 15_000 });
+      await page
+        .getByRole('log', { name: 'Messages' })
+        .getByText('This message was deleted')
+        .waitFor({ timeout: 15_000 });
       expect(await history(page).filter({ hasText: 'Wrong chat' }).count()).toBe(0);
     }
 
@@ -130,7 +133,7 @@ describe('message actions in Chromium', () => {
     const expectations = async (page: Page, side: 'alice' | 'bob') => {
       await openChat(page, side === 'alice' ? 'Bob' : 'Alice');
       await history(page).filter({ hasText: 'Yes, see you at one' }).first().waitFor({ timeout: 20_000 });
-      await page.getByText('This message was deleted').waitFor();
+      await page.getByRole('log', { name: 'Messages' }).getByText('This message was deleted').waitFor();
       expect(await page.getByText('edited').count()).toBeGreaterThan(0);
       if (side === 'alice') {
         await page.getByRole('button', { name: '👍 1: Bob' }).waitFor();
