@@ -28,6 +28,7 @@ export async function openCore(serverUrl: string, dataDir?: string): Promise<Tes
     messagesChanged: [],
     read: [],
     presence: [],
+    user: [],
     typing: [],
     identity: [],
     connection: [],

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AttachmentPointer, VoiceMetadata } from './attachments.js';
-import type { Device, User } from './auth.js';
+import type { Device, RegistrationMode, User } from './auth.js';
 import { type CallConfig, CallRecord } from './calls.js';
 import { IsoDate, Uuid } from './fields.js';
 import { LIMITS } from './limits.js';
@@ -137,6 +137,8 @@ export interface SafetyNumber {
   changed: boolean;
   /** While `changed`: the number with the new keys, to compare before accepting them. */
   pendingDigits: string | null;
+  /** I marked it verified, and their keys have not changed since (a key change undoes it). */
+  verified: boolean;
 }
 
 /** A file the UI is about to send: what the recipient sees besides the bytes. */
@@ -165,11 +167,15 @@ export interface TransferUpdate {
 }
 
 export interface ClientApi {
+  /** Who may create an account on the server: anyone, invite holders, or no one. */
+  registrationMode(): Promise<RegistrationMode>;
   register(input: {
     username: string;
     password: string;
     displayName: string;
     deviceName: string;
+    /** Needed when the server's registration mode is `invite`. */
+    inviteCode?: string;
   }): Promise<SessionInfo>;
   login(input: { username: string; password: string; deviceName: string }): Promise<SessionInfo>;
   /** Restores the last session from the keychain; null when there is none. */
@@ -207,6 +213,8 @@ export interface ClientApi {
   markRead(peerUserId: string): Promise<void>;
   setTyping(peerUserId: string, typing: boolean): Promise<void>;
   safetyNumber(peerUserId: string): Promise<SafetyNumber>;
+  /** Marks a user's safety number verified after comparing it (or clears that); refused while a key change is pending. */
+  setVerified(peerUserId: string, verified: boolean): Promise<SafetyNumber>;
   /** Trusts a user's changed keys (after comparing safety numbers): the only way a pinned key is replaced. */
   acceptIdentity(peerUserId: string): Promise<void>;
   /** Keeps the pinned keys: messages from the changed keys stay refused, sending to the pinned ones resumes. */
@@ -219,6 +227,11 @@ export interface ClientApi {
   /** Puts a finished call into the conversation's history (on this device). */
   recordCall(peerUserId: string, direction: 'in' | 'out', call: CallRecord): Promise<LocalMessage>;
   connectionState(): Promise<ConnectionState>;
+  /**
+   * Whether a window of the app is open (the shells say so as windows open and close): presence
+   * shows this user online only while one is, not while the app merely runs in the background.
+   */
+  setWindowOpen(open: boolean): Promise<void>;
   /** Replaces the text of my own text message (within the edit window and limit), on every device. */
   editMessage(messageId: string, text: string): Promise<void>;
   /** Earlier texts of an edited message, oldest first (the current one is the message's). */
@@ -254,6 +267,8 @@ export interface ClientEvents {
   /** Incoming messages of a conversation were read (here or on another of my devices). */
   read: { peerUserId: string; unreadCount: number; unreadTotal: number };
   presence: Presence & { userId: string };
+  /** Someone (a contact, someone who has me as a contact, or I from another device) changed their profile. */
+  user: User;
   typing: { userId: string; typing: boolean };
   identity: IdentityChange;
   connection: { state: ConnectionState };
@@ -277,7 +292,16 @@ const Id = Uuid;
 const MessageIds = z.array(Id).min(1).max(MESSAGE_ACTION_LIMITS.targetsPerAction);
 const HistoryCursor = z.string().regex(/^\d{1,16}:\d{1,16}$/, 'Not a cursor the core handed out');
 export const CLIENT_API_ARGS = {
-  register: z.tuple([z.strictObject({ username: Text, password: Text, displayName: Text, deviceName: Text })]),
+  registrationMode: z.tuple([]),
+  register: z.tuple([
+    z.strictObject({
+      username: Text,
+      password: Text,
+      displayName: Text,
+      deviceName: Text,
+      inviteCode: Text.optional(),
+    }),
+  ]),
   login: z.tuple([z.strictObject({ username: Text, password: Text, deviceName: Text })]),
   restoreSession: z.tuple([]),
   logout: z.tuple([]),
@@ -302,6 +326,7 @@ export const CLIENT_API_ARGS = {
   markRead: z.tuple([Id]),
   setTyping: z.tuple([Id, z.boolean()]),
   safetyNumber: z.tuple([Id]),
+  setVerified: z.tuple([Id, z.boolean()]),
   acceptIdentity: z.tuple([Id]),
   rejectIdentity: z.tuple([Id]),
   pendingIdentityChanges: z.tuple([]),
@@ -309,6 +334,7 @@ export const CLIENT_API_ARGS = {
   callConfig: z.tuple([]),
   recordCall: z.tuple([Id, z.enum(['in', 'out']), CallRecord]),
   connectionState: z.tuple([]),
+  setWindowOpen: z.tuple([z.boolean()]),
   editMessage: z.tuple([Id, z.string().max(8_000 * 4)]),
   editHistory: z.tuple([Id]),
   deleteMessages: z.tuple([MessageIds, z.boolean()]),
@@ -324,6 +350,7 @@ export const CLIENT_API_EVENTS = [
   'messagesChanged',
   'read',
   'presence',
+  'user',
   'typing',
   'identity',
   'connection',

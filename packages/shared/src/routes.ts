@@ -12,11 +12,12 @@ import {
   LoginRequest,
   RefreshRequest,
   RegisterRequest,
+  RegistrationInfo,
   TokenPair,
   User,
 } from './auth.js';
 import { CallConfig } from './calls.js';
-import { HealthResponse } from './health.js';
+import { HealthResponse, LivenessResponse, ReadinessResponse } from './health.js';
 import {
   AddPreKeysRequest,
   PreKeyCount,
@@ -74,6 +75,14 @@ export const ROUTES = {
     auth: false,
     body: RegisterRequest,
     response: AuthResponse,
+  },
+  registration: {
+    method: 'GET',
+    path: '/auth/registration',
+    summary: 'Who may create an account here: anyone, invite holders, or no one',
+    status: 200,
+    auth: false,
+    response: RegistrationInfo,
   },
   login: {
     method: 'POST',
@@ -285,4 +294,24 @@ export const HEALTH_ROUTE = {
   status: 200,
   auth: false,
   response: HealthResponse,
+} as const satisfies RouteDef;
+
+/** Outside API_PREFIX: the process is up and its event loop turns (restart it if not). */
+export const HEALTH_LIVE_ROUTE = {
+  method: 'GET',
+  path: '/health/live',
+  summary: 'Liveness: the process answers',
+  status: 200,
+  auth: false,
+  response: LivenessResponse,
+} as const satisfies RouteDef;
+
+/** Outside API_PREFIX: send this instance traffic (503, same shape, naming what is down, while it cannot serve). */
+export const HEALTH_READY_ROUTE = {
+  method: 'GET',
+  path: '/health/ready',
+  summary: 'Readiness: database reachable, migrations done, blob store reachable, Redis reachable when configured',
+  status: 200,
+  auth: false,
+  response: ReadinessResponse,
 } as const satisfies RouteDef;

@@ -16,6 +16,7 @@ import type {
   LocalMessage,
   MessageVersion,
   OutgoingFile,
+  RegistrationMode,
   SafetyNumber,
   SearchHit,
   SessionInfo,
@@ -71,6 +72,10 @@ export class ParleyCore implements ClientBridge {
 
   // Account and session ------------------------------------------------------------------------
 
+  registrationMode(): Promise<RegistrationMode> {
+    return this.account.registrationMode();
+  }
+
   register(input: Parameters<ClientApi['register']>[0]): Promise<SessionInfo> {
     return this.account.register(input);
   }
@@ -110,6 +115,10 @@ export class ParleyCore implements ClientBridge {
 
   async connectionState(): Promise<ConnectionState> {
     return this.account.current?.connection.state ?? 'offline';
+  }
+
+  async setWindowOpen(open: boolean): Promise<void> {
+    this.account.setWindowOpen(open);
   }
 
   // People ------------------------------------------------------------------------------------
@@ -216,6 +225,10 @@ export class ParleyCore implements ClientBridge {
 
   async safetyNumber(peerUserId: string): Promise<SafetyNumber> {
     return this.s.trust.safetyNumber(peerUserId);
+  }
+
+  async setVerified(peerUserId: string, verified: boolean): Promise<SafetyNumber> {
+    return this.s.trust.setVerified(peerUserId, verified);
   }
 
   async acceptIdentity(peerUserId: string): Promise<void> {

@@ -112,6 +112,14 @@ export class SignedIn {
       },
       envelopes: (batch) => messaging.receivePage(batch.envelopes),
       presence: (event) => people.presence(event),
+      userUpdated: (user) => {
+        people.updated(user);
+        if (user.id === profile.user.id) {
+          // My own profile, changed from another of my devices.
+          profile.user = user;
+          void dataDir.writeProfile(profile).catch(() => {});
+        }
+      },
       typing: (event) => this.typing.received(event),
       signal: (event) => void this.calls.received(event),
       keysLow: () => void keys.maintain(),

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import {
@@ -20,8 +19,7 @@ import type { Caller } from '../http/route.js';
 import { LOGGER } from '../logger.js';
 import { AttachmentsRepository, type Expiry } from './attachments.repository.js';
 import { BlobNotFound, type BlobStore, SizeMismatch } from './blob-store.js';
-import { FsBlobStore } from './fs-blob-store.js';
-import { S3BlobStore } from './s3-blob-store.js';
+import { configuredBlobStore } from './configured-blob-store.js';
 
 /** An upload not finished within this time is abandoned: its row and partial file go. */
 const UNFINISHED_UPLOAD_MS = 24 * 3_600_000;
@@ -46,7 +44,12 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
     @Inject(LOGGER) private readonly log: Logger,
     private readonly limits: RateLimits,
   ) {
-    this.blobs = blobStore(config, log);
+    this.blobs = configuredBlobStore(config, log);
+  }
+
+  /** Throws unless the blob store is reachable (for readiness). */
+  async checkBlobStore(): Promise<void> {
+    await this.blobs.init();
   }
 
   async onModuleInit(): Promise<void> {
@@ -185,19 +188,4 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
       this.log.error({ err: error }, 'attachment sweep failed');
     }
   }
-}
-
-/** The S3-compatible bucket when one is configured, else the filesystem under DATA_DIR. */
-function blobStore(config: Config, log: Logger): BlobStore {
-  if (!config.ATTACHMENT_S3_BUCKET) return new FsBlobStore(join(config.DATA_DIR, 'attachments'));
-  const { ATTACHMENT_S3_ACCESS_KEY_ID: accessKeyId, ATTACHMENT_S3_SECRET_ACCESS_KEY: secretAccessKey } = config;
-  return new S3BlobStore({
-    bucket: config.ATTACHMENT_S3_BUCKET,
-    prefix: config.ATTACHMENT_S3_PREFIX,
-    endpoint: config.ATTACHMENT_S3_ENDPOINT,
-    region: config.ATTACHMENT_S3_REGION,
-    forcePathStyle: config.ATTACHMENT_S3_FORCE_PATH_STYLE,
-    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
-    log,
-  });
 }

@@ -15,6 +15,7 @@ import { AppError, serverBusy } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
 import type { Caller } from '../http/route.js';
 import { LOGGER } from '../logger.js';
+import { Metrics } from '../metrics/metrics.js';
 import { Realtime } from '../realtime/realtime.js';
 import { type DestinationDevice, MessagesRepository, type SendWrite } from './messages.repository.js';
 
@@ -80,6 +81,7 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
     private readonly realtime: Realtime,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly log: Logger,
+    private readonly metrics: Metrics,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -111,12 +113,19 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /**
-   * Two round trips on the hot path: one query reads everything the checks need (a previous
-   * send with this id, the recipient, the destination devices and their queue lengths), one
-   * statement stores the send and all its envelopes atomically (with the sends that arrived with it).
-   */
+  /** A send (see `admitted`), counted by its outcome in the metrics. */
   async send(caller: Caller, input: SendMessageRequest): Promise<SendMessageResponse> {
+    try {
+      const answer = await this.admit(caller, input);
+      this.metrics.sent(answer.duplicate ? 'duplicate' : 'accepted');
+      return answer;
+    } catch (error) {
+      this.metrics.sent(error instanceof AppError ? error.code : 'error');
+      throw error;
+    }
+  }
+
+  private async admit(caller: Caller, input: SendMessageRequest): Promise<SendMessageResponse> {
     // Admission control: past capacity a send is refused at once, before it waits for the database
     // (where it would time out as an INTERNAL after seconds, slowing every send behind it).
     if (this.sendsInFlight >= this.config.SENDS_MAX_IN_FLIGHT) throw serverBusy();
@@ -128,6 +137,11 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  /**
+   * Two round trips on the hot path: one query reads everything the checks need (a previous
+   * send with this id, the recipient, the destination devices and their queue lengths), one
+   * statement stores the send and all its envelopes atomically (with the sends that arrived with it).
+   */
   private async admitted(caller: Caller, input: SendMessageRequest): Promise<SendMessageResponse> {
     await this.limits.consume('sendPerDevice', caller.deviceId);
     const state = await this.repository.sendState(caller, input);
@@ -200,7 +214,9 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async writeAcks(acks: readonly AckWrite[]): Promise<true[]> {
-    this.realtime.queued(await this.repository.deleteAcked(acks));
+    const { receiptsFor, ages } = await this.repository.deleteAcked(acks);
+    this.realtime.queued(receiptsFor);
+    this.metrics.delivered(ages);
     return acks.map(() => true);
   }
 

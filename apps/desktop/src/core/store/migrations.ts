@@ -110,7 +110,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE identity_changes ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE identity_changes ADD COLUMN refused_messages INTEGER NOT NULL DEFAULT 0;
   `,
-  // 5: message actions. A reply's quote, forwarded, edits (earlier texts in message_versions; the
+  // 5: "Mark as verified": the digest of the keys a user had when I verified their safety number.
+  `
+  CREATE TABLE verified_users (user_id TEXT PRIMARY KEY, keys_digest BLOB NOT NULL, at TEXT NOT NULL) STRICT;
+  `,
+  // 6: message actions. A reply's quote, forwarded, edits (earlier texts in message_versions; the
   // index follows the current text), deleted for everyone (a tombstone) or for me (kept as an id
   // only, so a redelivery or a late action finds it), reactions, and actions that arrived before
   // their target (held until it comes); the outbox carries actions as jobs of their own.

@@ -23,6 +23,8 @@ interface ConversationsState {
   /** A conversation as the core now has it (its last message edited, deleted…), in its place. */
   conversationChanged(conversation: ConversationSummary): void;
   readChanged(peerUserId: string, unreadCount: number): void;
+  /** Someone's profile changed: their chat shows their new name. */
+  userChanged(user: User): void;
   reset(): void;
 }
 
@@ -97,6 +99,13 @@ export const useConversations = create<ConversationsState>((set, get) => ({
     const summaries = get().summaries;
     if (!summaries.some((c) => c.peer.id === peerUserId && c.unreadCount !== unreadCount)) return;
     set({ summaries: summaries.map((c) => (c.peer.id === peerUserId ? { ...c, unreadCount } : c)) });
+  },
+  userChanged(user) {
+    const peer: Peer = { id: user.id, username: user.username, displayName: user.displayName };
+    set({
+      summaries: get().summaries.map((c) => (c.peer.id === user.id ? { ...c, peer } : c)),
+      people: get().people[user.id] ? { ...get().people, [user.id]: peer } : get().people,
+    });
   },
   reset() {
     epoch++;

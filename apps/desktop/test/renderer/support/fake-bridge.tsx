@@ -67,6 +67,7 @@ export class FakeBridge implements ClientBridge {
   threads = new Map<string, LocalMessage[]>();
   pageSize = 50;
   keyChanged = new Set<string>();
+  verified = new Set<string>();
   connection: ConnectionState = 'online';
   /** Files handed over by startAttachment/appendAttachment, by the message id they will have. */
   outgoingFiles = new Map<string, { peerUserId: string; file: OutgoingFile; chunks: Uint8Array[] }>();
@@ -222,6 +223,9 @@ export class FakeBridge implements ClientBridge {
     }
   }
 
+  registrationMode() {
+    return this.call('registrationMode', [], () => 'open' as const);
+  }
   register(input: Parameters<ClientApi['register']>[0]) {
     return this.call('register', [input], () => {
       this.session_ = { ...SESSION, user: { ...ME, username: input.username, displayName: input.displayName } };
@@ -498,18 +502,25 @@ export class FakeBridge implements ClientBridge {
     return this.call('setTyping', [peerUserId, typing], () => undefined);
   }
   safetyNumber(peerUserId: string) {
-    return this.call(
-      'safetyNumber',
-      [peerUserId],
-      (): SafetyNumber => ({
-        userId: peerUserId,
-        digits: '05249 71920 30417 72915 08375 26431 94820 17364 50928 61734 28495 03817',
-        changed: this.keyChanged.has(peerUserId),
-        pendingDigits: this.keyChanged.has(peerUserId)
-          ? '11111 22222 33333 44444 55555 66666 77777 88888 99999 00000 12345 67890'
-          : null,
-      }),
-    );
+    return this.call('safetyNumber', [peerUserId], () => this.safety(peerUserId));
+  }
+  private safety(peerUserId: string): SafetyNumber {
+    return {
+      userId: peerUserId,
+      digits: '05249 71920 30417 72915 08375 26431 94820 17364 50928 61734 28495 03817',
+      changed: this.keyChanged.has(peerUserId),
+      pendingDigits: this.keyChanged.has(peerUserId)
+        ? '11111 22222 33333 44444 55555 66666 77777 88888 99999 00000 12345 67890'
+        : null,
+      verified: this.verified.has(peerUserId) && !this.keyChanged.has(peerUserId),
+    };
+  }
+  setVerified(peerUserId: string, verified: boolean) {
+    return this.call('setVerified', [peerUserId, verified], () => {
+      if (verified) this.verified.add(peerUserId);
+      else this.verified.delete(peerUserId);
+      return this.safety(peerUserId);
+    });
   }
   acceptIdentity(peerUserId: string) {
     return this.call('acceptIdentity', [peerUserId], () => {
@@ -546,6 +557,9 @@ export class FakeBridge implements ClientBridge {
   }
   connectionState() {
     return this.call('connectionState', [], () => this.connection);
+  }
+  setWindowOpen(open: boolean) {
+    return this.call('setWindowOpen', [open], () => {});
   }
 }
 

@@ -157,8 +157,8 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
 
   const left = MAX_LENGTH - draft.length;
   const canSend = staged.length > 0 || draft.trim() !== '';
-  // Like Telegram: the microphone while there is nothing to send, the arrow once there is.
-  const showMicrophone = draft === '' && staged.length === 0;
+  // Like Telegram: the microphone while there is nothing to send (blank text is nothing), the arrow once there is.
+  const showMicrophone = !canSend;
   return (
     <form
       className="composer"
@@ -237,7 +237,6 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
               type="submit"
               className="send-button"
               aria-label={compose?.mode === 'edit' ? t('messageActions.saveEdit') : t('composer.send')}
-              disabled={!canSend}
             >
               <Icon name="send" size={20} />
             </button>

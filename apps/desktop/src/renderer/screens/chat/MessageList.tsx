@@ -236,6 +236,8 @@ export function MessageList({ peerUserId, peerName }: { peerUserId: string; peer
   const scroller = useRef<HTMLDivElement>(null);
   const [highlighted, setHighlighted] = useState<string | null>(null);
   const [atEnd, setAtEnd] = useState(true);
+  /** The same, as of the last scroll, for the resize observer (a shrinking view fires no scroll). */
+  const wasAtEnd = useRef(true);
   const opened = useRef(false);
   const lastKey = useRef<string | undefined>(undefined);
   const me = useSession((s) => s.session?.user.id);
@@ -276,14 +278,28 @@ export function MessageList({ peerUserId, peerName }: { peerUserId: string; peer
     if (!focus) virtualizer.scrollToEnd();
   }, [thread?.loaded, rows.length, focus, virtualizer]);
 
-  // My own new message is always brought into view, wherever I was reading.
+  // My own new message, and the entry of a call I was just in, are always brought into view,
+  // wherever I was reading.
   useLayoutEffect(() => {
     const last = rows.at(-1);
     const previous = lastKey.current;
     lastKey.current = last?.key;
     if (!opened.current || !last || last.key === previous) return;
-    if (last.message.direction === 'out' && last.message.status === 'pending') virtualizer.scrollToEnd();
+    if ((last.message.direction === 'out' && last.message.status === 'pending') || last.message.call)
+      virtualizer.scrollToEnd();
   }, [rows, virtualizer]);
+
+  // The view shrinks under the reader (files staged above the composer, a longer draft): one
+  // reading at the newest message stays there rather than having it covered.
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const observer = new ResizeObserver(() => {
+      if (opened.current && wasAtEnd.current) virtualizer.scrollToEnd();
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [virtualizer]);
 
   // A search result: load older pages until the message is here, then centre and highlight it.
   useEffect(() => {
@@ -313,7 +329,8 @@ export function MessageList({ peerUserId, peerName }: { peerUserId: string; peer
   const onScroll = () => {
     const el = scroller.current;
     if (!el) return;
-    setAtEnd(el.scrollHeight - el.scrollTop - el.clientHeight <= AT_END_PX);
+    wasAtEnd.current = el.scrollHeight - el.scrollTop - el.clientHeight <= AT_END_PX;
+    setAtEnd(wasAtEnd.current);
     if (opened.current && el.scrollTop < LOAD_OLDER_WITHIN_PX && thread?.before && !thread.loadingOlder)
       void useMessages
         .getState()
