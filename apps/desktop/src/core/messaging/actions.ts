@@ -80,7 +80,10 @@ export class Actions {
     const message = this.mine(messageId);
     if (!canEdit(message)) throw new CoreError('FORBIDDEN', 'This message can no longer be edited');
     if (body === message.text) return;
-    this.send(message.peerUserId, false, (at, id, changes) => {
+    this.send(message.peerUserId, false, (now, id, changes) => {
+      // Versions are ordered by this time: two edits within a millisecond still keep their order.
+      const previous = message.editedAt ?? message.serverTimestamp ?? message.sentAt;
+      const at = previous >= now ? new Date(Date.parse(previous) + 1).toISOString() : now;
       this.store.messages.addVersion(messageId, id, body, at);
       changes.add(message.peerUserId, messageId, 'changed');
       return { kind: 'edit', target: this.ref(message), text: body, sentAt: at, to: message.peerUserId };
