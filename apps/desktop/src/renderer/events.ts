@@ -26,6 +26,10 @@ export function connectCoreEvents(): () => void {
       useMessages.getState().statusChanged(messageId, peerUserId, status);
       useConversations.getState().statusChanged(messageId, status);
     }),
+    parley.on('messagesChanged', ({ conversation, unreadTotal: _, ...change }) => {
+      useMessages.getState().changed(change);
+      useConversations.getState().conversationChanged(conversation);
+    }),
     parley.on('read', ({ peerUserId, unreadCount }) =>
       useConversations.getState().readChanged(peerUserId, unreadCount),
     ),
