@@ -25,6 +25,7 @@ export async function openCore(serverUrl: string, dataDir?: string): Promise<Tes
   const events = {
     message: [],
     status: [],
+    messagesChanged: [],
     read: [],
     presence: [],
     user: [],

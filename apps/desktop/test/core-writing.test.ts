@@ -44,9 +44,9 @@ describe('long texts, search and drafts between cores, through a real server', (
       [bob, aliceId],
       [alicePhone, bobId],
     ] as const) {
-      // First the beginning (with the pointer), then the rest, told as an update.
+      // First the beginning (with the pointer), then the rest, told as a change.
       const update = await eventually(
-        async () => c.events.message.find((m) => m.id === sent.id && m.updated),
+        async () => c.events.messagesChanged.flatMap((e) => e.changed).find((m) => m.id === sent.id),
         20_000,
         'the whole text',
       );

@@ -4,6 +4,14 @@ import type { Device, RegistrationMode, User } from './auth.js';
 import { type CallConfig, CallRecord } from './calls.js';
 import { Base64, base64Bytes, IsoDate, Uuid } from './fields.js';
 import { LIMITS } from './limits.js';
+import {
+  ActionContent,
+  Emoji,
+  MESSAGE_ACTION_LIMITS,
+  type MessageVersion,
+  Quote,
+  type Reaction,
+} from './message-actions.js';
 import type { SignalResult } from './socket.js';
 import type { Contact, Presence, UserPage } from './users.js';
 
@@ -59,6 +67,9 @@ export const MessageContent = z.discriminatedUnion('kind', [
     sentAt: IsoDate,
     /** The conversation's peer, for copies synced to the sender's own other devices. */
     to: Uuid,
+    /** The message this one replies to. */
+    quote: Quote.optional(),
+    forwarded: z.boolean().optional(),
   }),
   z.object({
     kind: z.literal('attachment'),
@@ -67,7 +78,10 @@ export const MessageContent = z.discriminatedUnion('kind', [
     text: z.string().max(LIMITS.inlineTextBytes),
     sentAt: IsoDate,
     to: Uuid,
+    quote: Quote.optional(),
+    forwarded: z.boolean().optional(),
   }),
+  ...ActionContent,
 ]);
 export type MessageContent = z.infer<typeof MessageContent>;
 
@@ -98,6 +112,17 @@ export interface LocalMessage {
   serverTimestamp: string | null;
   /** Incoming only: when this device read it. */
   readAt: string | null;
+  /** The message this one replies to, as it was quoted. */
+  quote: Quote | null;
+  /** Forwarded from another chat. */
+  forwarded: boolean;
+  /** Edited: when the text now shown was written (server time); `editCount` edits so far. */
+  editedAt: string | null;
+  editCount: number;
+  /** Deleted for everyone: a tombstone, its text and attachment gone. */
+  deleted: boolean;
+  /** One per person who reacted. */
+  reactions: Reaction[];
   /** The sender's preview of a link in the text. */
   preview?: LinkPreview;
   /**
@@ -214,10 +239,10 @@ export interface ClientApi {
   /** Full-text search, newest first; in one conversation when `peerUserId` is given. */
   searchMessages(query: string, limit?: number, peerUserId?: string): Promise<SearchHit[]>;
   /**
-   * Sends a text of up to `LIMITS.messageTextBytes` (a longer one is refused, VALIDATION_FAILED),
-   * with the link preview the user kept, if any.
+   * Sends a text of up to `LIMITS.messageTextBytes` (a longer one is refused, VALIDATION_FAILED);
+   * with `replyTo`, quoting that message of the conversation; with the link preview the user kept.
    */
-  sendText(peerUserId: string, text: string, preview?: LinkPreview): Promise<LocalMessage>;
+  sendText(peerUserId: string, text: string, replyTo?: string, preview?: LinkPreview): Promise<LocalMessage>;
   /**
    * Fetches a link's preview from this computer (http(s) only, public addresses only, limited in
    * size and time); null when the page has none or cannot be had.
@@ -236,7 +261,7 @@ export interface ClientApi {
   startAttachment(peerUserId: string, file: OutgoingFile): Promise<string>;
   appendAttachment(messageId: string, bytes: Uint8Array): Promise<void>;
   /** Finishes the file and sends it (uploads, then the message); its progress comes as `transfer` events. */
-  sendAttachment(messageId: string, caption: string): Promise<LocalMessage>;
+  sendAttachment(messageId: string, caption: string, replyTo?: string): Promise<LocalMessage>;
   /** Fetches a received attachment into the local copy (a no-op when it is there). */
   downloadAttachment(messageId: string): Promise<void>;
   /** Stops a file being prepared, uploaded (the message fails; `retryMessage` resumes) or downloaded. */
@@ -265,6 +290,19 @@ export interface ClientApi {
    * shows this user online only while one is, not while the app merely runs in the background.
    */
   setWindowOpen(open: boolean): Promise<void>;
+  /** Replaces the text of my own text message (within the edit window and limit), on every device. */
+  editMessage(messageId: string, text: string): Promise<void>;
+  /** Earlier texts of an edited message, oldest first (the current one is the message's). */
+  editHistory(messageId: string): Promise<MessageVersion[]>;
+  /**
+   * Deletes messages of one conversation: for me (any, on all my devices), or for everyone (my
+   * own within the delete window: a tombstone on every device of both sides).
+   */
+  deleteMessages(messageIds: string[], forEveryone: boolean): Promise<void>;
+  /** Sets my reaction to a message (null removes it). */
+  react(messageId: string, emoji: string | null): Promise<void>;
+  /** Sends copies of messages to another chat, in order; files go without uploading them again where the server still has them. */
+  forwardMessages(messageIds: string[], toPeerUserId: string): Promise<LocalMessage[]>;
 }
 
 export type SignedOutReason = 'logout' | 'revoked' | 'ended';
@@ -279,12 +317,14 @@ export interface ConversationChange {
 }
 
 export interface ClientEvents {
-  /**
-   * A message was stored (received, written here, a call's history entry), with its conversation
-   * as it now is; `updated` when it was stored before and has changed (a long text's rest arrived).
-   */
-  message: LocalMessage & ConversationChange & { updated?: true };
+  /** A message was stored (received, written here, a call's history entry), with its conversation as it now is. */
+  message: LocalMessage & ConversationChange;
   status: { messageId: string; peerUserId: string; status: MessageStatus };
+  /**
+   * Messages changed by actions (edited, deleted for everyone, reacted to) or removed (deleted for
+   * me), or a long text whose rest has arrived.
+   */
+  messagesChanged: { peerUserId: string; changed: LocalMessage[]; removed: string[] } & ConversationChange;
   /** Incoming messages of a conversation were read (here or on another of my devices). */
   read: { peerUserId: string; unreadCount: number; unreadTotal: number };
   presence: Presence & { userId: string };
@@ -310,6 +350,7 @@ export interface ClientEvents {
 const Text = z.string().max(LIMITS.jsonBodyBytes);
 const Id = Uuid;
 /** `HistoryPage.before` as the core hands it out: a position in the conversation (`sort_ts:seq`). */
+const MessageIds = z.array(Id).min(1).max(MESSAGE_ACTION_LIMITS.targetsPerAction);
 const HistoryCursor = z.string().regex(/^\d{1,16}:\d{1,16}$/, 'Not a cursor the core handed out');
 export const CLIENT_API_ARGS = {
   registrationMode: z.tuple([]),
@@ -336,13 +377,13 @@ export const CLIENT_API_ARGS = {
   conversations: z.tuple([]),
   history: z.tuple([Id, HistoryCursor.optional(), z.number().int().min(1).max(500).optional()]),
   searchMessages: z.tuple([Text, z.number().int().min(1).max(200).optional(), Id.optional()]),
-  sendText: z.tuple([Id, z.string().max(LIMITS.messageTextBytes), LinkPreview.optional()]),
+  sendText: z.tuple([Id, z.string().max(LIMITS.messageTextBytes), Id.optional(), LinkPreview.optional()]),
   linkPreview: z.tuple([z.string().max(2048)]),
   drafts: z.tuple([]),
   saveDraft: z.tuple([Id, z.string().max(LIMITS.messageTextBytes)]),
   startAttachment: z.tuple([Id, OutgoingFile]),
   appendAttachment: z.tuple([Id, z.instanceof(Uint8Array).refine((b) => b.byteLength <= ATTACHMENT_APPEND_BYTES)]),
-  sendAttachment: z.tuple([Id, z.string().max(LIMITS.inlineTextBytes)]),
+  sendAttachment: z.tuple([Id, z.string().max(LIMITS.inlineTextBytes), Id.optional()]),
   downloadAttachment: z.tuple([Id]),
   cancelTransfer: z.tuple([Id]),
   retryMessage: z.tuple([Id]),
@@ -358,6 +399,11 @@ export const CLIENT_API_ARGS = {
   recordCall: z.tuple([Id, z.enum(['in', 'out']), CallRecord]),
   connectionState: z.tuple([]),
   setWindowOpen: z.tuple([z.boolean()]),
+  editMessage: z.tuple([Id, z.string().max(8_000 * 4)]),
+  editHistory: z.tuple([Id]),
+  deleteMessages: z.tuple([MessageIds, z.boolean()]),
+  react: z.tuple([Id, Emoji.nullable()]),
+  forwardMessages: z.tuple([MessageIds, Id]),
 } as const satisfies { [K in keyof ClientApi]: z.ZodType<Parameters<ClientApi[K]>> };
 
 export const CLIENT_API_METHODS = Object.keys(CLIENT_API_ARGS) as (keyof ClientApi)[];
@@ -365,6 +411,7 @@ export const CLIENT_API_METHODS = Object.keys(CLIENT_API_ARGS) as (keyof ClientA
 export const CLIENT_API_EVENTS = [
   'message',
   'status',
+  'messagesChanged',
   'read',
   'presence',
   'user',

@@ -1,5 +1,10 @@
 import type { z } from 'zod';
-import { AttachmentParams, CreateAttachmentRequest, CreateAttachmentResponse } from './attachments.js';
+import {
+  AttachmentParams,
+  CreateAttachmentRequest,
+  CreateAttachmentResponse,
+  ShareAttachmentRequest,
+} from './attachments.js';
 import {
   AuthResponse,
   DeviceIdParams,
@@ -259,6 +264,16 @@ export const ROUTES = {
     auth: true,
     params: AttachmentParams,
     binaryBody: true,
+  },
+  shareAttachment: {
+    method: 'POST',
+    path: '/attachments/:id/shares',
+    summary:
+      'Let one more user fetch an uploaded attachment (a forward), for those who may fetch it; idempotent; 404 when gone',
+    status: 204,
+    auth: true,
+    params: AttachmentParams,
+    body: ShareAttachmentRequest,
   },
   downloadAttachment: {
     method: 'GET',

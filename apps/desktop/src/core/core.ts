@@ -16,6 +16,7 @@ import type {
   IdentityChange,
   LinkPreview,
   LocalMessage,
+  MessageVersion,
   OutgoingFile,
   RegistrationMode,
   SafetyNumber,
@@ -158,8 +159,8 @@ export class ParleyCore implements ClientBridge {
     return this.s.conversations.search(query, limit, peerUserId);
   }
 
-  sendText(peerUserId: string, text: string, preview?: LinkPreview): Promise<LocalMessage> {
-    return this.s.conversations.sendText(peerUserId, text, preview);
+  sendText(peerUserId: string, text: string, replyTo?: string, preview?: LinkPreview): Promise<LocalMessage> {
+    return this.s.conversations.sendText(peerUserId, text, replyTo, preview);
   }
 
   linkPreview(url: string): Promise<FetchedLinkPreview | null> {
@@ -172,6 +173,28 @@ export class ParleyCore implements ClientBridge {
 
   async saveDraft(peerUserId: string, text: string): Promise<void> {
     this.s.store.drafts.save(peerUserId, text);
+  }
+
+  async forwardMessages(messageIds: string[], toPeerUserId: string): Promise<LocalMessage[]> {
+    return this.s.conversations.forward(messageIds, toPeerUserId);
+  }
+
+  // Message actions ---------------------------------------------------------------------------
+
+  async editMessage(messageId: string, text: string): Promise<void> {
+    this.s.actions.edit(messageId, text);
+  }
+
+  async editHistory(messageId: string): Promise<MessageVersion[]> {
+    return this.s.actions.history(messageId);
+  }
+
+  async deleteMessages(messageIds: string[], forEveryone: boolean): Promise<void> {
+    this.s.actions.delete(messageIds, forEveryone);
+  }
+
+  async react(messageId: string, emoji: string | null): Promise<void> {
+    this.s.actions.react(messageId, emoji);
   }
 
   async retryMessage(messageId: string): Promise<void> {
@@ -196,8 +219,8 @@ export class ParleyCore implements ClientBridge {
     return this.s.attachments.append(messageId, bytes);
   }
 
-  async sendAttachment(messageId: string, caption: string): Promise<LocalMessage> {
-    return this.s.attachments.send(messageId, caption);
+  async sendAttachment(messageId: string, caption: string, replyTo?: string): Promise<LocalMessage> {
+    return this.s.attachments.send(messageId, caption, replyTo);
   }
 
   async downloadAttachment(messageId: string): Promise<void> {

@@ -6,6 +6,7 @@ export { CoreThread } from './core-thread.js';
 export { CoreError } from './errors.js';
 export { isPublicAddress, LinkPreviews, parsePage } from './links/link-previews.js';
 // Building blocks, exported for the benchmarks and the narrow tests.
+export { Actions, Changes } from './messaging/actions.js';
 export { MessageEvents } from './messaging/message-events.js';
 export { Messaging } from './messaging/messaging.js';
 export { backoffMs, Outbox, type OutboxTransport } from './messaging/outbox.js';

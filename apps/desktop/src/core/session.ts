@@ -6,6 +6,7 @@ import { CallRelay } from './calls/call-relay.js';
 import type { Emit } from './events.js';
 import { KeyMaintenance } from './keys/key-maintenance.js';
 import { Trust } from './keys/trust.js';
+import { Actions } from './messaging/actions.js';
 import { Conversations } from './messaging/conversations.js';
 import { LongTexts } from './messaging/long-texts.js';
 import { MessageEvents } from './messaging/message-events.js';
@@ -48,6 +49,7 @@ export class SignedIn {
   readonly connection: Connection;
   readonly people: People;
   readonly conversations: Conversations;
+  readonly actions: Actions;
   readonly typing: Typing;
   readonly attachments: Attachments;
   readonly keys: KeyMaintenance;
@@ -81,6 +83,10 @@ export class SignedIn {
     const transfers = new AttachmentTransfers(profile.serverUrl, server, dataDir.attachments);
     const longTexts = new LongTexts(transfers, store.messages, events);
     this.longTexts = longTexts;
+    const actions = new Actions(me, store, { kick: () => outbox.kick() }, events, (file) =>
+      attachments.dropLocalCopy(file),
+    );
+    this.actions = actions;
     const messaging = new Messaging(
       me,
       store,
@@ -88,6 +94,7 @@ export class SignedIn {
       server,
       events,
       (userId) => void people.learn(userId),
+      actions,
       (messageId) => void longTexts.fetch(messageId),
     );
     const outbox = new Outbox(

@@ -14,10 +14,10 @@ import { useTransfers } from './stores/transfers.js';
  */
 export function connectCoreEvents(): () => void {
   const stops = [
-    parley.on('message', ({ conversation, unreadTotal: _, updated, ...message }) => {
+    parley.on('message', ({ conversation, unreadTotal: _, ...message }) => {
       useMessages.getState().received(message);
       useConversations.getState().messageArrived(message, conversation);
-      if (message.direction === 'in' && !updated) {
+      if (message.direction === 'in') {
         useContacts.getState().typingChanged(message.peerUserId, false);
         notifyIncomingMessage(message);
       }
@@ -25,6 +25,10 @@ export function connectCoreEvents(): () => void {
     parley.on('status', ({ messageId, peerUserId, status }) => {
       useMessages.getState().statusChanged(messageId, peerUserId, status);
       useConversations.getState().statusChanged(messageId, status);
+    }),
+    parley.on('messagesChanged', ({ conversation, unreadTotal: _, ...change }) => {
+      useMessages.getState().changed(change);
+      useConversations.getState().conversationChanged(conversation);
     }),
     parley.on('read', ({ peerUserId, unreadCount }) =>
       useConversations.getState().readChanged(peerUserId, unreadCount),

@@ -188,9 +188,21 @@ describe('long texts and drafts', () => {
     const message = fake.seed(BOB, 'The beginning…', 'in', 0);
     const { user } = await renderSignedIn();
     await openChat(user, 'Bob Builder');
-    act(() => emit('message', { ...message, textIncomplete: 'loading' }));
+    act(() =>
+      emit('messagesChanged', {
+        peerUserId: BOB.id,
+        changed: [{ ...message, textIncomplete: 'loading' }],
+        removed: [],
+      }),
+    );
     await within(history()).findByText('Loading the rest of this message…');
-    act(() => emit('message', { ...message, text: 'The beginning… and the whole end.' }));
+    act(() =>
+      emit('messagesChanged', {
+        peerUserId: BOB.id,
+        changed: [{ ...message, text: 'The beginning… and the whole end.' }],
+        removed: [],
+      }),
+    );
     await within(history()).findByText('The beginning… and the whole end.');
     expect(within(history()).queryByText('Loading the rest of this message…')).toBeNull();
   });

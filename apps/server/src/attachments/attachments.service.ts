@@ -7,6 +7,8 @@ import {
   attachmentCiphertextSize,
   type CreateAttachmentRequest,
   type CreateAttachmentResponse,
+  LIMITS,
+  type ShareAttachmentRequest,
 } from '@parley/shared';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -130,7 +132,26 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
     await this.attachments.markUploaded(id);
   }
 
-  /** The ciphertext and its size, for the uploader and the recipient; anyone else learns nothing. */
+  /**
+   * Lets one more user fetch a file (a forward), asked by someone who may fetch it; at most
+   * `LIMITS.attachmentShares` users per file. Anyone else, or a file gone, gets the same 404.
+   */
+  async share(caller: Caller, id: string, input: ShareAttachmentRequest): Promise<void> {
+    await this.limits.consume('attachmentAnnouncePerUser', caller.userId);
+    const result = await this.db.transaction((tx) =>
+      this.attachments.share(tx, id, caller.userId, input.recipientUserId, LIMITS.attachmentShares),
+    );
+    if (result === 'no file') throw notFound();
+    if (result === 'no user') throw new AppError('USER_NOT_FOUND', 'No such recipient');
+    if (result === 'full') {
+      throw new AppError(
+        'ATTACHMENT_SHARE_LIMIT',
+        `A file can be shared with at most ${LIMITS.attachmentShares} people`,
+      );
+    }
+  }
+
+  /** The ciphertext and its size, for the uploader, the recipient and those it was shared with; anyone else learns nothing. */
   async download(caller: Caller, id: string): Promise<{ stream: Readable; size: number }> {
     const size = await this.attachments.downloadableSize(id, caller.userId);
     if (size === undefined) throw notFound();

@@ -6,7 +6,10 @@ import {
   LIMITS,
   type LinkPreview,
   type LocalMessage,
+  MESSAGE_ACTION_LIMITS,
+  type Quote,
   type SearchHit,
+  UNTOUCHED,
   utf8Bytes,
 } from '@parley/shared';
 import { CoreError } from '../errors.js';
@@ -17,14 +20,6 @@ import type { MessageEvents } from './message-events.js';
 import type { Outbox } from './outbox.js';
 
 const HISTORY_PAGE = 50;
-
-/** What an outgoing message carries besides its text. */
-export interface Extras {
-  attachment?: AttachmentPointer;
-  /** A long text's body, prepared for upload. */
-  longText?: AttachmentPointer;
-  preview?: LinkPreview;
-}
 
 /** Conversations as the UI sees them: reading, writing (into the outbox), marking read, resending. */
 export class Conversations {
@@ -53,7 +48,7 @@ export class Conversations {
    * Sends a text whole: up to `LIMITS.inlineTextBytes` inside the envelope, longer (up to
    * `LIMITS.messageTextBytes`) with its body as an encrypted attachment. Never cut.
    */
-  async sendText(peerUserId: string, text: string, preview?: LinkPreview): Promise<LocalMessage> {
+  async sendText(peerUserId: string, text: string, replyTo?: string, preview?: LinkPreview): Promise<LocalMessage> {
     const body = text.trim();
     if (!body) throw new CoreError('VALIDATION_FAILED', 'A message cannot be empty');
     const bytes = utf8Bytes(body);
@@ -63,16 +58,85 @@ export class Conversations {
         maxBytes: LIMITS.messageTextBytes,
       });
     this.signal.assertTrusted(peerUserId, this.me.userId);
-    const longText = isLongText(body) ? await this.longTexts.prepare(peerUserId, body) : undefined;
-    return this.queue(peerUserId, body, { longText, preview });
+    const quote = this.quote(peerUserId, replyTo);
+    const longText = await this.longTextOf(peerUserId, body);
+    return this.queue(peerUserId, body, null, { quote, longText, preview });
   }
 
-  /** Stores an outgoing message with its outbox job (one transaction: once this returns, it will be sent). */
-  queue(peerUserId: string, text: string, extras: Extras, id: string = randomUUID()): LocalMessage {
+  /** A long text's body, encrypted for `peerUserId` (announced to the server); none for a short one. */
+  private async longTextOf(peerUserId: string, text: string): Promise<AttachmentPointer | undefined> {
+    return isLongText(text) ? this.longTexts.prepare(peerUserId, text) : undefined;
+  }
+
+  /** What a reply carries of the message it answers (one of the same conversation, still there). */
+  quote(peerUserId: string, replyTo: string | undefined): Quote | null {
+    if (!replyTo) return null;
+    const original = this.store.messages.get(replyTo);
+    if (!original || original.peerUserId !== peerUserId || original.deleted || original.call)
+      throw new CoreError('NOT_FOUND', 'The message replied to is not in this chat');
+    const { name, contentType } = original.attachment ?? {};
+    return {
+      id: original.id,
+      author: original.senderUserId,
+      text: [...original.text].slice(0, MESSAGE_ACTION_LIMITS.quoteChars).join(''),
+      ...(name && contentType ? { attachment: { name, contentType } } : {}),
+    };
+  }
+
+  /**
+   * Sends copies of messages (of one conversation or several) to another chat, oldest first, each
+   * as a new message marked forwarded. A file keeps its pointer: the outbox lets the new recipient
+   * fetch it from the server (uploading the local copy again only if the server no longer has it).
+   * A long text's body is encrypted again for the new recipient.
+   */
+  async forward(messageIds: string[], toPeerUserId: string): Promise<LocalMessage[]> {
+    const originals = messageIds.map((id) => {
+      const message = this.store.messages.get(id);
+      if (!message || message.deleted || message.call) throw new CoreError('NOT_FOUND', 'No such message');
+      return message;
+    });
+    originals.sort((a, b) => Date.parse(a.serverTimestamp ?? a.sentAt) - Date.parse(b.serverTimestamp ?? b.sentAt));
+    const longTexts = new Map<string, AttachmentPointer | undefined>();
+    for (const m of originals) if (!m.attachment) longTexts.set(m.id, await this.longTextOf(toPeerUserId, m.text));
+    return this.store.transaction(() =>
+      originals.map((m) =>
+        this.queue(toPeerUserId, m.text, m.attachment, {
+          forwarded: true,
+          attachmentReady: m.attachmentReady,
+          longText: longTexts.get(m.id),
+          preview: m.preview,
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Stores an outgoing message with its outbox job (one transaction: once this returns, it will be
+   * sent). `longText`: a text over `LIMITS.inlineTextBytes` needs its body prepared (`sendText`).
+   */
+  queue(
+    peerUserId: string,
+    text: string,
+    attachment: AttachmentPointer | null,
+    {
+      id = randomUUID(),
+      quote = null,
+      forwarded = false,
+      attachmentReady = attachment !== null,
+      longText,
+      preview,
+    } = {} as {
+      id?: string;
+      quote?: Quote | null;
+      forwarded?: boolean;
+      attachmentReady?: boolean;
+      longText?: AttachmentPointer;
+      preview?: LinkPreview;
+    },
+  ): LocalMessage {
     this.signal.assertTrusted(peerUserId, this.me.userId);
-    if (!extras.longText && isLongText(text))
+    if (!longText && isLongText(text))
       throw new CoreError('VALIDATION_FAILED', `A caption can be at most ${LIMITS.inlineTextBytes} bytes`);
-    const attachment = extras.attachment ?? null;
     const now = new Date();
     const message: LocalMessage = {
       id,
@@ -81,16 +145,19 @@ export class Conversations {
       direction: 'out',
       text,
       attachment,
-      attachmentReady: attachment !== null,
+      attachmentReady,
       call: null,
       status: 'pending',
       sentAt: now.toISOString(),
       serverTimestamp: null,
       readAt: null,
-      ...(extras.preview ? { preview: extras.preview } : {}),
+      ...UNTOUCHED,
+      quote,
+      forwarded,
+      ...(preview ? { preview } : {}),
     };
     this.store.transaction(() => {
-      this.store.messages.insert(message, now.getTime(), extras.longText);
+      this.store.messages.insert(message, now.getTime(), longText);
       this.store.outbox.enqueue({ kind: 'message', peerUserId, messageId: message.id, payload: {} });
     });
     this.events.message(message);

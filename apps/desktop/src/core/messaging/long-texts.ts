@@ -31,7 +31,7 @@ export class LongTexts {
   constructor(
     private readonly transfers: Pick<AttachmentTransfers, 'prepare' | 'download' | 'open' | 'discard'>,
     private readonly messages: MessagesRepository,
-    private readonly events: Pick<MessageEvents, 'message'>,
+    private readonly events: Pick<MessageEvents, 'changed'>,
   ) {}
 
   /** Encrypts a long text's body into a local copy, announced to the server for `peerUserId`. */
@@ -88,6 +88,6 @@ export class LongTexts {
   }
 
   private changed(message: LocalMessage | undefined): void {
-    if (message) this.events.message(message, true);
+    if (message) this.events.changed(message.peerUserId, [message.id], []);
   }
 }

@@ -12,20 +12,28 @@ export class MessageEvents {
     private readonly emit: Emit,
   ) {}
 
-  /**
-   * A message was stored (received, written here, or a call's history entry): with its
-   * conversation as it now is. `updated`: it had been told of before, and changed.
-   */
-  message(message: LocalMessage, updated = false): void {
+  /** A message was stored (received, written here, or a call's history entry): with its conversation as it now is. */
+  message(message: LocalMessage): void {
     const conversation = this.messages.conversation(message.peerUserId);
     // Stored with the message, so always there.
-    if (conversation)
-      this.emit('message', {
-        ...message,
-        conversation,
-        unreadTotal: this.messages.unreadTotal(),
-        ...(updated ? { updated: true as const } : {}),
-      });
+    if (conversation) this.emit('message', { ...message, conversation, unreadTotal: this.messages.unreadTotal() });
+  }
+
+  /**
+   * Messages changed (by actions, or a long text completed), or removed (deleted for me): as now
+   * stored, with their conversation.
+   */
+  changed(peerUserId: string, changedIds: string[], removed: string[]): void {
+    const conversation = this.messages.conversation(peerUserId);
+    if (!conversation) return;
+    const changed = changedIds.flatMap((id) => this.messages.get(id) ?? []);
+    this.emit('messagesChanged', {
+      peerUserId,
+      changed,
+      removed,
+      conversation,
+      unreadTotal: this.messages.unreadTotal(),
+    });
   }
 
   status(message: Pick<LocalMessage, 'id' | 'peerUserId' | 'status'>): void {

@@ -36,7 +36,7 @@ export function openDatabase(path: string, key: Buffer): Db {
 
 /**
  * Brings the schema up to date, with the SQL function its triggers call on every write: the search
- * index holds `search_fold(text)` (migration 6). Called on every opening of a database.
+ * index holds `search_fold(text)` (migration 7). Called on every opening of a database.
  */
 export function migrate(db: Db): void {
   db.function('search_fold', { deterministic: true }, (text: unknown) =>

@@ -3,6 +3,7 @@ import { DraftsRepository } from './drafts.js';
 import { KvRepository } from './kv.js';
 import { MessagesRepository } from './messages.js';
 import { OutboxRepository } from './outbox.js';
+import { PendingActionsRepository } from './pending-actions.js';
 import { PinsRepository } from './pins.js';
 import { SignalKeysRepository } from './signal-keys.js';
 import { UsersRepository } from './users.js';
@@ -21,6 +22,7 @@ export class LocalStore {
   readonly messages: MessagesRepository;
   readonly outbox: OutboxRepository;
   readonly pins: PinsRepository;
+  readonly pendingActions: PendingActionsRepository;
   readonly signalKeys: SignalKeysRepository;
   readonly drafts: DraftsRepository;
 
@@ -30,6 +32,7 @@ export class LocalStore {
     this.messages = new MessagesRepository(db);
     this.outbox = new OutboxRepository(db);
     this.pins = new PinsRepository(db);
+    this.pendingActions = new PendingActionsRepository(db);
     this.signalKeys = new SignalKeysRepository(db);
     this.drafts = new DraftsRepository(db);
   }

@@ -20,6 +20,8 @@ interface ConversationsState {
   /** A message was stored: its conversation, as the core now has it, moves to its place. */
   messageArrived(message: LocalMessage, conversation: ConversationSummary): void;
   statusChanged(messageId: string, status: MessageStatus): void;
+  /** A conversation as the core now has it (its last message edited, deleted…), in its place. */
+  conversationChanged(conversation: ConversationSummary): void;
   readChanged(peerUserId: string, unreadCount: number): void;
   /** Someone's profile changed: their chat shows their new name. */
   userChanged(user: User): void;
@@ -81,6 +83,10 @@ export const useConversations = create<ConversationsState>((set, get) => ({
     // Someone the core has not met yet (it is asking the server who they are); or a list in
     // flight that may have been read before this message: fetch it (again).
     if (!conversation.peer.username || refreshing) void get().refresh();
+  },
+  conversationChanged(conversation) {
+    if (!get().summaries.some((c) => c.peer.id === conversation.peer.id)) return;
+    set({ summaries: get().summaries.map((c) => (c.peer.id === conversation.peer.id ? conversation : c)) });
   },
   statusChanged(messageId, status) {
     set({

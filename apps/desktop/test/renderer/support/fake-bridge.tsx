@@ -1,26 +1,28 @@
 // Over 400 lines: it fakes the whole ClientApi (one in-memory method per API method) for the component tests.
 // (.tsx so the Node-side tests project, which includes test/**/*.ts, leaves these DOM helpers alone.)
-import type {
-  AttachmentPointer,
-  CallRecord,
-  ClientApi,
-  ClientBridge,
-  ClientError,
-  ClientEvents,
-  ConnectionState,
-  Contact,
-  ConversationSummary,
-  Device,
-  FetchedLinkPreview,
-  HistoryPage,
-  LinkPreview,
-  LocalMessage,
-  OutgoingFile,
-  SafetyNumber,
-  SearchHit,
-  SessionInfo,
-  User,
-  UserPage,
+import {
+  type AttachmentPointer,
+  type CallRecord,
+  type ClientApi,
+  type ClientBridge,
+  type ClientError,
+  type ClientEvents,
+  type ConnectionState,
+  type Contact,
+  type ConversationSummary,
+  type Device,
+  type FetchedLinkPreview,
+  type HistoryPage,
+  type LinkPreview,
+  type LocalMessage,
+  type MessageVersion,
+  type OutgoingFile,
+  type SafetyNumber,
+  type SearchHit,
+  type SessionInfo,
+  UNTOUCHED,
+  type User,
+  type UserPage,
 } from '@parley/shared';
 
 export const ME: User = { id: '00000000-0000-4000-8000-000000000001', username: 'alice', displayName: 'Alice Liddell' };
@@ -40,12 +42,14 @@ export function clientError(code: ClientError['code'], details?: unknown): Clien
 }
 
 type Listener = (payload: unknown) => void;
-/** What a test hands `emit`: a `message` as stored and a `read` without the totals; the fake adds the rest, as the core does. */
+/** What a test hands `emit`: a `message` as stored, a `messagesChanged` and a `read` without the totals; the fake adds the rest, as the core does. */
 type Emitted<E extends keyof ClientEvents> = E extends 'message'
   ? LocalMessage
-  : E extends 'read'
-    ? Omit<ClientEvents['read'], 'unreadTotal'>
-    : ClientEvents[E];
+  : E extends 'messagesChanged'
+    ? Omit<ClientEvents['messagesChanged'], 'conversation' | 'unreadTotal'>
+    : E extends 'read'
+      ? Omit<ClientEvents['read'], 'unreadTotal'>
+      : ClientEvents[E];
 type Overrides = { [K in keyof ClientApi]?: ClientApi[K] };
 
 /**
@@ -101,6 +105,11 @@ export class FakeBridge implements ClientBridge {
       const conversation = this.summaries().find((c) => c.peer.id === message.peerUserId);
       return { ...message, conversation, unreadTotal: this.unreadTotal() };
     }
+    if (event === 'messagesChanged') {
+      const { peerUserId } = payload as ClientEvents['messagesChanged'];
+      const conversation = this.summaries().find((c) => c.peer.id === peerUserId);
+      return { ...(payload as object), conversation, unreadTotal: this.unreadTotal() };
+    }
     return event === 'read' ? { ...(payload as object), unreadTotal: this.unreadTotal() } : payload;
   }
 
@@ -151,6 +160,7 @@ export class FakeBridge implements ClientBridge {
       attachment: null,
       attachmentReady: Boolean(extra.attachment) && direction === 'out',
       call: null,
+      ...UNTOUCHED,
       ...extra,
     };
     const thread = this.threads.get(peer.id) ?? [];
@@ -349,8 +359,13 @@ export class FakeBridge implements ClientBridge {
   linkPreview(url: string) {
     return this.call('linkPreview', [url], (): FetchedLinkPreview | null => null);
   }
-  sendText(peerUserId: string, text: string, preview?: LinkPreview) {
-    return this.call('sendText', preview ? [peerUserId, text, preview] : [peerUserId, text], () => {
+  sendText(peerUserId: string, text: string, replyTo?: string, preview?: LinkPreview) {
+    const args: Parameters<ClientApi['sendText']> = preview
+      ? [peerUserId, text, replyTo, preview]
+      : replyTo
+        ? [peerUserId, text, replyTo]
+        : [peerUserId, text];
+    return this.call('sendText', args, () => {
       const message: LocalMessage = {
         id: `sent-${++this.ids}`,
         peerUserId,
@@ -364,6 +379,7 @@ export class FakeBridge implements ClientBridge {
         attachment: null,
         attachmentReady: false,
         call: null,
+        ...UNTOUCHED,
         ...(preview ? { preview } : {}),
       };
       const thread = this.threads.get(peerUserId) ?? [];
@@ -372,6 +388,48 @@ export class FakeBridge implements ClientBridge {
       this.emit('message', message);
       return message;
     });
+  }
+  /** Message actions: applied to the in-memory thread, told as the core tells them. */
+  private changeMessage(messageId: string, change: (m: LocalMessage) => Partial<LocalMessage>): void {
+    const message = this.findMessage(messageId);
+    if (!message) throw clientError('NOT_FOUND');
+    Object.assign(message, change(message));
+    this.emit('messagesChanged', { peerUserId: message.peerUserId, changed: [{ ...message }], removed: [] });
+  }
+  editMessage(messageId: string, text: string) {
+    return this.call('editMessage', [messageId, text], () =>
+      this.changeMessage(messageId, (m) => ({ text, editCount: m.editCount + 1, editedAt: new Date().toISOString() })),
+    );
+  }
+  editHistory(messageId: string) {
+    return this.call('editHistory', [messageId], () => [] as MessageVersion[]);
+  }
+  react(messageId: string, emoji: string | null) {
+    return this.call('react', [messageId, emoji], () =>
+      this.changeMessage(messageId, (m) => ({
+        reactions: [...m.reactions.filter((r) => r.userId !== ME.id), ...(emoji ? [{ userId: ME.id, emoji }] : [])],
+      })),
+    );
+  }
+  deleteMessages(messageIds: string[], forEveryone: boolean) {
+    return this.call('deleteMessages', [messageIds, forEveryone], () => {
+      for (const id of messageIds) {
+        if (forEveryone) this.changeMessage(id, () => ({ deleted: true, text: '', attachment: null, reactions: [] }));
+        else {
+          const message = this.findMessage(id);
+          if (!message) continue;
+          const thread = this.threads.get(message.peerUserId) ?? [];
+          this.threads.set(
+            message.peerUserId,
+            thread.filter((m) => m.id !== id),
+          );
+          this.emit('messagesChanged', { peerUserId: message.peerUserId, changed: [], removed: [id] });
+        }
+      }
+    });
+  }
+  forwardMessages(messageIds: string[], toPeerUserId: string) {
+    return this.call('forwardMessages', [messageIds, toPeerUserId], () => [] as LocalMessage[]);
   }
   startAttachment(peerUserId: string, file: OutgoingFile) {
     return this.call('startAttachment', [peerUserId, file], () => {
@@ -413,6 +471,7 @@ export class FakeBridge implements ClientBridge {
         },
         attachmentReady: true,
         call: null,
+        ...UNTOUCHED,
       };
       const thread = this.threads.get(entry.peerUserId) ?? [];
       thread.push(message);

@@ -7,6 +7,7 @@ import { ReadOnce1764320000000 } from './1764320000000-read-once.js';
 import { RevokedToken1764330000000 } from './1764330000000-revoked-token.js';
 import { Operations1796230269084 } from './1796230269084-operations.js';
 import { SearchFold1796230550935 } from './1796230550935-search-fold.js';
+import { AttachmentShares1796230742448 } from './1796230742448-attachment-shares.js';
 
 /** Every migration, in order. Listed explicitly so the build, not a glob, decides what runs. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   RevokedToken1764330000000,
   Operations1796230269084,
   SearchFold1796230550935,
+  AttachmentShares1796230742448,
 ];

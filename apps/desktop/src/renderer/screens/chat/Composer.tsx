@@ -6,11 +6,13 @@ import { Icon } from '../../components/Icon.js';
 import { LinkPreviewCard } from '../../components/LinkPreviewCard.js';
 import { EmojiPicker } from '../../emoji/EmojiPicker.js';
 import { useContacts } from '../../stores/contacts.js';
+import { usePeer } from '../../stores/conversations.js';
 import { useMessages } from '../../stores/messages.js';
 import { useSettings } from '../../stores/settings.js';
 import { useTransfers } from '../../stores/transfers.js';
 import { findLinks } from '../../text/formatting.js';
 import { previewForMessage } from '../../text/preview-image.js';
+import { messagePreview } from './message-preview.js';
 import { FileProblems, StagedFiles } from './StagedFiles.js';
 import { VoiceRecorder } from './VoiceRecorder.js';
 
@@ -58,6 +60,38 @@ function useTypingSignal(peerUserId: string) {
 
 const NO_FILES: never[] = [];
 
+/** Above the box while replying to or editing a message: which one, and a way to stop. */
+function ComposeBanner({ peerUserId, onDone }: { peerUserId: string; onDone: () => void }) {
+  const { t } = useTranslation();
+  const compose = useMessages((s) => s.compose[peerUserId]);
+  const author = usePeer(compose?.message.senderUserId ?? '');
+  if (!compose) return null;
+  const { message } = compose;
+  const name = message.direction === 'out' ? t('conversation.you') : (author?.displayName ?? '…');
+  const editing = compose.mode === 'edit';
+  return (
+    <div className="compose-banner">
+      <Icon name={editing ? 'edit' : 'reply'} size={16} />
+      <div className="compose-banner-text">
+        <strong>{editing ? t('messageActions.editing') : t('messageActions.replyingTo', { name })}</strong>
+        <span>{messagePreview(message, t)}</span>
+      </div>
+      <button
+        type="button"
+        className="icon-button"
+        aria-label={editing ? t('messageActions.cancelEdit') : t('messageActions.cancelReply')}
+        title={editing ? t('messageActions.cancelEdit') : t('messageActions.cancelReply')}
+        onClick={() => {
+          useMessages.getState().setCompose(peerUserId, null);
+          onDone();
+        }}
+      >
+        <Icon name="close" size={16} />
+      </button>
+    </div>
+  );
+}
+
 /**
  * The preview of the first link in the text, when link previews are on: fetched by the core a
  * moment after typing stops, shown above the box, removable; `null` when there is none (or it
@@ -99,6 +133,7 @@ function useLinkPreview(text: string) {
 export function Composer({ peerUserId }: { peerUserId: string }) {
   const { t } = useTranslation();
   const draft = useMessages((s) => s.drafts[peerUserId] ?? '');
+  const compose = useMessages((s) => s.compose[peerUserId]);
   const staged = useTransfers((s) => s.staged[peerUserId] ?? NO_FILES);
   const [problem, setProblem] = useState<string | null>(null);
   const [recording, setRecording] = useState(false);
@@ -115,6 +150,10 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
     // Leaving the chat saves its draft at once.
     return () => useMessages.getState().saveDrafts();
   }, []);
+  // Choosing Reply or Edit in a message's menu brings the typing here.
+  useEffect(() => {
+    if (compose) box.current?.focus();
+  }, [compose]);
 
   /** Puts an emoji where the caret is (replacing a selection), keeping the picker open for more. */
   const insertEmoji = (emoji: string) => {
@@ -135,13 +174,15 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
       setProblem(t('composer.tooLong', { size: kib(bytes), max: kib(LIMITS.messageTextBytes) }));
       return;
     }
-    if (staged.length > 0) {
+    if (staged.length > 0 && compose?.mode !== 'edit') {
       typing.stop();
       setProblem(null);
       useMessages.getState().setDraft(peerUserId, '');
+      const replyTo = compose?.mode === 'reply' ? compose.message.id : undefined;
+      if (replyTo) useMessages.getState().setCompose(peerUserId, null);
       // A text too long for a caption goes as a message of its own after the files.
       const asCaption = utf8Bytes(text) <= LIMITS.inlineTextBytes;
-      const captionSent = await useTransfers.getState().sendStaged(peerUserId, asCaption ? text : '');
+      const captionSent = await useTransfers.getState().sendStaged(peerUserId, asCaption ? text : '', replyTo);
       if (captionSent && !asCaption) {
         await useMessages
           .getState()
@@ -173,6 +214,9 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       void submit();
+    } else if (event.key === 'Escape' && compose) {
+      event.preventDefault();
+      useMessages.getState().setCompose(peerUserId, null);
     }
   };
 
@@ -199,6 +243,7 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
           {problem}
         </p>
       ) : null}
+      <ComposeBanner peerUserId={peerUserId} onDone={() => box.current?.focus()} />
       <FileProblems peerUserId={peerUserId} />
       <StagedFiles peerUserId={peerUserId} />
       {link.preview && staged.length === 0 ? (
@@ -297,7 +342,11 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
               <Icon name="mic" size={20} />
             </button>
           ) : (
-            <button type="submit" className="send-button" aria-label={t('composer.send')}>
+            <button
+              type="submit"
+              className="send-button"
+              aria-label={compose?.mode === 'edit' ? t('messageActions.saveEdit') : t('composer.send')}
+            >
               <Icon name="send" size={20} />
             </button>
           )}
