@@ -51,7 +51,8 @@ const RATES = values.rates.split(',').map(Number);
 const SECONDS = Number(values.seconds);
 const RUNS = Number(values.runs);
 const TARGETS = values.targets.split(',') as TargetName[];
-for (const t of TARGETS) if (!ALL_TARGETS.includes(t)) throw new Error(`unknown target ${t}: ${ALL_TARGETS.join(', ')}`);
+for (const t of TARGETS)
+  if (!ALL_TARGETS.includes(t)) throw new Error(`unknown target ${t}: ${ALL_TARGETS.join(', ')}`);
 const SECRET = randomBytes(32).toString('base64url');
 const CONTENT = randomBytes(300).toString('base64');
 
@@ -544,7 +545,8 @@ try {
       }
       const floor = results.get('floor');
       lines.push(`\n${fmt(connections)} connections @ ${fmt(rate)} sends/s`);
-      for (const [name, outcomes] of results) lines.push(`| ${row(name, rate, outcomes, name === 'floor' ? undefined : floor)} |`);
+      for (const [name, outcomes] of results)
+        lines.push(`| ${row(name, rate, outcomes, name === 'floor' ? undefined : floor)} |`);
     }
   }
 } finally {

@@ -68,7 +68,10 @@ export interface ServerProcess {
 }
 
 /** Starts `apps/server/dist/main.js` on a database that exists (it migrates it). */
-export async function startServerProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-server-'));
   const port = await freePort();
   // BENCH_PROFILE_DIR=dir: the server writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
