@@ -210,16 +210,17 @@ interface Outcome {
   deliveredPerSecond: number;
   latencies: number[];
   failures: Map<string, number>;
-  /** CPU seconds per 1,000 delivered messages, server side. */
+  /** CPU seconds per 1,000 delivered messages, server side: all of it, and its database's share. */
   cpuPer1000: number;
+  databaseCpuPer1000: number;
 }
 
 interface Target {
   connect: Connect;
-  /** The server's processes (for RSS). */
+  /** The server's processes (for RSS and CPU time). */
   serverPids: number[];
-  /** Everything whose CPU time counts: server processes and their database backends. */
-  cpuPids(): Promise<number[]>;
+  /** The database backends serving it (for CPU time). */
+  databasePids(): Promise<number[]>;
   population: Population;
 }
 
@@ -257,8 +258,9 @@ async function drive(target: Target, rate: number): Promise<Outcome> {
   await new Promise((r) => setTimeout(r, 2_000)); // let the server settle (GC, presence)
   const connectedRss = target.serverPids.reduce((sum, pid) => sum + rssKb(pid), 0);
 
-  const cpu = new CpuMeter(() => target.cpuPids());
-  await cpu.start();
+  const serverCpu = new CpuMeter(async () => target.serverPids);
+  const databaseCpu = new CpuMeter(() => target.databasePids());
+  await Promise.all([serverCpu.start(), databaseCpu.start()]);
   let accepted = 0;
   let answered = 0;
   let sends = 0;
@@ -289,7 +291,7 @@ async function drive(target: Target, rate: number): Promise<Outcome> {
   });
   const elapsed = (performance.now() - started) / 1000;
   await new Promise((r) => setTimeout(r, 3_000)); // stragglers
-  const cpuSeconds = await cpu.stop();
+  const [serverSeconds, databaseSeconds] = await Promise.all([serverCpu.stop(), databaseCpu.stop()]);
   const unanswered = sends - answered;
   if (unanswered > 0) failures.set('NO_ANSWER', unanswered);
   for (const link of links.values()) link.close();
@@ -300,7 +302,8 @@ async function drive(target: Target, rate: number): Promise<Outcome> {
     deliveredPerSecond: delivered / elapsed,
     latencies,
     failures,
-    cpuPer1000: (cpuSeconds / Math.max(1, delivered)) * 1000,
+    cpuPer1000: ((serverSeconds + databaseSeconds) / Math.max(1, delivered)) * 1000,
+    databaseCpuPer1000: (databaseSeconds / Math.max(1, delivered)) * 1000,
   };
 }
 
@@ -344,10 +347,8 @@ async function startRedis(): Promise<{ url: string; pid: number; stop(): void }>
   };
 }
 
-const withBackends = (database: string, pids: () => number[]) => async () => [
-  ...pids(),
-  ...(await backendPids(admin, database)),
-];
+const backendsOf = (database: string) => () => backendPids(admin, database);
+const none = async () => [];
 
 /** Runs one target once: fresh state, measured, torn down. */
 async function measure(name: TargetName, connections: number, rate: number): Promise<Outcome> {
@@ -361,7 +362,7 @@ async function measure(name: TargetName, connections: number, rate: number): Pro
         {
           connect: socketIoClients([`http://127.0.0.1:${port}`]),
           serverPids: [pid],
-          cpuPids: async () => [pid],
+          databasePids: none,
           population: namedPopulation(connections, false),
         },
         rate,
@@ -387,8 +388,8 @@ async function measure(name: TargetName, connections: number, rate: number): Pro
       const outcome = await drive(
         {
           connect: socketIoClients(servers.map((s) => s.url)),
-          serverPids: pids,
-          cpuPids: withBackends(database.name, () => (redis ? [...pids, redis.pid] : pids)),
+          serverPids: redis ? [...pids, redis.pid] : pids,
+          databasePids: backendsOf(database.name),
           population,
         },
         rate,
@@ -428,7 +429,7 @@ async function measure(name: TargetName, connections: number, rate: number): Pro
       {
         connect: xmppClients(server.port),
         serverPids: [pid],
-        cpuPids: database ? withBackends(database.name, () => [pid]) : async () => [pid],
+        databasePids: database ? backendsOf(database.name) : none,
         population: namedPopulation(connections, true),
       },
       rate,
@@ -469,6 +470,7 @@ function row(name: TargetName, rate: number, outcomes: Outcome[], floor: Outcome
   const p50 = outcomes.map((o) => median(o.latencies.length ? o.latencies : [Number.NaN]));
   const p99 = outcomes.map((o) => percentile(o.latencies.length ? o.latencies : [Number.NaN], 99));
   const cpu = outcomes.map((o) => o.cpuPer1000);
+  const databaseCpu = outcomes.map((o) => o.databaseCpuPer1000);
   const rss = outcomes.map((o) => o.rssPerConnectionKb);
   const vsFloor = (mine: number[], theirs: number[] | undefined) =>
     theirs ? ` ×${fmt(median(mine) / Math.max(1e-9, median(theirs)), 2)}` : '';
@@ -491,7 +493,7 @@ function row(name: TargetName, rate: number, outcomes: Outcome[], floor: Outcome
     `${spread(cpu, 2)}${vsFloor(
       cpu,
       floor?.map((o) => o.cpuPer1000),
-    )}`,
+    )}${median(databaseCpu) > 0 ? `, database ${fmt(median(databaseCpu), 2)}` : ''}`,
     `${Math.min(...outcomes.map((o) => o.connected))}`,
   ].join(' | ');
 }
@@ -539,7 +541,7 @@ try {
           results.set(name, [...(results.get(name) ?? []), outcome]);
           loads.push(loadAverage());
           console.error(
-            `run ${run + 1}/${RUNS} ${name} ${connections} conn @ ${rate}/s: ${fmt(outcome.deliveredPerSecond)} delivered/s, p99 ${ms(percentile(outcome.latencies.length ? outcome.latencies : [Number.NaN], 99))}, ${fmt(outcome.cpuPer1000, 2)} CPU s/1000, load ${loadAverage()}`,
+            `run ${run + 1}/${RUNS} ${name} ${connections} conn @ ${rate}/s: ${fmt(outcome.deliveredPerSecond)} delivered/s, p99 ${ms(percentile(outcome.latencies.length ? outcome.latencies : [Number.NaN], 99))}, ${fmt(outcome.cpuPer1000, 2)} CPU s/1000 (database ${fmt(outcome.databaseCpuPer1000, 2)}), load ${loadAverage()}`,
           );
         }
       }

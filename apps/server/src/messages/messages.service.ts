@@ -6,9 +6,9 @@ import {
   type SendMessageRequest,
   type SendMessageResponse,
 } from '@parley/shared';
-import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import { CONFIG, type Config } from '../config/config.js';
+import { Batcher } from '../database/batcher.js';
 import { checkDestinations } from '../devices/destinations.js';
 import { DevicesRepository } from '../devices/devices.repository.js';
 import { AppError, serverBusy } from '../http/app-error.js';
@@ -40,10 +40,11 @@ const SENDS_SWEEP_EVERY_MS = 3_600_000;
 const SENDS_SWEEP_BATCH = 5_000;
 
 /**
- * Reads and writes that arrive together (in one event-loop turn) are batched into one statement:
- * a round trip and, for a write, a commit serve them all; each caller still waits for its own.
+ * The hot path's reads and writes are batched: each kind runs at most two statements at once, and
+ * what arrives meanwhile goes together in the next, so one round trip and, for a write, one commit
+ * serve them all (each caller still waits for its own).
  */
-const BATCHED = { cache: false, maxBatchSize: 500, batchScheduleFn: (run: () => void) => setImmediate(run) };
+const BATCHED = { concurrency: 2, maxBatch: 500 };
 
 /** A batch write that, if the statement fails, writes each item alone: one bad item fails only itself. */
 function aloneOnFailure<K, V>(write: (items: readonly K[]) => Promise<V[]>) {
@@ -74,23 +75,20 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
   /** Sends being checked and stored now (bounded by SENDS_MAX_IN_FLIGHT). */
   private sendsInFlight = 0;
 
-  /** Sends arriving in one event-loop turn, their checks read in one statement. */
-  private readonly sendReads = new DataLoader<SendRead, SendState>(
-    (reads) => this.repository.sendStates(reads),
-    BATCHED,
-  );
-  /** Sends checked in one event-loop turn, stored in one statement. */
-  private readonly sendWrites = new DataLoader<SendWrite, Date | null>(
+  /** The checks of sends, read together. */
+  private readonly sendReads = new Batcher<SendRead, SendState>((reads) => this.repository.sendStates(reads), BATCHED);
+  /** Checked sends, stored together. */
+  private readonly sendWrites = new Batcher<SendWrite, Date | null>(
     aloneOnFailure((writes) => this.writeSends(writes)),
     BATCHED,
   );
-  /** Queue pages asked for in one event-loop turn (by any devices), read in one statement. */
-  private readonly pageReads = new DataLoader<string, Queued[]>(async (deviceIds) => {
+  /** Queue pages (of any devices), read together. */
+  private readonly pageReads = new Batcher<string, Queued[]>(async (deviceIds) => {
     const pages = await this.repository.queuePages(deviceIds, LIMITS.drainPage);
     return deviceIds.map((id) => pages.get(id) ?? []);
   }, BATCHED);
-  /** Acks received in one event-loop turn, written in one statement. */
-  private readonly ackWrites = new DataLoader<AckWrite, true>(
+  /** Acks (of any devices), written together. */
+  private readonly ackWrites = new Batcher<AckWrite, true>(
     aloneOnFailure((acks) => this.writeAcks(acks)),
     BATCHED,
   );
@@ -134,7 +132,7 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Two statements on the hot path, each shared with the sends of the same event-loop turn: one
+   * Two statements on the hot path, each shared with the sends that arrive meanwhile: one
    * reads everything the checks need (a previous send with this id, the recipient, the destination
    * devices and their queue lengths), one stores the sends and all their envelopes atomically.
    */
@@ -232,15 +230,15 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** The oldest page of a device's queue (read with the pages other devices ask for in the same turn). */
+  /** The oldest page of a device's queue (read with the pages other devices ask for meanwhile). */
   queuePage(deviceId: string): Promise<Queued[]> {
     return this.pageReads.load(deviceId);
   }
 
   /**
    * Deletes envelopes the device has stored (only its own) and, for messages from someone else,
-   * queues a `delivered` receipt for every device of the sender. Acks that arrive together (in
-   * one turn of the event loop) are written in one statement: a commit is the expensive part.
+   * queues a `delivered` receipt for every device of the sender. Acks that arrive together are
+   * written in one statement: a commit is the expensive part.
    */
   async ack(caller: Caller, ids: string[]): Promise<void> {
     if (ids.length > 0) await this.ackWrites.load({ caller, ids });
