@@ -45,6 +45,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       `unix_socket_directories = '${dir}'`,
       "shared_preload_libraries = 'pg_stat_statements'",
       'pg_stat_statements.track = all',
+      'pg_stat_statements.track_planning = on',
       'max_connections = 300',
       '',
     ].join('\n'),
@@ -74,14 +75,21 @@ export async function backendPids(admin: pg.Client, database: string): Promise<n
 
 /** The statements that took most of a database's time since the last reset (pg_stat_statements). */
 export async function topStatements(admin: pg.Client, database: string, limit = 12): Promise<string[]> {
-  const { rows } = await admin.query<{ calls: string; total: number; mean: number; rows: string; query: string }>(
-    `SELECT s.calls, s.total_exec_time AS total, s.mean_exec_time AS mean, s.rows, s.query
+  const { rows } = await admin.query<{
+    calls: string;
+    total: number;
+    mean: number;
+    plan: number;
+    rows: string;
+    query: string;
+  }>(
+    `SELECT s.calls, s.total_exec_time AS total, s.mean_exec_time AS mean, s.mean_plan_time AS plan, s.rows, s.query
      FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
      WHERE d.datname = $1 ORDER BY s.total_exec_time DESC LIMIT $2`,
     [database, limit],
   );
   return rows.map(
     (r) =>
-      `${String(r.calls).padStart(8)} calls ${r.total.toFixed(0).padStart(7)} ms total ${r.mean.toFixed(3).padStart(8)} ms mean ${String(r.rows).padStart(8)} rows  ${r.query.replace(/\s+/g, ' ').slice(0, 140)}`,
+      `${String(r.calls).padStart(8)} calls ${r.total.toFixed(0).padStart(7)} ms total ${r.mean.toFixed(3).padStart(8)} ms mean (+${r.plan.toFixed(3)} planning) ${String(r.rows).padStart(8)} rows  ${r.query.replace(/\s+/g, ' ').slice(0, 140)}`,
   );
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Envelope, SendMessageRequest } from '@parley/shared';
 import { DataSource } from 'typeorm';
+import { preparedQuery } from '../database/prepared.js';
 import { receivingDevice } from '../devices/devices.repository.js';
 import type { Caller } from '../http/route.js';
 
@@ -101,7 +102,9 @@ export class MessagesRepository {
    * their queue lengths. One statement for all the sends of a turn.
    */
   async sendStates(sends: readonly { caller: Caller; input: SendMessageRequest }[]): Promise<SendState[]> {
-    const states: (SendState & { i: number })[] = await this.db.query(
+    const states = await preparedQuery<SendState & { i: number }>(
+      this.db,
+      'send-states',
       `SELECT s.i,
          (SELECT server_timestamp FROM sends p WHERE p.sender_device_id = s.device_id AND p.message_id = s.message_id) AS previous,
          EXISTS (SELECT 1 FROM users WHERE id = s.recipient_id) AS recipient_exists,
@@ -144,7 +147,9 @@ export class MessagesRepository {
    */
   insertSends(sends: readonly SendWrite[], contents: readonly Buffer[]): Promise<StoredSend[]> {
     const envelopes = sends.flatMap((w) => w.input.envelopes.map((e) => ({ w, e })));
-    return this.db.query(
+    return preparedQuery<StoredSend>(
+      this.db,
+      'insert-sends',
       `WITH accepted AS (
            INSERT INTO sends (sender_device_id, message_id, sender_user_id, recipient_user_id)
            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[])
@@ -179,7 +184,9 @@ export class MessagesRepository {
 
   /** The oldest `limit` envelopes of each device's queue, in one statement for all of them. */
   async queuePages(deviceIds: readonly string[], limit: number): Promise<Map<string, Queued[]>> {
-    const rows: EnvelopeRow[] = await this.db.query(
+    const rows = await preparedQuery<EnvelopeRow>(
+      this.db,
+      'queue-pages',
       `SELECT e.*
        FROM unnest($1::uuid[]) AS q(device_id)
        CROSS JOIN LATERAL (
@@ -199,7 +206,9 @@ export class MessagesRepository {
    */
   async deleteAcked(acks: readonly { caller: Caller; ids: readonly string[] }[]): Promise<QueuedEnvelope[]> {
     const rows = acks.flatMap(({ caller, ids }) => ids.map((id) => [id, caller.deviceId, caller.userId] as const));
-    const receipts: EnvelopeRow[] = await this.db.query(
+    const receipts = await preparedQuery<EnvelopeRow>(
+      this.db,
+      'delete-acked',
       `WITH given AS (
            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS g(id, device_id, user_id)
          ), acked AS (
