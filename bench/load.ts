@@ -521,6 +521,7 @@ process.once('SIGINT', () => void cleanUp().then(() => process.exit(130)));
 const startedAt = new Date();
 const loads: string[] = [loadAverage()];
 const lines: string[] = [];
+const failedRuns: string[] = [];
 try {
   for (const connections of CONNECTIONS) {
     if (TARGETS.some((t) => t.startsWith('ejabberd') && !skipped.has(t))) {
@@ -537,7 +538,15 @@ try {
       for (let run = 0; run < RUNS; run++) {
         for (const name of TARGETS) {
           if (skipped.has(name)) continue;
-          const outcome = await measure(name, connections, rate);
+          let outcome: Outcome;
+          try {
+            outcome = await measure(name, connections, rate);
+          } catch (error) {
+            // One target failing (e.g. a server that would not start) does not lose the others' figures.
+            console.error(`run ${run + 1}/${RUNS} ${name}: failed: ${(error as Error).message}`);
+            failedRuns.push(`${name} ${connections} conn @ ${rate}/s, run ${run + 1}: ${(error as Error).message}`);
+            continue;
+          }
           results.set(name, [...(results.get(name) ?? []), outcome]);
           loads.push(loadAverage());
           console.error(
@@ -546,9 +555,11 @@ try {
         }
       }
       const floor = results.get('floor');
-      lines.push(`\n${fmt(connections)} connections @ ${fmt(rate)} sends/s`);
+      const block = [`\n${fmt(connections)} connections @ ${fmt(rate)} sends/s`];
       for (const [name, outcomes] of results)
-        lines.push(`| ${row(name, rate, outcomes, name === 'floor' ? undefined : floor)} |`);
+        block.push(`| ${row(name, rate, outcomes, name === 'floor' ? undefined : floor)} |`);
+      console.error(block.join('\n'));
+      lines.push(...block);
     }
   }
 } finally {
@@ -561,6 +572,7 @@ console.log(
 );
 console.log(`load average (1, 5, 15 min) at the start and after each run: ${loads.join(' → ')}`);
 for (const [name, why] of skipped) console.log(`${name}: not measured: ${why}`);
+for (const failure of failedRuns) console.log(`failed run (left out of the medians): ${failure}`);
 console.log(
   '\n| target | accepted/s | delivered/s (× floor) | p50 / p99 | failed, by code (per run) | server RSS per idle conn, KiB (× floor) | CPU s per 1,000 delivered (× floor) | connected |',
 );
