@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LocalMessage } from '@parley/shared';
+import { type LocalMessage, UNTOUCHED } from '@parley/shared';
 
 /**
  * One conversation per entry of `sizes`, with a new peer named `peerName(c)`; message i of a
@@ -47,6 +47,7 @@ export async function seedHistory(
           attachment: null,
           attachmentReady: false,
           call: null,
+          ...UNTOUCHED,
         };
         store.messages.insert(message, at);
       }

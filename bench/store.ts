@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStore, migrate, openDatabase } from '@parley/desktop';
-import type { LocalMessage } from '@parley/shared';
+import { type LocalMessage, UNTOUCHED } from '@parley/shared';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { median, ms, now, table } from './stats.ts';
 
@@ -45,6 +45,7 @@ function measure(store: LocalStore) {
         attachment: null,
         attachmentReady: false,
         call: null,
+        ...UNTOUCHED,
       };
       store.messages.insert(m, start + i * 1000);
     }

@@ -108,6 +108,18 @@ await alice.waitForTimeout(300);
 await alice.screenshot({ path: join(out, 'chat-dark.png') });
 await alice.emulateMedia({ colorScheme: 'light' });
 
+// Message actions: a reaction, a reply with its quote, and the menu open on a message.
+const poems = alice.getByRole('article', { name: /^Message from Борис Пастернак: I will bring/ });
+await poems.click({ button: 'right' });
+await alice.getByRole('menuitem', { name: 'React with ❤️' }).click();
+await poems.click({ button: 'right' });
+await alice.getByRole('menuitem', { name: 'Reply', exact: true }).click();
+await say(alice, 'Yes please, the one about the rain!');
+await alice.getByRole('article', { name: /^Message from Борис Пастернак: Привет/ }).click({ button: 'right' });
+await alice.waitForTimeout(300);
+await alice.screenshot({ path: join(out, 'message-actions.png') });
+await alice.keyboard.press('Escape');
+
 await alice.getByRole('button', { name: 'Safety number' }).click();
 await alice.waitForTimeout(300);
 await alice.screenshot({ path: join(out, 'safety-number.png') });

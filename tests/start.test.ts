@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createDevice } from '@parley/test-support/devices';
 import { call, login, register } from '@parley/test-support/http';
 import { freePort, REPO_ROOT, waitForHealth } from '@parley/test-support/server';
-import { connectClient } from '@parley/test-support/socket';
+import { connectClient, eventually } from '@parley/test-support/socket';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /** `npm start` as a user runs it: nothing configured but a port and where to keep data. */
@@ -53,6 +53,14 @@ describe('npm start with nothing configured', () => {
       throw new Error(`${e.message}\n${first.output()}`);
     });
     console.log(`start: healthy after ${Date.now() - started} ms (first start, cluster initialised)`);
+    // The browser host's address comes last, on its own line, clearly introduced; the server's
+    // line per request (the start's own /health polls, for one) stays out of the terminal.
+    await eventually(async () => first.output().includes('Open this address'), 30_000, 'the address is printed');
+    const shown = first.output().trimEnd().split('\n');
+    const address = shown.findIndex((line) => /^ {2}http:\/\/127\.0\.0\.1:\d+\/\?key=\S+$/.test(line));
+    expect(address, first.output()).toBeGreaterThan(0);
+    expect(shown[address - 2]).toBe('  Parley is ready. Open this address in your browser:');
+    expect(shown.slice(address + 1).join('\n')).toMatch(/^\s*Ctrl\+C stops it\.\n─+$/);
     const alice = await register(baseUrl);
     await call(baseUrl, 'PATCH', '/users/me', { token: alice.accessToken, body: { displayName: 'Алиса' } });
     // A device with keys (the server loads its signature checks) and a live connection.
@@ -65,6 +73,7 @@ describe('npm start with nothing configured', () => {
     process.kill(-(first.child.pid as number), 'SIGINT');
     expect(await first.exited, first.output()).toBe(0);
     expect(first.output()).toContain('"msg":"stopped"');
+    expect(first.output()).not.toContain('"req":{');
     // PostgreSQL got the SIGINT too and refuses work still under way (logged; clients retry), but
     // nothing crashes: no abort, no stack trace on the terminal.
     expect(first.output()).not.toMatch(/abort\(|^\s+at /m);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KeychainSecretStore, keychainAccount, LocalStore, openDatabase } from '@parley/desktop';
+import { UNTOUCHED } from '@parley/shared';
 import { withBrowser } from '@parley/test-support/browser';
 import { aliceAndBob, restart } from '@parley/test-support/pair';
 import { withServer } from '@parley/test-support/server';
@@ -40,6 +41,7 @@ async function seedHistory(dataDir: string, serverUrl: string, peerUserId: strin
           attachment: null,
           attachmentReady: false,
           call: null,
+          ...UNTOUCHED,
         },
         Date.parse(at),
       );

@@ -25,8 +25,10 @@ export async function openCore(serverUrl: string, dataDir?: string): Promise<Tes
   const events = {
     message: [],
     status: [],
+    messagesChanged: [],
     read: [],
     presence: [],
+    user: [],
     typing: [],
     identity: [],
     connection: [],

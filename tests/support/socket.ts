@@ -19,12 +19,12 @@ export interface TestClient {
 export function connectClient(
   baseUrl: string,
   token: string,
-  options: { autoAck?: boolean; ackIds?: (page: Envelope[]) => string[] } = {},
+  options: { autoAck?: boolean; ackIds?: (page: Envelope[]) => string[]; active?: boolean } = {},
 ): Promise<TestClient> {
   const socket = io(baseUrl, {
     path: SOCKET_PATH,
     transports: ['websocket'],
-    auth: { token },
+    auth: { token, ...(options.active === undefined ? {} : { active: options.active }) },
     reconnection: false,
     forceNew: true,
   });

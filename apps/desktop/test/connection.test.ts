@@ -42,6 +42,7 @@ describe('connection', () => {
       },
       envelopes: async () => [],
       presence: () => {},
+      userUpdated: () => {},
       typing: () => {},
       signal: () => {},
       keysLow: () => {},
@@ -89,6 +90,7 @@ describe('connection to a server that sends what the contract does not allow', (
         return [];
       },
       presence: (e) => seen.presence.push(e),
+      userUpdated: () => {},
       typing: () => {},
       signal: () => seen.signal++,
       keysLow: () => {},

@@ -43,6 +43,7 @@ function setup(directory: Record<string, string[]>) {
     session as unknown as Ctor[3],
     {} as Ctor[4],
     () => {},
+    {} as Ctor[6],
   );
   /** Opens sessions with devices this client already knows. */
   const know = async (userId: string, ...deviceIds: string[]) => {

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ftsQuery, LocalStore, openDatabase } from '@parley/desktop';
-import type { LocalMessage } from '@parley/shared';
+import { type LocalMessage, UNTOUCHED } from '@parley/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 
 /** The process's open files (SQLite unlinks its temporary files as it opens them: only this shows them). */
@@ -71,6 +71,7 @@ describe('the messages repository', () => {
     attachment: null,
     attachmentReady: false,
     call: null,
+    ...UNTOUCHED,
     status: 'delivered',
     sentAt: new Date().toISOString(),
     serverTimestamp: new Date().toISOString(),

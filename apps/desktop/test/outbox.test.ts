@@ -11,7 +11,7 @@ import {
   type OutboxTransport,
   openDatabase,
 } from '@parley/desktop';
-import type { LocalMessage, ReadReceiptsRequest } from '@parley/shared';
+import { type LocalMessage, type ReadReceiptsRequest, UNTOUCHED } from '@parley/shared';
 import { eventually } from '@parley/test-support/socket';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -42,6 +42,7 @@ function outgoing(peerUserId: string, extra: Partial<LocalMessage> = {}): LocalM
     attachment: null,
     attachmentReady: false,
     call: null,
+    ...UNTOUCHED,
     status: 'pending',
     sentAt: new Date().toISOString(),
     serverTimestamp: null,

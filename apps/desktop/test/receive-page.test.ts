@@ -2,7 +2,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalStore, MessageEvents, Messaging, openDatabase, type ServerSession, SignalService } from '@parley/desktop';
+import {
+  Actions,
+  LocalStore,
+  MessageEvents,
+  Messaging,
+  openDatabase,
+  type ServerSession,
+  SignalService,
+} from '@parley/desktop';
 import type { ClientEvents, Envelope, UploadKeysRequest } from '@parley/shared';
 import { createSignalDevice } from '@parley/test-support/signal';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -33,14 +41,9 @@ async function receiver() {
     if (event === 'message') messages.push(payload as ClientEvents['message']);
   };
   // Receiving never calls the server (only sending does).
-  const messaging = new Messaging(
-    me,
-    store,
-    signal,
-    {} as ServerSession,
-    new MessageEvents(store.messages, emit),
-    () => {},
-  );
+  const events = new MessageEvents(store.messages, emit);
+  const actions = new Actions(me, store, { kick() {} }, events, () => {});
+  const messaging = new Messaging(me, store, signal, {} as ServerSession, events, () => {}, actions);
   return { store, me, keys, messaging, messages };
 }
 

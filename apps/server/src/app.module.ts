@@ -11,6 +11,7 @@ import { AttachmentsService } from './attachments/attachments.service.js';
 import { AccessGuard } from './auth/access.guard.js';
 import { AuthController } from './auth/auth.controller.js';
 import { AuthService } from './auth/auth.service.js';
+import { InvitesRepository } from './auth/invites.repository.js';
 import { JWT_SECRET } from './auth/jwt-secret.js';
 import { RefreshTokensRepository } from './auth/refresh-tokens.repository.js';
 import { Tokens } from './auth/tokens.js';
@@ -20,10 +21,11 @@ import { ContactsController } from './contacts/contacts.controller.js';
 import { ContactsRepository } from './contacts/contacts.repository.js';
 import { ContactsService } from './contacts/contacts.service.js';
 import { PresenceService } from './contacts/presence.service.js';
-import { dataSourceOptions } from './database/data-source.js';
+import { DATABASE_URL, dataSourceOptions } from './database/data-source.js';
 import { DevicesController } from './devices/devices.controller.js';
 import { DevicesRepository } from './devices/devices.repository.js';
 import { DevicesService } from './devices/devices.service.js';
+import { SessionNotices } from './devices/session-notices.js';
 import { DocsController } from './docs/docs.controller.js';
 import { EphemeralService } from './gateway/ephemeral.service.js';
 import { Gateway } from './gateway/gateway.js';
@@ -38,6 +40,8 @@ import { Deliveries } from './messages/deliveries.js';
 import { MessagesController } from './messages/messages.controller.js';
 import { MessagesRepository } from './messages/messages.repository.js';
 import { MessagesService } from './messages/messages.service.js';
+import { Metrics } from './metrics/metrics.js';
+import { StatsRepository } from './metrics/stats.repository.js';
 import { Realtime } from './realtime/realtime.js';
 import { REDIS, type RedisClient } from './realtime/redis.js';
 import { UsersController } from './users/users.controller.js';
@@ -103,18 +107,23 @@ export class AppModule implements NestModule {
         { provide: JWT_SECRET, useValue: jwtSecret },
         { provide: LOGGER, useValue: logger },
         { provide: REDIS, useValue: redis },
+        { provide: DATABASE_URL, useValue: databaseUrl },
         { provide: APP_GUARD, useClass: AccessGuard },
         Tokens,
+        StatsRepository,
+        Metrics,
         RateLimits,
         UsersRepository,
         DevicesRepository,
         RefreshTokensRepository,
+        InvitesRepository,
         ContactsRepository,
         PreKeysRepository,
         MessagesRepository,
         AttachmentsRepository,
         AuthService,
         DevicesService,
+        SessionNotices,
         UsersService,
         ContactsService,
         Realtime,

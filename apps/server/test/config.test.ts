@@ -38,6 +38,9 @@ describe('configuration', () => {
     ['ATTACHMENT_S3_ENDPOINT', 'http://key:secret@127.0.0.1:9000'],
     ['ATTACHMENT_S3_FORCE_PATH_STYLE', 'maybe'],
     ['ATTACHMENT_S3_PREFIX', 'no-trailing-slash'],
+    ['REGISTRATION', 'invite-only'],
+    ['METRICS_PORT', '3000'], // the same as PORT
+    ['METRICS_TOKEN', 'guessable'],
   ])('stops at boot naming a bad %s (%s)', async (name, value) => {
     const { code, output } = await runWithEnv({ [name]: value });
     expect(code).toBe(78);

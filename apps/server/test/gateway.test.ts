@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { CLIENT_EVENTS, type PresenceEvent, SERVER_EVENTS, SOCKET_EVENTS, SocketError } from '@parley/shared';
+import {
+  CLIENT_EVENTS,
+  type PresenceEvent,
+  SERVER_EVENTS,
+  SOCKET_EVENTS,
+  SocketError,
+  type User,
+} from '@parley/shared';
 import { createDevice, opaqueEnvelopesFor, type TestDevice } from '@parley/test-support/devices';
 import { call } from '@parley/test-support/http';
 import { withServer } from '@parley/test-support/server';
@@ -111,6 +118,62 @@ describe('presence and typing', () => {
     expect(strangerClient.events(SERVER_EVENTS.typing)).toEqual([]);
     yClient.close();
     strangerClient.close();
+  });
+
+  it('"online" means an app window is open: a connection without one announces nothing until one opens', async () => {
+    const x = await createDevice(t.url);
+    const y = await createDevice(t.url);
+    await addContact(x, y);
+    await addContact(y, x);
+    const yClient = await connectClient(t.url, y.accessToken);
+    const xClient = await connectClient(t.url, x.accessToken, { active: false });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(presenceOf(yClient, x.user.id)).toEqual([]);
+    expect((await call(t.url, 'GET', '/contacts', { token: y.accessToken })).body.items[0].presence.online).toBe(false);
+
+    expect(await xClient.request(CLIENT_EVENTS.presence, { active: true })).toEqual({ ok: true, data: {} });
+    await eventually(() => presenceOf(yClient, x.user.id).at(-1)?.online === true, 2_000, 'online');
+    expect((await call(t.url, 'GET', '/contacts', { token: y.accessToken })).body.items[0].presence.online).toBe(true);
+    // The window closes, the connection stays (the app runs on): offline, with last seen.
+    await xClient.request(CLIENT_EVENTS.presence, { active: false });
+    await eventually(() => presenceOf(yClient, x.user.id).at(-1)?.online === false, 2_000, 'offline');
+    expect(presenceOf(yClient, x.user.id).at(-1)?.lastSeenAt).toEqual(expect.any(String));
+    expect(xClient.socket.connected).toBe(true);
+    // Said twice, it changes nothing and tells no one.
+    await xClient.request(CLIENT_EVENTS.presence, { active: false });
+    xClient.close();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(presenceOf(yClient, x.user.id).map((p) => p.online)).toEqual([true, false]);
+    yClient.close();
+  });
+
+  it('a new display name reaches my contacts, those who list me and my own devices, and no one else', async () => {
+    const x = await createDevice(t.url);
+    const x2 = await createDevice(t.url, x);
+    const listed = await createDevice(t.url);
+    const lister = await createDevice(t.url);
+    const stranger = await createDevice(t.url);
+    await addContact(x, listed);
+    await addContact(lister, x);
+    const clients = await Promise.all(
+      [x2, listed, lister, stranger].map((device) => connectClient(t.url, device.accessToken)),
+    );
+    const renamed = await call(t.url, 'PATCH', '/users/me', { token: x.accessToken, body: { displayName: 'Xavier' } });
+    expect(renamed.status).toBe(200);
+    const updates = (client: TestClient) => client.events(SERVER_EVENTS.userUpdated) as User[];
+    const [x2Client, listedClient, listerClient, strangerClient] = clients as [
+      TestClient,
+      TestClient,
+      TestClient,
+      TestClient,
+    ];
+    for (const client of [x2Client, listedClient, listerClient]) {
+      await eventually(() => updates(client).length === 1, 2_000, 'user:updated');
+      expect(updates(client)).toEqual([{ id: x.user.id, username: x.user.username, displayName: 'Xavier' }]);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(updates(strangerClient)).toEqual([]);
+    for (const client of clients) client.close();
   });
 });
 

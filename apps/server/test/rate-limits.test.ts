@@ -176,6 +176,29 @@ describe('rate limits', () => {
   });
 });
 
+describe('presence changes', () => {
+  it('a window opened and closed over and over is refused past the per-user limit, and announces nothing more', async () => {
+    const flapper = await createDevice(t.url);
+    const watcher = await createDevice(t.url);
+    await call(t.url, 'POST', '/contacts', { token: flapper.accessToken, body: { userId: watcher.user.id } });
+    const watcherClient = await connectClient(t.url, watcher.accessToken);
+    const presence = () =>
+      (watcherClient.events(SERVER_EVENTS.presence) as PresenceEvent[]).filter((p) => p.userId === flapper.user.id);
+    // The connection takes one of the three; two changes take the rest.
+    const client = await connectClient(t.url, flapper.accessToken, { active: false });
+    expect(await client.request(CLIENT_EVENTS.presence, { active: true })).toMatchObject({ ok: true });
+    expect(await client.request(CLIENT_EVENTS.presence, { active: false })).toMatchObject({ ok: true });
+    await eventually(() => presence().length === 2, 5_000, 'online, then offline');
+    const refused = await client.request(CLIENT_EVENTS.presence, { active: true });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+    expectRateLimited((refused as { error: { details: unknown } }).error.details, 600);
+    await settle();
+    expect(presence().map((p) => p.online)).toEqual([true, false]);
+    client.close();
+    watcherClient.close();
+  });
+});
+
 describe('per-address limits', () => {
   let strict: ServerProcess;
   afterAll(async () => strict?.stop());

@@ -1,11 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { CLIENT_EVENTS } from '@parley/shared';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { request } from 'node:http';
+import { API_PREFIX, attachmentCiphertextSize, CLIENT_EVENTS } from '@parley/shared';
 import { createDevice, opaqueEnvelopesFor } from '@parley/test-support/devices';
+import { call } from '@parley/test-support/http';
 import { withServer } from '@parley/test-support/server';
 import { connectClient, eventually } from '@parley/test-support/socket';
 import { describe, expect, it } from 'vitest';
 
 const t = withServer();
+// A short grace, and no idle timeout to end a stalled request before it does.
+const quick = withServer({ SHUTDOWN_GRACE_SECONDS: '1', HTTP_IDLE_TIMEOUT_SECONDS: '3600' });
 
 describe('graceful shutdown', () => {
   it('SIGTERM under traffic: exit code 0, no error or stack trace, clients not kicked, no accepted message lost', {
@@ -47,5 +51,35 @@ describe('graceful shutdown', () => {
     await eventually(() => accepted.every((id) => received().has(id)), 10_000, 'every accepted message delivered');
     console.log(`shutdown: ${accepted.length} sends accepted before SIGTERM, all delivered after the restart`);
     bobAgain.close();
+  });
+
+  it('a request that never finishes does not hold the shutdown: cut after the grace, exit 0', {
+    timeout: 60_000,
+  }, async () => {
+    const alice = await createDevice(quick.url);
+    const size = attachmentCiphertextSize(100_000);
+    const announced = await call(quick.url, 'POST', '/attachments', {
+      token: alice.accessToken,
+      body: { recipientUserId: alice.user.id, size },
+    });
+    // Half the body, then nothing: the server waits for the rest.
+    const upload = request(`${quick.url}${API_PREFIX}/attachments/${announced.body.id}`, {
+      method: 'PUT',
+      headers: {
+        authorization: `Bearer ${alice.accessToken}`,
+        'content-type': 'application/octet-stream',
+        'content-length': String(size),
+      },
+    });
+    const answered = new Promise<string>((resolve) => {
+      upload.on('response', (res) => resolve(String(res.statusCode)));
+      upload.on('error', () => resolve('cut'));
+    });
+    upload.write(randomBytes(Math.floor(size / 2)));
+    await new Promise((r) => setTimeout(r, 500));
+
+    expect(await quick.server.kill('SIGTERM')).toBe(0);
+    expect(await answered).toBe('cut');
+    expect(quick.server.output()).toContain('"msg":"stopped"');
   });
 });

@@ -91,3 +91,7 @@ export const AttachmentQuotaDetails = z.object({
 export type AttachmentQuotaDetails = z.infer<typeof AttachmentQuotaDetails>;
 
 export const AttachmentParams = z.strictObject({ id: Uuid });
+
+/** Lets one more user fetch an attachment already on the server (a forwarded file). */
+export const ShareAttachmentRequest = z.strictObject({ recipientUserId: Uuid });
+export type ShareAttachmentRequest = z.infer<typeof ShareAttachmentRequest>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DeviceName, DisplayName, IsoDate, OpaqueToken, Password, Username, Uuid } from './fields.js';
+import { DeviceName, DisplayName, InviteCode, IsoDate, OpaqueToken, Password, Username, Uuid } from './fields.js';
 
 export const User = z.object({
   id: Uuid,
@@ -15,8 +15,20 @@ export const RegisterRequest = z.strictObject({
   password: Password,
   displayName: DisplayName,
   device: DeviceInput,
+  /** Required when the server's registration is `invite` (see RegistrationInfo); ignored when `open`. */
+  inviteCode: InviteCode.optional(),
 });
 export type RegisterRequest = z.input<typeof RegisterRequest>;
+
+/**
+ * Who may create an account on this server (its REGISTRATION setting): anyone, only holders of
+ * an invite code from its admin, or no one (accounts are made by the admin).
+ */
+export const RegistrationMode = z.enum(['open', 'invite', 'closed']);
+export type RegistrationMode = z.infer<typeof RegistrationMode>;
+
+export const RegistrationInfo = z.object({ mode: RegistrationMode });
+export type RegistrationInfo = z.infer<typeof RegistrationInfo>;
 
 export const LoginRequest = z.strictObject({
   username: Username,

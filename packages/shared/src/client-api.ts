@@ -1,9 +1,17 @@
 import { z } from 'zod';
 import { AttachmentPointer, VoiceMetadata } from './attachments.js';
-import type { Device, User } from './auth.js';
+import type { Device, RegistrationMode, User } from './auth.js';
 import { type CallConfig, CallRecord } from './calls.js';
 import { IsoDate, Uuid } from './fields.js';
 import { LIMITS } from './limits.js';
+import {
+  ActionContent,
+  Emoji,
+  MESSAGE_ACTION_LIMITS,
+  type MessageVersion,
+  Quote,
+  type Reaction,
+} from './message-actions.js';
 import type { SignalResult } from './socket.js';
 import type { Contact, Presence, UserPage } from './users.js';
 
@@ -21,6 +29,9 @@ export const MessageContent = z.discriminatedUnion('kind', [
     sentAt: IsoDate,
     /** The conversation's peer, for copies synced to the sender's own other devices. */
     to: Uuid,
+    /** The message this one replies to. */
+    quote: Quote.optional(),
+    forwarded: z.boolean().optional(),
   }),
   z.object({
     kind: z.literal('attachment'),
@@ -29,7 +40,10 @@ export const MessageContent = z.discriminatedUnion('kind', [
     text: z.string().max(8_000),
     sentAt: IsoDate,
     to: Uuid,
+    quote: Quote.optional(),
+    forwarded: z.boolean().optional(),
   }),
+  ...ActionContent,
 ]);
 export type MessageContent = z.infer<typeof MessageContent>;
 
@@ -60,6 +74,17 @@ export interface LocalMessage {
   serverTimestamp: string | null;
   /** Incoming only: when this device read it. */
   readAt: string | null;
+  /** The message this one replies to, as it was quoted. */
+  quote: Quote | null;
+  /** Forwarded from another chat. */
+  forwarded: boolean;
+  /** Edited: when the text now shown was written (server time); `editCount` edits so far. */
+  editedAt: string | null;
+  editCount: number;
+  /** Deleted for everyone: a tombstone, its text and attachment gone. */
+  deleted: boolean;
+  /** One per person who reacted. */
+  reactions: Reaction[];
 }
 
 export interface ConversationSummary {
@@ -112,6 +137,8 @@ export interface SafetyNumber {
   changed: boolean;
   /** While `changed`: the number with the new keys, to compare before accepting them. */
   pendingDigits: string | null;
+  /** I marked it verified, and their keys have not changed since (a key change undoes it). */
+  verified: boolean;
 }
 
 /** A file the UI is about to send: what the recipient sees besides the bytes. */
@@ -140,11 +167,15 @@ export interface TransferUpdate {
 }
 
 export interface ClientApi {
+  /** Who may create an account on the server: anyone, invite holders, or no one. */
+  registrationMode(): Promise<RegistrationMode>;
   register(input: {
     username: string;
     password: string;
     displayName: string;
     deviceName: string;
+    /** Needed when the server's registration mode is `invite`. */
+    inviteCode?: string;
   }): Promise<SessionInfo>;
   login(input: { username: string; password: string; deviceName: string }): Promise<SessionInfo>;
   /** Restores the last session from the keychain; null when there is none. */
@@ -161,7 +192,8 @@ export interface ClientApi {
   conversations(): Promise<ConversationSummary[]>;
   history(peerUserId: string, before?: string, limit?: number): Promise<HistoryPage>;
   searchMessages(query: string, limit?: number): Promise<SearchHit[]>;
-  sendText(peerUserId: string, text: string): Promise<LocalMessage>;
+  /** Sends a text; with `replyTo`, quoting that message of the conversation. */
+  sendText(peerUserId: string, text: string, replyTo?: string): Promise<LocalMessage>;
   /**
    * Starts sending a file: the server is told its size (over the limit this fails with
    * ATTACHMENT_TOO_LARGE and `details.maxBytes`, before any byte is read) and the core starts
@@ -171,7 +203,7 @@ export interface ClientApi {
   startAttachment(peerUserId: string, file: OutgoingFile): Promise<string>;
   appendAttachment(messageId: string, bytes: Uint8Array): Promise<void>;
   /** Finishes the file and sends it (uploads, then the message); its progress comes as `transfer` events. */
-  sendAttachment(messageId: string, caption: string): Promise<LocalMessage>;
+  sendAttachment(messageId: string, caption: string, replyTo?: string): Promise<LocalMessage>;
   /** Fetches a received attachment into the local copy (a no-op when it is there). */
   downloadAttachment(messageId: string): Promise<void>;
   /** Stops a file being prepared, uploaded (the message fails; `retryMessage` resumes) or downloaded. */
@@ -181,6 +213,8 @@ export interface ClientApi {
   markRead(peerUserId: string): Promise<void>;
   setTyping(peerUserId: string, typing: boolean): Promise<void>;
   safetyNumber(peerUserId: string): Promise<SafetyNumber>;
+  /** Marks a user's safety number verified after comparing it (or clears that); refused while a key change is pending. */
+  setVerified(peerUserId: string, verified: boolean): Promise<SafetyNumber>;
   /** Trusts a user's changed keys (after comparing safety numbers): the only way a pinned key is replaced. */
   acceptIdentity(peerUserId: string): Promise<void>;
   /** Keeps the pinned keys: messages from the changed keys stay refused, sending to the pinned ones resumes. */
@@ -193,6 +227,24 @@ export interface ClientApi {
   /** Puts a finished call into the conversation's history (on this device). */
   recordCall(peerUserId: string, direction: 'in' | 'out', call: CallRecord): Promise<LocalMessage>;
   connectionState(): Promise<ConnectionState>;
+  /**
+   * Whether a window of the app is open (the shells say so as windows open and close): presence
+   * shows this user online only while one is, not while the app merely runs in the background.
+   */
+  setWindowOpen(open: boolean): Promise<void>;
+  /** Replaces the text of my own text message (within the edit window and limit), on every device. */
+  editMessage(messageId: string, text: string): Promise<void>;
+  /** Earlier texts of an edited message, oldest first (the current one is the message's). */
+  editHistory(messageId: string): Promise<MessageVersion[]>;
+  /**
+   * Deletes messages of one conversation: for me (any, on all my devices), or for everyone (my
+   * own within the delete window: a tombstone on every device of both sides).
+   */
+  deleteMessages(messageIds: string[], forEveryone: boolean): Promise<void>;
+  /** Sets my reaction to a message (null removes it). */
+  react(messageId: string, emoji: string | null): Promise<void>;
+  /** Sends copies of messages to another chat, in order; files go without uploading them again where the server still has them. */
+  forwardMessages(messageIds: string[], toPeerUserId: string): Promise<LocalMessage[]>;
 }
 
 export type SignedOutReason = 'logout' | 'revoked' | 'ended';
@@ -210,9 +262,13 @@ export interface ClientEvents {
   /** A message was stored (received, written here, a call's history entry), with its conversation as it now is. */
   message: LocalMessage & ConversationChange;
   status: { messageId: string; peerUserId: string; status: MessageStatus };
+  /** Messages changed by actions (edited, deleted for everyone, reacted to) or removed (deleted for me). */
+  messagesChanged: { peerUserId: string; changed: LocalMessage[]; removed: string[] } & ConversationChange;
   /** Incoming messages of a conversation were read (here or on another of my devices). */
   read: { peerUserId: string; unreadCount: number; unreadTotal: number };
   presence: Presence & { userId: string };
+  /** Someone (a contact, someone who has me as a contact, or I from another device) changed their profile. */
+  user: User;
   typing: { userId: string; typing: boolean };
   identity: IdentityChange;
   connection: { state: ConnectionState };
@@ -233,9 +289,19 @@ export interface ClientEvents {
 const Text = z.string().max(LIMITS.jsonBodyBytes);
 const Id = Uuid;
 /** `HistoryPage.before` as the core hands it out: a position in the conversation (`sort_ts:seq`). */
+const MessageIds = z.array(Id).min(1).max(MESSAGE_ACTION_LIMITS.targetsPerAction);
 const HistoryCursor = z.string().regex(/^\d{1,16}:\d{1,16}$/, 'Not a cursor the core handed out');
 export const CLIENT_API_ARGS = {
-  register: z.tuple([z.strictObject({ username: Text, password: Text, displayName: Text, deviceName: Text })]),
+  registrationMode: z.tuple([]),
+  register: z.tuple([
+    z.strictObject({
+      username: Text,
+      password: Text,
+      displayName: Text,
+      deviceName: Text,
+      inviteCode: Text.optional(),
+    }),
+  ]),
   login: z.tuple([z.strictObject({ username: Text, password: Text, deviceName: Text })]),
   restoreSession: z.tuple([]),
   logout: z.tuple([]),
@@ -250,16 +316,17 @@ export const CLIENT_API_ARGS = {
   conversations: z.tuple([]),
   history: z.tuple([Id, HistoryCursor.optional(), z.number().int().min(1).max(500).optional()]),
   searchMessages: z.tuple([Text, z.number().int().min(1).max(200).optional()]),
-  sendText: z.tuple([Id, z.string().max(8_000 * 4)]),
+  sendText: z.tuple([Id, z.string().max(8_000 * 4), Id.optional()]),
   startAttachment: z.tuple([Id, OutgoingFile]),
   appendAttachment: z.tuple([Id, z.instanceof(Uint8Array).refine((b) => b.byteLength <= ATTACHMENT_APPEND_BYTES)]),
-  sendAttachment: z.tuple([Id, z.string().max(8_000 * 4)]),
+  sendAttachment: z.tuple([Id, z.string().max(8_000 * 4), Id.optional()]),
   downloadAttachment: z.tuple([Id]),
   cancelTransfer: z.tuple([Id]),
   retryMessage: z.tuple([Id]),
   markRead: z.tuple([Id]),
   setTyping: z.tuple([Id, z.boolean()]),
   safetyNumber: z.tuple([Id]),
+  setVerified: z.tuple([Id, z.boolean()]),
   acceptIdentity: z.tuple([Id]),
   rejectIdentity: z.tuple([Id]),
   pendingIdentityChanges: z.tuple([]),
@@ -267,6 +334,12 @@ export const CLIENT_API_ARGS = {
   callConfig: z.tuple([]),
   recordCall: z.tuple([Id, z.enum(['in', 'out']), CallRecord]),
   connectionState: z.tuple([]),
+  setWindowOpen: z.tuple([z.boolean()]),
+  editMessage: z.tuple([Id, z.string().max(8_000 * 4)]),
+  editHistory: z.tuple([Id]),
+  deleteMessages: z.tuple([MessageIds, z.boolean()]),
+  react: z.tuple([Id, Emoji.nullable()]),
+  forwardMessages: z.tuple([MessageIds, Id]),
 } as const satisfies { [K in keyof ClientApi]: z.ZodType<Parameters<ClientApi[K]>> };
 
 export const CLIENT_API_METHODS = Object.keys(CLIENT_API_ARGS) as (keyof ClientApi)[];
@@ -274,8 +347,10 @@ export const CLIENT_API_METHODS = Object.keys(CLIENT_API_ARGS) as (keyof ClientA
 export const CLIENT_API_EVENTS = [
   'message',
   'status',
+  'messagesChanged',
   'read',
   'presence',
+  'user',
   'typing',
   'identity',
   'connection',

@@ -34,6 +34,17 @@ export const DeviceName = humanName(LIMITS.deviceName);
 /** An opaque token or cursor handed out by the server. */
 export const OpaqueToken = z.string().min(1).max(LIMITS.tokenLength);
 
+/**
+ * An invite code as an admin hands it out (`parley-admin create-invite`): 20 characters of
+ * base32 (100 random bits), shown in groups of five. Spaces, hyphens and case are ignored, so it
+ * can be typed as read out.
+ */
+export const InviteCode = z
+  .string()
+  .max(64)
+  .transform((s) => s.replace(/[\s-]/g, '').toLowerCase())
+  .pipe(z.string().regex(/^[a-z2-7]{20}$/, 'Not an invite code: 20 letters and digits, e.g. abcde-fghij-klmno-pqrst'));
+
 /** Query-string page size: absent → default; otherwise an integer in 1..max. */
 export const PageLimit = z.coerce.number().int().min(1).max(LIMITS.page.max).default(LIMITS.page.default);
 

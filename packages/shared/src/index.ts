@@ -7,6 +7,7 @@ export * from './fields.js';
 export * from './health.js';
 export * from './keys.js';
 export * from './limits.js';
+export * from './message-actions.js';
 export * from './messages.js';
 export * from './routes.js';
 export * from './socket.js';

@@ -26,6 +26,8 @@ export const LIMITS = {
   preKeysPerDevice: 1_000,
   /** Below this many one-time prekeys the device is told to upload more. */
   preKeyLowWater: 20,
+  /** Users one attachment can be shared with besides its recipient (forwards of it). */
+  attachmentShares: 100,
   /** Message ids in one read-receipt call. */
   receiptsPerCall: 200,
 } as const;

@@ -1,5 +1,10 @@
 import type { z } from 'zod';
-import { AttachmentParams, CreateAttachmentRequest, CreateAttachmentResponse } from './attachments.js';
+import {
+  AttachmentParams,
+  CreateAttachmentRequest,
+  CreateAttachmentResponse,
+  ShareAttachmentRequest,
+} from './attachments.js';
 import {
   AuthResponse,
   DeviceIdParams,
@@ -7,11 +12,12 @@ import {
   LoginRequest,
   RefreshRequest,
   RegisterRequest,
+  RegistrationInfo,
   TokenPair,
   User,
 } from './auth.js';
 import { CallConfig } from './calls.js';
-import { HealthResponse } from './health.js';
+import { HealthResponse, LivenessResponse, ReadinessResponse } from './health.js';
 import {
   AddPreKeysRequest,
   PreKeyCount,
@@ -69,6 +75,14 @@ export const ROUTES = {
     auth: false,
     body: RegisterRequest,
     response: AuthResponse,
+  },
+  registration: {
+    method: 'GET',
+    path: '/auth/registration',
+    summary: 'Who may create an account here: anyone, invite holders, or no one',
+    status: 200,
+    auth: false,
+    response: RegistrationInfo,
   },
   login: {
     method: 'POST',
@@ -251,6 +265,16 @@ export const ROUTES = {
     params: AttachmentParams,
     binaryBody: true,
   },
+  shareAttachment: {
+    method: 'POST',
+    path: '/attachments/:id/shares',
+    summary:
+      'Let one more user fetch an uploaded attachment (a forward), for those who may fetch it; idempotent; 404 when gone',
+    status: 204,
+    auth: true,
+    params: AttachmentParams,
+    body: ShareAttachmentRequest,
+  },
   downloadAttachment: {
     method: 'GET',
     path: '/attachments/:id',
@@ -270,4 +294,24 @@ export const HEALTH_ROUTE = {
   status: 200,
   auth: false,
   response: HealthResponse,
+} as const satisfies RouteDef;
+
+/** Outside API_PREFIX: the process is up and its event loop turns (restart it if not). */
+export const HEALTH_LIVE_ROUTE = {
+  method: 'GET',
+  path: '/health/live',
+  summary: 'Liveness: the process answers',
+  status: 200,
+  auth: false,
+  response: LivenessResponse,
+} as const satisfies RouteDef;
+
+/** Outside API_PREFIX: send this instance traffic (503, same shape, naming what is down, while it cannot serve). */
+export const HEALTH_READY_ROUTE = {
+  method: 'GET',
+  path: '/health/ready',
+  summary: 'Readiness: database reachable, migrations done, blob store reachable, Redis reachable when configured',
+  status: 200,
+  auth: false,
+  response: ReadinessResponse,
 } as const satisfies RouteDef;

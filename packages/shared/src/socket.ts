@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { User } from './auth.js';
 import { ERROR_CODES, SessionEndedBy } from './errors.js';
 import { Base64, IsoDate, Uuid } from './fields.js';
 import { LIMITS } from './limits.js';
@@ -7,7 +8,8 @@ import { Presence } from './users.js';
 
 /**
  * The Socket.IO contract. Connect to the server's origin, path `/socket.io`, websocket transport,
- * with `auth: { token: <access token> }`. A refused handshake's `connect_error` carries
+ * with `auth: { token: <access token>, active?: boolean }` (`active`: an app window is open, which is
+ * what "online" means; a connection that does not say counts as one). A refused handshake's `connect_error` carries
  * `data: { code, details? }`: UNAUTHENTICATED, TOKEN_EXPIRED, SESSION_REVOKED (`SessionRevokedDetails`)
  * or RATE_LIMITED (`RetryAfterDetails`: too many connections of this user; wait, then connect again).
  */
@@ -71,6 +73,10 @@ export type EnvelopeBatch = z.infer<typeof EnvelopeBatch>;
 export const EnvelopeBatchAck = z.strictObject({ ids: z.array(Uuid).max(LIMITS.drainPage) });
 export type EnvelopeBatchAck = z.infer<typeof EnvelopeBatchAck>;
 
+/** Whether an app window of this device is open: presence says "online" only while one is. */
+export const PresenceActiveRequest = z.strictObject({ active: z.boolean() });
+export type PresenceActiveRequest = z.infer<typeof PresenceActiveRequest>;
+
 /** A user's presence changed; sent only to users they have in their contacts. */
 export const PresenceEvent = Presence.extend({ userId: Uuid });
 export type PresenceEvent = z.infer<typeof PresenceEvent>;
@@ -127,6 +133,12 @@ export const SOCKET_EVENTS = {
       payload: TypingRequest,
       answer: Empty,
     },
+    presence: {
+      name: 'presence:active',
+      summary: 'An app window of this device opened or closed: "online" means one is open somewhere',
+      payload: PresenceActiveRequest,
+      answer: Empty,
+    },
     signal: {
       name: 'signal:send',
       summary: "Relay encrypted ephemeral envelopes (call signalling) to a user's online devices. Never stored",
@@ -149,6 +161,12 @@ export const SOCKET_EVENTS = {
     presence: { name: 'presence', summary: "A contact's presence changed", payload: PresenceEvent },
     typing: { name: 'typing', summary: 'A contact is typing to me, or stopped', payload: TypingEvent },
     signal: { name: 'signal', summary: 'An encrypted ephemeral envelope (call signalling)', payload: SignalEvent },
+    userUpdated: {
+      name: 'user:updated',
+      summary:
+        'A user changed their profile (display name): sent to their contacts, those who list them, and themselves',
+      payload: User,
+    },
     keysLow: { name: 'keys:low', summary: 'My one-time prekeys are running low: upload more', payload: Empty },
     sessionEnded: {
       name: 'session:ended',

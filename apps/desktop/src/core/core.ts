@@ -14,7 +14,9 @@ import type {
   HistoryPage,
   IdentityChange,
   LocalMessage,
+  MessageVersion,
   OutgoingFile,
+  RegistrationMode,
   SafetyNumber,
   SearchHit,
   SessionInfo,
@@ -70,6 +72,10 @@ export class ParleyCore implements ClientBridge {
 
   // Account and session ------------------------------------------------------------------------
 
+  registrationMode(): Promise<RegistrationMode> {
+    return this.account.registrationMode();
+  }
+
   register(input: Parameters<ClientApi['register']>[0]): Promise<SessionInfo> {
     return this.account.register(input);
   }
@@ -111,6 +117,10 @@ export class ParleyCore implements ClientBridge {
     return this.account.current?.connection.state ?? 'offline';
   }
 
+  async setWindowOpen(open: boolean): Promise<void> {
+    this.account.setWindowOpen(open);
+  }
+
   // People ------------------------------------------------------------------------------------
 
   async contacts(): Promise<Contact[]> {
@@ -143,8 +153,30 @@ export class ParleyCore implements ClientBridge {
     return this.s.conversations.search(query, limit);
   }
 
-  async sendText(peerUserId: string, text: string): Promise<LocalMessage> {
-    return this.s.conversations.sendText(peerUserId, text);
+  async sendText(peerUserId: string, text: string, replyTo?: string): Promise<LocalMessage> {
+    return this.s.conversations.sendText(peerUserId, text, replyTo);
+  }
+
+  async forwardMessages(messageIds: string[], toPeerUserId: string): Promise<LocalMessage[]> {
+    return this.s.conversations.forward(messageIds, toPeerUserId);
+  }
+
+  // Message actions ---------------------------------------------------------------------------
+
+  async editMessage(messageId: string, text: string): Promise<void> {
+    this.s.actions.edit(messageId, text);
+  }
+
+  async editHistory(messageId: string): Promise<MessageVersion[]> {
+    return this.s.actions.history(messageId);
+  }
+
+  async deleteMessages(messageIds: string[], forEveryone: boolean): Promise<void> {
+    this.s.actions.delete(messageIds, forEveryone);
+  }
+
+  async react(messageId: string, emoji: string | null): Promise<void> {
+    this.s.actions.react(messageId, emoji);
   }
 
   async retryMessage(messageId: string): Promise<void> {
@@ -169,8 +201,8 @@ export class ParleyCore implements ClientBridge {
     return this.s.attachments.append(messageId, bytes);
   }
 
-  async sendAttachment(messageId: string, caption: string): Promise<LocalMessage> {
-    return this.s.attachments.send(messageId, caption);
+  async sendAttachment(messageId: string, caption: string, replyTo?: string): Promise<LocalMessage> {
+    return this.s.attachments.send(messageId, caption, replyTo);
   }
 
   async downloadAttachment(messageId: string): Promise<void> {
@@ -193,6 +225,10 @@ export class ParleyCore implements ClientBridge {
 
   async safetyNumber(peerUserId: string): Promise<SafetyNumber> {
     return this.s.trust.safetyNumber(peerUserId);
+  }
+
+  async setVerified(peerUserId: string, verified: boolean): Promise<SafetyNumber> {
+    return this.s.trust.setVerified(peerUserId, verified);
   }
 
   async acceptIdentity(peerUserId: string): Promise<void> {

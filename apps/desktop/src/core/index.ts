@@ -5,6 +5,7 @@ export { type CoreOptions, ParleyCore } from './core.js';
 export { CoreThread } from './core-thread.js';
 export { CoreError } from './errors.js';
 // Building blocks, exported for the benchmarks and the narrow tests.
+export { Actions, Changes } from './messaging/actions.js';
 export { MessageEvents } from './messaging/message-events.js';
 export { Messaging } from './messaging/messaging.js';
 export { backoffMs, Outbox, type OutboxTransport } from './messaging/outbox.js';

@@ -6,6 +6,7 @@ import { CallRelay } from './calls/call-relay.js';
 import type { Emit } from './events.js';
 import { KeyMaintenance } from './keys/key-maintenance.js';
 import { Trust } from './keys/trust.js';
+import { Actions } from './messaging/actions.js';
 import { Conversations } from './messaging/conversations.js';
 import { MessageEvents } from './messaging/message-events.js';
 import { Messaging } from './messaging/messaging.js';
@@ -47,6 +48,7 @@ export class SignedIn {
   readonly connection: Connection;
   readonly people: People;
   readonly conversations: Conversations;
+  readonly actions: Actions;
   readonly typing: Typing;
   readonly attachments: Attachments;
   readonly keys: KeyMaintenance;
@@ -76,7 +78,11 @@ export class SignedIn {
     const events = new MessageEvents(store.messages, emit);
     const people = new People(store.users, server, emit);
     this.people = people;
-    const messaging = new Messaging(me, store, signal, server, events, (userId) => void people.learn(userId));
+    const actions = new Actions(me, store, { kick: () => outbox.kick() }, events, (file) =>
+      attachments.dropLocalCopy(file),
+    );
+    this.actions = actions;
+    const messaging = new Messaging(me, store, signal, server, events, (userId) => void people.learn(userId), actions);
     const outbox = new Outbox(
       store,
       messaging,
@@ -106,6 +112,14 @@ export class SignedIn {
       },
       envelopes: (batch) => messaging.receivePage(batch.envelopes),
       presence: (event) => people.presence(event),
+      userUpdated: (user) => {
+        people.updated(user);
+        if (user.id === profile.user.id) {
+          // My own profile, changed from another of my devices.
+          profile.user = user;
+          void dataDir.writeProfile(profile).catch(() => {});
+        }
+      },
       typing: (event) => this.typing.received(event),
       signal: (event) => void this.calls.received(event),
       keysLow: () => void keys.maintain(),

@@ -172,7 +172,14 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         : new Error('Open the address the Parley host printed.'),
     );
   });
+  // A page connected is a window open: presence says "online" while one is (not while only the host runs).
+  let pages = 0;
+  const windowOpen = (open: boolean) => void thread.invoke('setWindowOpen', [open]);
   io.on('connection', (socket) => {
+    if (++pages === 1) windowOpen(true);
+    socket.on('disconnect', () => {
+      if (--pages === 0) windowOpen(false);
+    });
     socket.on(BRIDGE_CALL, async (method: unknown, args: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return;
       ack(await thread.invoke(method, args));

@@ -72,8 +72,11 @@ if (!app.requestSingleInstanceLock()) {
       if (!isOurs(url)) event.preventDefault();
     });
     window.once('ready-to-show', () => window?.show());
+    // Presence says "online" while a window is open, not while the app only runs (macOS keeps it without one).
+    void thread.invoke('setWindowOpen', [true]);
     window.on('closed', () => {
       window = null;
+      void thread.invoke('setWindowOpen', [false]);
     });
     void window.loadFile(rendererIndex);
   };

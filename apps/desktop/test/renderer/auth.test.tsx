@@ -115,3 +115,51 @@ describe('signing in and creating an account', () => {
     expect(await screen.findByRole('searchbox', { name: 'Search people and chats' })).toBeTruthy();
   });
 });
+
+describe("the server's registration mode", () => {
+  it('asks for an invite code on an invite-only server, and puts a refused code on that field', async () => {
+    fake.override('registrationMode', () => Promise.resolve('invite'));
+    fake.override('register', () => Promise.reject(clientError('INVALID_INVITE')));
+    const { user } = renderApp();
+    await user.click(await screen.findByRole('button', { name: 'New here? Create an account' }));
+    const code = await screen.findByLabelText('Invite code');
+    await user.type(screen.getByLabelText('Username'), 'alice');
+    await user.type(screen.getByLabelText('Password'), 'correct horse battery');
+    await user.type(screen.getByLabelText('Display name'), 'Alice');
+    await user.click(screen.getByRole('button', { name: 'Create account' }));
+    // Required here: nothing is sent without it.
+    expect(code.getAttribute('aria-invalid')).toBe('true');
+    expect(fake.callsOf('register')).toHaveLength(0);
+
+    await user.type(code, 'ABCDE FGHIJ KLMNO PQRST');
+    await user.click(screen.getByRole('button', { name: 'Create account' }));
+    await waitFor(() => expect(code.getAttribute('aria-invalid')).toBe('true'));
+    expect(screen.getByText('This invite code is not valid: it may be mistyped, used up or expired.')).toBeTruthy();
+    expect(fake.callsOf('register')[0]?.[0]).toMatchObject({ inviteCode: 'ABCDE FGHIJ KLMNO PQRST' });
+  });
+
+  it('an open server shows no invite field and sends no code', async () => {
+    const { user } = renderApp();
+    await user.click(await screen.findByRole('button', { name: 'New here? Create an account' }));
+    await user.type(screen.getByLabelText('Username'), 'alice');
+    await user.type(screen.getByLabelText('Password'), 'correct horse battery');
+    await user.type(screen.getByLabelText('Display name'), 'Alice');
+    expect(screen.queryByLabelText('Invite code')).toBeNull();
+    await user.click(screen.getByRole('button', { name: 'Create account' }));
+    expect(await screen.findByRole('searchbox', { name: 'Search people and chats' })).toBeTruthy();
+    expect(fake.callsOf('register')[0]?.[0]).not.toHaveProperty('inviteCode');
+  });
+
+  it('explains a closed server instead of showing the form, and still offers to sign in', async () => {
+    fake.override('registrationMode', () => Promise.resolve('closed'));
+    const { user } = renderApp();
+    await user.click(await screen.findByRole('button', { name: 'New here? Create an account' }));
+    expect((await screen.findByRole('status')).textContent).toBe(
+      'This server does not take new accounts. Ask its admin to create one for you, then sign in.',
+    );
+    expect(screen.queryByLabelText('Password')).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Create account' })).toBeNull();
+    await user.click(screen.getByRole('button', { name: 'Have an account? Sign in' }));
+    expect(await screen.findByLabelText('Password')).toBeTruthy();
+  });
+});

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import './support/install.js';
-import type { LocalMessage } from '@parley/shared';
+import { type LocalMessage, UNTOUCHED } from '@parley/shared';
 import { act, screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { useSettings } from '../../src/renderer/stores/settings.js';
@@ -54,6 +54,7 @@ function incoming(text: string): LocalMessage {
     attachment: null,
     attachmentReady: false,
     call: null,
+    ...UNTOUCHED,
   };
 }
 

@@ -1,3 +1,4 @@
+import { UNTOUCHED } from '@parley/shared';
 // @vitest-environment happy-dom
 import './support/install.js';
 import { screen, waitFor, within } from '@testing-library/react';
@@ -44,6 +45,7 @@ describe('the sidebar', () => {
       attachment: null,
       attachmentReady: false,
       call: null,
+      ...UNTOUCHED,
       status: 'delivered' as const,
       sentAt: new Date().toISOString(),
       serverTimestamp: new Date().toISOString(),

@@ -28,6 +28,15 @@ export class AttachmentsController {
     await this.attachments.upload(caller, params.id, req, length === undefined ? undefined : Number(length));
   }
 
+  @Route(ROUTES.shareAttachment)
+  share(
+    @CurrentCaller() caller: Caller,
+    @Param(valid(ROUTES.shareAttachment.params)) params: z.output<typeof ROUTES.shareAttachment.params>,
+    @Body(valid(ROUTES.shareAttachment.body)) body: z.output<typeof ROUTES.shareAttachment.body>,
+  ): Promise<void> {
+    return this.attachments.share(caller, params.id, body);
+  }
+
   @Route(ROUTES.downloadAttachment)
   async download(
     @CurrentCaller() caller: Caller,

@@ -12,7 +12,12 @@ const expired = (retention: string, unfinished: string) =>
   `(created_at < now() - make_interval(secs => ${retention})
     OR (uploaded_at IS NULL AND created_at < now() - make_interval(secs => ${unfinished})))`;
 
-/** The `attachments` table. */
+/** Whether the user `$n` may fetch attachment `a`: its uploader, its recipient, or shared with. */
+const mayFetch = (user: string) =>
+  `(${user} IN (a.owner_user_id, a.recipient_user_id)
+    OR EXISTS (SELECT 1 FROM attachment_shares s WHERE s.attachment_id = a.id AND s.user_id = ${user}))`;
+
+/** The `attachments` and `attachment_shares` tables. */
 @Injectable()
 export class AttachmentsRepository {
   constructor(private readonly db: DataSource) {}
@@ -58,14 +63,39 @@ export class AttachmentsRepository {
     await this.db.query('UPDATE attachments SET uploaded_at = now() WHERE id = $1', [id]);
   }
 
-  /** The size of an uploaded file, for its uploader or its recipient only. */
+  /** The size of an uploaded file, for its uploader, its recipient and those it was shared with only. */
   async downloadableSize(id: string, userId: string): Promise<number | undefined> {
     const [row] = await this.db.query<{ size: string }[]>(
-      `SELECT size FROM attachments
-       WHERE id = $1 AND uploaded_at IS NOT NULL AND $2 IN (owner_user_id, recipient_user_id)`,
+      `SELECT size FROM attachments a WHERE id = $1 AND uploaded_at IS NOT NULL AND ${mayFetch('$2')}`,
       [id, userId],
     );
     return row && Number(row.size);
+  }
+
+  /**
+   * Shares an uploaded file that `userId` may fetch with `recipientUserId` (idempotent), while it
+   * has fewer than `limit` shares; the file's row is locked, so concurrent shares cannot pass it.
+   */
+  async share(
+    tx: EntityManager,
+    id: string,
+    userId: string,
+    recipientUserId: string,
+    limit: number,
+  ): Promise<'shared' | 'no file' | 'no user' | 'full'> {
+    const [file] = await tx.query<{ shares: string; has: boolean }[]>(
+      `SELECT (SELECT count(*) FROM attachment_shares s WHERE s.attachment_id = a.id) AS shares, ${mayFetch('$3')} AS has
+       FROM attachments a WHERE id = $1 AND uploaded_at IS NOT NULL AND ${mayFetch('$2')} FOR UPDATE`,
+      [id, userId, recipientUserId],
+    );
+    if (!file) return 'no file';
+    if (file.has) return 'shared';
+    if (Number(file.shares) >= limit) return 'full';
+    const inserted = await tx.query<unknown[]>(
+      'INSERT INTO attachment_shares (attachment_id, user_id) SELECT $1, id FROM users WHERE id = $2 RETURNING user_id',
+      [id, recipientUserId],
+    );
+    return inserted.length > 0 ? 'shared' : 'no user';
   }
 
   /** Deletes up to `limit` expired rows no other sweep holds (SKIP LOCKED); their ids. */

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import {
@@ -8,6 +7,8 @@ import {
   attachmentCiphertextSize,
   type CreateAttachmentRequest,
   type CreateAttachmentResponse,
+  LIMITS,
+  type ShareAttachmentRequest,
 } from '@parley/shared';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -18,8 +19,7 @@ import type { Caller } from '../http/route.js';
 import { LOGGER } from '../logger.js';
 import { AttachmentsRepository, type Expiry } from './attachments.repository.js';
 import { BlobNotFound, type BlobStore, SizeMismatch } from './blob-store.js';
-import { FsBlobStore } from './fs-blob-store.js';
-import { S3BlobStore } from './s3-blob-store.js';
+import { configuredBlobStore } from './configured-blob-store.js';
 
 /** An upload not finished within this time is abandoned: its row and partial file go. */
 const UNFINISHED_UPLOAD_MS = 24 * 3_600_000;
@@ -44,7 +44,12 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
     @Inject(LOGGER) private readonly log: Logger,
     private readonly limits: RateLimits,
   ) {
-    this.blobs = blobStore(config, log);
+    this.blobs = configuredBlobStore(config, log);
+  }
+
+  /** Throws unless the blob store is reachable (for readiness). */
+  async checkBlobStore(): Promise<void> {
+    await this.blobs.init();
   }
 
   async onModuleInit(): Promise<void> {
@@ -127,7 +132,26 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
     await this.attachments.markUploaded(id);
   }
 
-  /** The ciphertext and its size, for the uploader and the recipient; anyone else learns nothing. */
+  /**
+   * Lets one more user fetch a file (a forward), asked by someone who may fetch it; at most
+   * `LIMITS.attachmentShares` users per file. Anyone else, or a file gone, gets the same 404.
+   */
+  async share(caller: Caller, id: string, input: ShareAttachmentRequest): Promise<void> {
+    await this.limits.consume('attachmentAnnouncePerUser', caller.userId);
+    const result = await this.db.transaction((tx) =>
+      this.attachments.share(tx, id, caller.userId, input.recipientUserId, LIMITS.attachmentShares),
+    );
+    if (result === 'no file') throw notFound();
+    if (result === 'no user') throw new AppError('USER_NOT_FOUND', 'No such recipient');
+    if (result === 'full') {
+      throw new AppError(
+        'ATTACHMENT_SHARE_LIMIT',
+        `A file can be shared with at most ${LIMITS.attachmentShares} people`,
+      );
+    }
+  }
+
+  /** The ciphertext and its size, for the uploader, the recipient and those it was shared with; anyone else learns nothing. */
   async download(caller: Caller, id: string): Promise<{ stream: Readable; size: number }> {
     const size = await this.attachments.downloadableSize(id, caller.userId);
     if (size === undefined) throw notFound();
@@ -164,19 +188,4 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
       this.log.error({ err: error }, 'attachment sweep failed');
     }
   }
-}
-
-/** The S3-compatible bucket when one is configured, else the filesystem under DATA_DIR. */
-function blobStore(config: Config, log: Logger): BlobStore {
-  if (!config.ATTACHMENT_S3_BUCKET) return new FsBlobStore(join(config.DATA_DIR, 'attachments'));
-  const { ATTACHMENT_S3_ACCESS_KEY_ID: accessKeyId, ATTACHMENT_S3_SECRET_ACCESS_KEY: secretAccessKey } = config;
-  return new S3BlobStore({
-    bucket: config.ATTACHMENT_S3_BUCKET,
-    prefix: config.ATTACHMENT_S3_PREFIX,
-    endpoint: config.ATTACHMENT_S3_ENDPOINT,
-    region: config.ATTACHMENT_S3_REGION,
-    forcePathStyle: config.ATTACHMENT_S3_FORCE_PATH_STYLE,
-    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
-    log,
-  });
 }

@@ -1,6 +1,7 @@
-import { Body, Controller } from '@nestjs/common';
-import { type AuthResponse, ROUTES, type TokenPair } from '@parley/shared';
+import { Body, Controller, Inject } from '@nestjs/common';
+import { type AuthResponse, type RegistrationInfo, ROUTES, type TokenPair } from '@parley/shared';
 import type { z } from 'zod';
+import { CONFIG, type Config } from '../config/config.js';
 import { DevicesService } from '../devices/devices.service.js';
 import { type Caller, ClientIp, CurrentCaller, Route } from '../http/route.js';
 import { valid } from '../http/zod-pipe.js';
@@ -11,7 +12,13 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly devices: DevicesService,
+    @Inject(CONFIG) private readonly config: Config,
   ) {}
+
+  @Route(ROUTES.registration)
+  registration(): RegistrationInfo {
+    return { mode: this.config.REGISTRATION };
+  }
 
   @Route(ROUTES.register)
   register(

@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { AuthResponse, LoginRequest, RegisterRequest, TokenPair } from '@parley/shared';
 import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import type { z } from 'zod';
+import { CONFIG, type Config } from '../config/config.js';
 import type { RefreshTokenEntity, UserEntity } from '../database/entities.js';
 import { DevicesRepository } from '../devices/devices.repository.js';
 import { sessionRevoked } from '../devices/devices.service.js';
@@ -10,6 +11,7 @@ import { RateLimits } from '../http/rate-limits.js';
 import { Realtime } from '../realtime/realtime.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { toUser } from '../users/users.service.js';
+import { hashInviteCode, InvitesRepository } from './invites.repository.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.js';
 import { RefreshTokensRepository } from './refresh-tokens.repository.js';
 import { hashRefreshToken, Tokens } from './tokens.js';
@@ -29,13 +31,29 @@ export class AuthService {
     private readonly refreshTokens: RefreshTokensRepository,
     private readonly limits: RateLimits,
     private readonly realtime: Realtime,
+    private readonly invites: InvitesRepository,
+    @Inject(CONFIG) private readonly config: Config,
   ) {}
 
+  /**
+   * Creates an account as REGISTRATION allows: anyone (`open`), the holder of a valid invite code
+   * (`invite`: one use is taken in the account's own transaction, so a failed sign-up gives it
+   * back), or no one (`closed`: accounts come from `parley-admin create-user`).
+   */
   async register(input: Register, ip: string): Promise<AuthResponse> {
     await this.limits.consume('registerPerIp', ip);
+    const mode = this.config.REGISTRATION;
+    if (mode === 'closed') {
+      throw new AppError('REGISTRATION_CLOSED', 'This server does not take sign-ups; its admin creates accounts');
+    }
+    const invite = mode === 'invite' ? input.inviteCode : undefined;
+    if (mode === 'invite' && !invite) throw new AppError('INVALID_INVITE', 'Signing up here needs an invite code');
     const passwordHash = await hashPassword(input.password);
     try {
       return await this.db.transaction(async (tx) => {
+        if (invite && !(await this.invites.use(tx, hashInviteCode(invite)))) {
+          throw new AppError('INVALID_INVITE', 'The invite code is unknown, used up or expired');
+        }
         const user = await this.users.create(tx, {
           username: input.username,
           displayName: input.displayName,
@@ -70,7 +88,13 @@ export class AuthService {
       throw new AppError('INVALID_CREDENTIALS', 'Wrong username or password');
     }
     await this.limits.reset('loginFailuresPerUsernameIp', here);
-    return this.db.transaction((tx) => this.signIn(tx, user, input.device.name));
+    // Told only to someone with the password, so it reveals nothing to a guesser.
+    return this.db.transaction(async (tx) => {
+      if (await this.users.lockDisabled(tx, user.id)) {
+        throw new AppError('ACCOUNT_DISABLED', 'This account has been disabled by the server admin');
+      }
+      return this.signIn(tx, user, input.device.name);
+    });
   }
 
   /**

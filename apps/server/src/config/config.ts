@@ -152,6 +152,23 @@ const EnvSchema = z.object({
     .max(600)
     .default(10)
     .describe('On SIGTERM/SIGINT, how long requests and socket events under way may take before connections are cut'),
+  REGISTRATION: z
+    .enum(['open', 'invite', 'closed'])
+    .default('open')
+    .describe('Who may create an account: anyone, holders of an invite code (parley-admin create-invite), or no one'),
+  METRICS_PORT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .optional()
+    .describe('Serve GET /metrics (Prometheus) on this separate port, on METRICS_HOST'),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_TOKEN: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .optional()
+    .describe('Require "Authorization: Bearer <token>" for /metrics; without METRICS_PORT, /metrics is served on PORT'),
   ATTACHMENT_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -232,6 +249,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.ATTACHMENT_QUOTA_BYTES < attachmentCiphertextSize(config.ATTACHMENT_MAX_BYTES)) {
     problems.push('ATTACHMENT_QUOTA_BYTES: must hold at least one file of ATTACHMENT_MAX_BYTES');
   }
+  if (config.METRICS_PORT !== undefined && config.METRICS_PORT === config.PORT) {
+    problems.push('METRICS_PORT: must differ from PORT (set METRICS_TOKEN alone to serve /metrics on PORT)');
+  }
   if (config.TURN_URLS.length > 0 && !config.TURN_SECRET) problems.push('TURN_SECRET: required when TURN_URLS is set');
   const s3Set = Object.keys(present).filter((name) => name.startsWith('ATTACHMENT_S3_'));
   if (s3Set.length > 0 && !config.ATTACHMENT_S3_BUCKET) {
@@ -252,6 +272,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ATTACHMENT_S3_FORCE_PATH_STYLE:
       config.ATTACHMENT_S3_FORCE_PATH_STYLE ?? config.ATTACHMENT_S3_ENDPOINT !== undefined,
   };
+}
+
+/** The configuration, or (a bad or missing value) the problems on stderr and exit 78, EX_CONFIG. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(78);
+  }
 }
 
 export const CONFIG = Symbol('CONFIG');

@@ -19,6 +19,11 @@ export class ContactsRepository {
     return (await this.db.getRepository(ContactEntity).findBy({ ownerId: owner })).map((c) => c.contactId);
   }
 
+  /** The users who have `contact` in their address book. */
+  async ownersListing(contact: string): Promise<string[]> {
+    return (await this.db.getRepository(ContactEntity).findBy({ contactId: contact })).map((c) => c.ownerId);
+  }
+
   /** An address book with each contact's user, by display name; `q` filters by username or display name. */
   async listWithUsers(owner: string, q?: string): Promise<ContactWithUser[]> {
     const query = this.db

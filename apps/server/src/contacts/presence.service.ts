@@ -1,12 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import type { Presence, PresenceEvent } from '@parley/shared';
+import type { Presence, PresenceEvent, User } from '@parley/shared';
 import { Realtime } from '../realtime/realtime.js';
 import { UsersRepository } from '../users/users.repository.js';
+import { UsersService } from '../users/users.service.js';
 import { ContactsRepository } from './contacts.repository.js';
 
 /**
- * Online while any device is connected; last seen when the last one leaves. A user's presence is
- * theirs to share: it reaches only the people they have in their own contacts.
+ * Online while any device is connected with an app window open; last seen when the last one
+ * leaves. A user's presence is theirs to share: it reaches only the people they have in their own
+ * contacts. A profile change reaches everyone who shows the user's name: the people they list,
+ * the people who list them, and their own devices.
  */
 @Injectable()
 export class PresenceService {
@@ -14,7 +17,18 @@ export class PresenceService {
     private readonly contacts: ContactsRepository,
     private readonly users: UsersRepository,
     private readonly realtime: Realtime,
-  ) {}
+    usersService: UsersService,
+  ) {
+    usersService.onChanged((user) => this.profileChanged(user));
+  }
+
+  private async profileChanged(user: User): Promise<void> {
+    const [listed, listing] = await Promise.all([
+      this.contacts.contactIdsOf(user.id),
+      this.contacts.ownersListing(user.id),
+    ]);
+    this.realtime.toUsers([...new Set([user.id, ...listed, ...listing])], 'userUpdated', user);
+  }
 
   /** Tells everyone the user has in their contacts (or only `audience`) about the user's presence. */
   async announce(userId: string, presence: Presence, audience?: string[]): Promise<void> {

@@ -74,6 +74,28 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   };
 }
 
+/**
+ * The embedded PostgreSQL for a tool beside the server (`parley-admin`): the server's running
+ * cluster if there is one (its port is in `postmaster.pid`; stopping it is left to the server),
+ * else the cluster started for the tool's run.
+ */
+export async function openEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
+  const clusterDir = join(dataDir, 'postgres');
+  let lines: string[] = [];
+  try {
+    lines = (await readFile(join(clusterDir, 'postmaster.pid'), 'utf8')).split('\n');
+  } catch {}
+  const [pid, port] = [Number(lines[0]), Number(lines[3])];
+  if (!(Number.isInteger(pid) && pid > 0 && isAlive(pid) && Number.isInteger(port) && port > 0)) {
+    return startEmbeddedPostgres(dataDir, log);
+  }
+  const password = (await readFile(join(dataDir, 'postgres-password'), 'utf8')).trim();
+  return {
+    url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`,
+    stop: async () => {},
+  };
+}
+
 async function readOrCreateSecret(path: string): Promise<string> {
   try {
     return (await readFile(path, 'utf8')).trim();

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { SessionEndedBy } from '@parley/shared';
-import { DataSource, type EntityManager, IsNull } from 'typeorm';
+import { DataSource, type EntityManager, In, IsNull, Not } from 'typeorm';
 import { DeviceEntity, OneTimePreKeyEntity, RefreshTokenEntity } from '../database/entities.js';
 
 /**
@@ -46,6 +46,18 @@ export class DevicesRepository {
     return this.db
       .getRepository(DeviceEntity)
       .find({ where: { userId, revokedAt: IsNull() }, order: { createdAt: 'ASC' } });
+  }
+
+  /** The ids of a user's signed-in devices. */
+  async activeIds(tx: EntityManager, userId: string): Promise<string[]> {
+    const rows = await tx.find(DeviceEntity, { where: { userId, revokedAt: IsNull() }, select: { id: true } });
+    return rows.map((r) => r.id);
+  }
+
+  /** Those of these devices that are revoked. */
+  revokedAmong(deviceIds: readonly string[]): Promise<DeviceEntity[]> {
+    if (deviceIds.length === 0) return Promise.resolve([]);
+    return this.db.getRepository(DeviceEntity).findBy({ id: In([...deviceIds]), revokedAt: Not(IsNull()) });
   }
 
   /** The receiving devices of these users, oldest first, but `exceptDeviceId`. */

@@ -1,4 +1,12 @@
-import { API_PREFIX, ErrorBody, HEALTH_ROUTE, ROUTES, type RouteDef } from '@parley/shared';
+import {
+  API_PREFIX,
+  ErrorBody,
+  HEALTH_LIVE_ROUTE,
+  HEALTH_READY_ROUTE,
+  HEALTH_ROUTE,
+  ROUTES,
+  type RouteDef,
+} from '@parley/shared';
 import { z } from 'zod';
 import { SERVER_VERSION } from '../version.js';
 
@@ -57,6 +65,8 @@ export function openApiDocument(): object {
   };
   for (const [name, def] of Object.entries(ROUTES)) add(API_PREFIX + def.path, name, def);
   add(HEALTH_ROUTE.path, 'health', HEALTH_ROUTE);
+  add(HEALTH_LIVE_ROUTE.path, 'healthLive', HEALTH_LIVE_ROUTE);
+  add(HEALTH_READY_ROUTE.path, 'healthReady', HEALTH_READY_ROUTE);
   return {
     openapi: '3.1.0',
     info: { title: 'Parley API', version: SERVER_VERSION, license: { name: 'GPL-3.0-only' } },

@@ -48,6 +48,8 @@ type ClientHandlers = { [E in ClientEvent]: (input: ClientInput<E>) => Promise<C
 interface SocketSession extends Caller {
   /** When the access token it connected with expires (ms since the epoch). */
   expiresAt: number;
+  /** An app window of the device is open (the handshake's `auth.active`, then `presence:active`): "online" means one is. */
+  active: boolean;
 }
 
 function toSocketError(error: unknown): SocketError | undefined {
@@ -161,7 +163,7 @@ export class Gateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDis
   }
 
   private async setUp(socket: Socket): Promise<void> {
-    const { expiresAt, ...caller } = socket.data as SocketSession;
+    const { expiresAt, active, ...caller } = socket.data as SocketSession;
     // Handlers first, synchronously: a client may emit as soon as it is connected.
     this.register(socket, caller);
     this.endAtExpiry(socket, expiresAt);
@@ -173,7 +175,7 @@ export class Gateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDis
       old.emit(SERVER_EVENTS.sessionEnded, { reason: 'replaced' } satisfies ServerPayload<'sessionEnded'>);
       old.disconnect(true);
     }
-    const wasOnline = (await socket.nsp.in(userRoom(caller.userId)).fetchSockets()).length > 0;
+    const wasOnline = await this.realtime.isOnline(caller.userId);
     if (!socket.connected) return;
     await socket.join([userRoom(caller.userId), deviceRoom(caller.deviceId)]);
     // A revocation that committed after the handshake's check but before the join missed this socket.
@@ -184,14 +186,28 @@ export class Gateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDis
     }
     // Deliver the queue until the socket goes (unless it went during the awaits above).
     if (socket.connected) socket.once('disconnect', this.deliveries.start(caller, deviceLink(socket)));
-    if (!wasOnline) await this.presence.announce(caller.userId, { online: true, lastSeenAt: null });
+    if (active && !wasOnline) await this.presence.announce(caller.userId, { online: true, lastSeenAt: null });
   }
 
   private async tearDown(socket: Socket): Promise<void> {
-    const caller = socket.data as Caller | undefined;
-    if (!caller?.userId) return;
-    const stillOnline = (await socket.nsp.in(userRoom(caller.userId)).fetchSockets()).length > 0;
-    if (!stillOnline) await this.presence.wentOffline(caller.userId);
+    const session = socket.data as SocketSession | undefined;
+    if (!session?.userId || !session.active) return;
+    if (!(await this.realtime.isOnline(session.userId))) await this.presence.wentOffline(session.userId);
+  }
+
+  /**
+   * A window of this device opened or closed. Each change may tell all the user's contacts, so it
+   * counts against the same per-user limit as connecting.
+   */
+  private async setActive(socket: Socket, caller: Caller, active: boolean): Promise<void> {
+    const session = socket.data as SocketSession;
+    if (session.active === active) return;
+    await this.limits.consume('connectPerUser', caller.userId);
+    const wasOnline = await this.realtime.isOnline(caller.userId);
+    session.active = active;
+    const online = await this.realtime.isOnline(caller.userId);
+    if (online && !wasOnline) await this.presence.announce(caller.userId, { online: true, lastSeenAt: null });
+    else if (!online && wasOnline) await this.presence.wentOffline(caller.userId);
   }
 
   /** Runs work a client started, counted in `inFlight` until it settles; a failure is logged, never thrown. */
@@ -225,11 +241,15 @@ export class Gateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDis
     await this.devices.assertActive(userId, deviceId);
     // Each connection may announce the user online to all their contacts: a reconnect storm is refused here.
     await this.limits.consume('connectPerUser', userId);
-    return { userId, deviceId, expiresAt };
+    return { userId, deviceId, expiresAt, active: socket.handshake.auth?.active !== false };
   }
 
   private register(socket: Socket, caller: Caller): void {
     const handlers: ClientHandlers = {
+      presence: async (input) => {
+        await this.setActive(socket, caller, input.active);
+        return {};
+      },
       send: (input) => this.messages.send(caller, input),
       read: async (input) => ({ accepted: await this.messages.markRead(caller, input) }),
       typing: async (input) => {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { CONFIG, type Config, type RateLimit } from '../config/config.js';
+import { Metrics } from '../metrics/metrics.js';
 import { REDIS, type RedisClient } from '../realtime/redis.js';
 import { type AppError, retryLater } from './app-error.js';
 
@@ -30,7 +31,11 @@ export type LimitName =
 export class RateLimits {
   private readonly limiters: Record<LimitName, RateLimiterAbstract>;
 
-  constructor(@Inject(CONFIG) config: Config, @Inject(REDIS) redis: RedisClient | null) {
+  constructor(
+    @Inject(CONFIG) config: Config,
+    @Inject(REDIS) redis: RedisClient | null,
+    private readonly metrics: Metrics,
+  ) {
     const make = ({ points, seconds }: RateLimit, name: string): RateLimiterAbstract => {
       const keyPrefix = `${config.REDIS_KEY_PREFIX}:limit:${name}`;
       return redis
@@ -62,6 +67,7 @@ export class RateLimits {
       await this.limiters[name].consume(key);
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      this.metrics.rateLimited(name);
       throw rateLimited(rejection.msBeforeNext);
     }
   }
@@ -73,7 +79,10 @@ export class RateLimits {
   async check(name: LimitName, key: string): Promise<number> {
     const limiter = this.limiters[name];
     const state = await limiter.get(key);
-    if (state && state.consumedPoints >= limiter.points) throw rateLimited(state.msBeforeNext);
+    if (state && state.consumedPoints >= limiter.points) {
+      this.metrics.rateLimited(name);
+      throw rateLimited(state.msBeforeNext);
+    }
     return state?.consumedPoints ?? 0;
   }
 

@@ -202,28 +202,44 @@ export class MessagesRepository {
   /**
    * Deletes acked envelopes (each only from its acking device's queue) and, for messages from
    * someone else, queues a `delivered` receipt for every receiving device of the sender, once per
-   * device. Answers the receipts queued.
+   * device. Answers the receipts queued, and how long each acked message envelope was stored
+   * (seconds, for the delivery latency metric).
    */
-  async deleteAcked(acks: readonly { caller: Caller; ids: readonly string[] }[]): Promise<QueuedEnvelope[]> {
+  async deleteAcked(
+    acks: readonly { caller: Caller; ids: readonly string[] }[],
+  ): Promise<{ queued: QueuedEnvelope[]; ages: number[] }> {
     const rows = acks.flatMap(({ caller, ids }) => ids.map((id) => [id, caller.deviceId, caller.userId] as const));
-    const receipts = await preparedQuery<EnvelopeRow>(
+    const result = await preparedQuery<(EnvelopeRow & { age: null }) | (Record<keyof EnvelopeRow, null> & { age: number })>(
       this.db,
       'delete-acked',
       `WITH given AS (
            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS g(id, device_id, user_id)
          ), acked AS (
            DELETE FROM envelopes e USING given g WHERE e.id = g.id AND e.destination_device_id = g.device_id
-           RETURNING g.device_id, g.user_id, e.kind, e.message_id, e.sender_user_id
+           RETURNING g.device_id, g.user_id, e.kind, e.message_id, e.sender_user_id, e.server_timestamp
+         ), queued AS (
+           INSERT INTO envelopes (destination_device_id, destination_user_id, kind, message_id, sender_user_id, sender_device_id)
+           SELECT d.id, d.user_id, 'delivered', a.message_id, a.user_id, a.device_id
+           FROM acked a JOIN devices d ON d.user_id = a.sender_user_id AND ${receivingDevice('d')}
+           WHERE a.kind = 'message' AND a.sender_user_id <> a.user_id
+           ON CONFLICT DO NOTHING
+           RETURNING ${ENVELOPE_COLUMNS}
          )
-         INSERT INTO envelopes (destination_device_id, destination_user_id, kind, message_id, sender_user_id, sender_device_id)
-         SELECT d.id, d.user_id, 'delivered', a.message_id, a.user_id, a.device_id
-         FROM acked a JOIN devices d ON d.user_id = a.sender_user_id AND ${receivingDevice('d')}
-         WHERE a.kind = 'message' AND a.sender_user_id <> a.user_id
-         ON CONFLICT DO NOTHING
-         RETURNING ${ENVELOPE_COLUMNS}`,
+         SELECT ${ENVELOPE_COLUMNS}, NULL::float8 AS age FROM queued
+         UNION ALL
+         SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+           extract(epoch FROM clock_timestamp() - server_timestamp)::float8
+         FROM acked WHERE kind = 'message'`,
       [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
     );
-    return receipts.map(toQueued);
+    const queued: QueuedEnvelope[] = [];
+    const ages: number[] = [];
+    for (const r of result) {
+      if (r.age === null) queued.push(toQueued(r));
+      else ages.push(r.age);
+    }
+    return { queued, ages };
+  }
   }
 
   /**

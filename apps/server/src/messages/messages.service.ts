@@ -15,6 +15,7 @@ import { AppError, serverBusy } from '../http/app-error.js';
 import { RateLimits } from '../http/rate-limits.js';
 import type { Caller } from '../http/route.js';
 import { LOGGER } from '../logger.js';
+import { Metrics } from '../metrics/metrics.js';
 import { Realtime } from '../realtime/realtime.js';
 import {
   type DestinationDevice,
@@ -100,6 +101,7 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
     private readonly realtime: Realtime,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly log: Logger,
+    private readonly metrics: Metrics,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -131,12 +133,19 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /**
-   * Two statements on the hot path, each shared with the sends that arrive meanwhile: one
-   * reads everything the checks need (a previous send with this id, the recipient, the destination
-   * devices and their queue lengths), one stores the sends and all their envelopes atomically.
-   */
+  /** A send (see `admitted`), counted by its outcome in the metrics. */
   async send(caller: Caller, input: SendMessageRequest): Promise<SendMessageResponse> {
+    try {
+      const answer = await this.admit(caller, input);
+      this.metrics.sent(answer.duplicate ? 'duplicate' : 'accepted');
+      return answer;
+    } catch (error) {
+      this.metrics.sent(error instanceof AppError ? error.code : 'error');
+      throw error;
+    }
+  }
+
+  private async admit(caller: Caller, input: SendMessageRequest): Promise<SendMessageResponse> {
     // Admission control: past capacity a send is refused at once, before it waits for the database
     // (where it would time out as an INTERNAL after seconds, slowing every send behind it).
     if (this.sendsInFlight >= this.config.SENDS_MAX_IN_FLIGHT) throw serverBusy();
@@ -148,6 +157,11 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  /**
+   * Two statements on the hot path, each shared with the sends that arrive meanwhile: one
+   * reads everything the checks need (a previous send with this id, the recipient, the destination
+   * devices and their queue lengths), one stores the sends and all their envelopes atomically.
+   */
   private async admitted(caller: Caller, input: SendMessageRequest): Promise<SendMessageResponse> {
     await this.limits.consume('sendPerDevice', caller.deviceId);
     const state = await this.sendReads.load({ caller, input });
@@ -245,7 +259,9 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async writeAcks(acks: readonly AckWrite[]): Promise<true[]> {
-    this.realtime.queued(await this.repository.deleteAcked(acks));
+    const { queued, ages } = await this.repository.deleteAcked(acks);
+    this.realtime.queued(queued);
+    this.metrics.delivered(ages);
     return acks.map(() => true);
   }
 

@@ -65,11 +65,15 @@ export class Realtime {
     if (deviceIds.length > 0) this.server?.to(deviceIds.map(deviceRoom)).emit(SERVER_EVENTS[event], payload);
   }
 
-  /** The users (of those given) with at least one connected device, on any instance. */
+  /** The users (of those given) online: a connected device with an app window open, on any instance. */
   async onlineUsers(userIds: readonly string[]): Promise<Set<string>> {
     if (!this.server || userIds.length === 0) return new Set();
     const sockets = await this.server.in(userIds.map(userRoom)).fetchSockets();
-    return new Set(sockets.map((s) => s.data.userId as string));
+    return new Set(sockets.filter((s) => s.data.active !== false).map((s) => s.data.userId as string));
+  }
+
+  async isOnline(userId: string): Promise<boolean> {
+    return (await this.onlineUsers([userId])).size > 0;
   }
 
   /** The devices (of those given) that are connected, on any instance. */
@@ -77,6 +81,38 @@ export class Realtime {
     if (!this.server || deviceIds.length === 0) return new Set();
     const sockets = await this.server.in(deviceIds.map(deviceRoom)).fetchSockets();
     return new Set(sockets.map((s) => s.data.deviceId as string));
+  }
+
+  /** How many sockets, and of how many devices, are connected to this instance. */
+  localConnections(): { sockets: number; devices: number } {
+    const sockets = this.server?.of('/').sockets;
+    if (!sockets) return { sockets: 0, devices: 0 };
+    const devices = new Set<unknown>();
+    for (const socket of sockets.values()) devices.add(socket.data?.deviceId);
+    devices.delete(undefined);
+    return { sockets: sockets.size, devices: devices.size };
+  }
+
+  /** The devices connected to this instance. */
+  localDeviceIds(): string[] {
+    const sockets = this.server?.of('/').sockets.values() ?? [];
+    return [...new Set([...sockets].flatMap((s) => (s.data?.deviceId ? [s.data.deviceId as string] : [])))];
+  }
+
+  /**
+   * Ends the sessions of a user or a device connected to this instance only: for a notice every
+   * instance hears by itself (see `SessionNotices`).
+   */
+  endLocalSessions(
+    target: { kind: 'user'; userId: string } | { kind: 'device'; deviceId: string },
+    by: SessionEndedBy,
+  ): void {
+    if (!this.server) return;
+    const room = target.kind === 'user' ? userRoom(target.userId) : deviceRoom(target.deviceId);
+    this.server.local
+      .to(room)
+      .emit(SERVER_EVENTS.sessionEnded, { reason: 'revoked', by } satisfies ServerPayload<'sessionEnded'>);
+    this.server.local.in(room).disconnectSockets(true);
   }
 
   /** Tells a device its session ended (and who ended it), and closes its sockets. */

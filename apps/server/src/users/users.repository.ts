@@ -45,6 +45,27 @@ export class UsersRepository {
     return tx.save(tx.create(UserEntity, { ...user, displayNameKey: user.displayName.toLowerCase() }));
   }
 
+  /**
+   * Whether the account is disabled, holding a share lock on its row until the transaction ends:
+   * a sign-in under way finishes before a `disable` (which then revokes its new device) or sees it.
+   */
+  async lockDisabled(tx: EntityManager, userId: string): Promise<boolean> {
+    const [row] = await tx.query<{ disabled_at: Date | null }[]>(
+      'SELECT disabled_at FROM users WHERE id = $1 FOR SHARE',
+      [userId],
+    );
+    return Boolean(row?.disabled_at);
+  }
+
+  /** Disables (a date) or enables (null) the account. */
+  async setDisabled(tx: EntityManager, userId: string, disabledAt: Date | null): Promise<void> {
+    await tx.update(UserEntity, { id: userId }, { disabledAt });
+  }
+
+  async setPasswordHash(tx: EntityManager, userId: string, passwordHash: string): Promise<void> {
+    await tx.update(UserEntity, { id: userId }, { passwordHash });
+  }
+
   async setDisplayName(userId: string, displayName: string): Promise<void> {
     await this.db
       .getRepository(UserEntity)

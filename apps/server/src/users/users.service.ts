@@ -15,6 +15,9 @@ export const toUser = (u: Pick<UserEntity, 'id' | 'username' | 'displayName'>): 
 
 @Injectable()
 export class UsersService {
+  /** Told of every profile change (the contacts module tells the people who show this user). */
+  private changed: (user: User) => Promise<void> = async () => {};
+
   constructor(
     private readonly users: UsersRepository,
     private readonly limits: RateLimits,
@@ -29,7 +32,14 @@ export class UsersService {
   async updateMe(userId: string, input: z.output<typeof UpdateMeRequest>): Promise<User> {
     await this.limits.consume('profilePerUser', userId);
     await this.users.setDisplayName(userId, input.displayName);
-    return this.get(userId);
+    const user = await this.get(userId);
+    await this.changed(user);
+    return user;
+  }
+
+  /** Who hears of profile changes (one listener: this module cannot depend on the ones above it). */
+  onChanged(listener: (user: User) => Promise<void>): void {
+    this.changed = listener;
   }
 
   async search(callerId: string, query: z.output<typeof UserSearchQuery>): Promise<UserPage> {

@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { AuthResponse, ClientApi, Device, SessionInfo, SignedOutReason, User } from '@parley/shared';
+import type {
+  AuthResponse,
+  ClientApi,
+  Device,
+  RegistrationMode,
+  SessionInfo,
+  SignedOutReason,
+  User,
+} from '@parley/shared';
 import { CoreError } from '../errors.js';
 import type { Emit } from '../events.js';
 import { createApiClient } from '../net/api-client.js';
@@ -23,6 +31,10 @@ export interface AccountOptions {
 export class Account {
   private active: SignedIn | null = null;
   private restoring: Promise<SessionInfo | null> | null = null;
+  /** A window of the app is open (the shells say): the connection tells the server, for presence. */
+  private windowOpen = false;
+  /** While I sign out here, the server's revocation of this device is that sign-out, not one from elsewhere. */
+  private loggingOut = false;
 
   constructor(private readonly options: AccountOptions) {}
 
@@ -37,6 +49,14 @@ export class Account {
     return this.active;
   }
 
+  async registrationMode(): Promise<RegistrationMode> {
+    try {
+      return (await createApiClient(this.options.serverUrl)('registration', {})).mode;
+    } catch (error) {
+      throw toCoreError(error);
+    }
+  }
+
   register(input: Parameters<ClientApi['register']>[0]): Promise<SessionInfo> {
     return this.signIn(() =>
       createApiClient(this.options.serverUrl)('register', {
@@ -45,6 +65,7 @@ export class Account {
           password: input.password,
           displayName: input.displayName,
           device: { name: input.deviceName },
+          ...(input.inviteCode ? { inviteCode: input.inviteCode } : {}),
         },
       }),
     );
@@ -75,10 +96,15 @@ export class Account {
 
   async logout(): Promise<void> {
     const active = this.signedIn;
-    // Not through the socket's "session ended" that the server's revocation sends: this sign-out erases all, now.
-    active.connection.close();
-    await active.server.call('logout', {}).catch(() => {}); // offline: the device stays listed until revoked elsewhere
-    await this.teardown('logout');
+    this.loggingOut = true;
+    try {
+      // Not through the socket's "session ended" that the server's revocation sends: this sign-out erases all, now.
+      active.connection.close();
+      await active.server.call('logout', {}).catch(() => {}); // offline: the device stays listed until revoked elsewhere
+      await this.teardown('logout');
+    } finally {
+      this.loggingOut = false;
+    }
   }
 
   /** Stops everything and closes the store, keeping the session for the next start. */
@@ -88,6 +114,11 @@ export class Account {
     if (!active) return;
     this.active = null;
     await active.stop();
+  }
+
+  setWindowOpen(open: boolean): void {
+    this.windowOpen = open;
+    this.active?.connection.setActive(open);
   }
 
   async updateProfile(input: { displayName: string }): Promise<User> {
@@ -159,8 +190,9 @@ export class Account {
       dataDir: this.options.dataDir,
       secrets: this.options.secrets,
       emit: this.options.emit,
-      ended: (reason) => void this.teardown(reason),
+      ended: (reason) => void this.teardown(this.loggingOut ? 'logout' : reason),
     });
+    this.active.connection.setActive(this.windowOpen);
     return this.active;
   }
 

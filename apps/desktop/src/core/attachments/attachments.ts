@@ -48,7 +48,7 @@ export class Attachments {
     private readonly transfers: AttachmentTransfers,
     private readonly messages: MessagesRepository,
     private readonly signal: Pick<SignalService, 'assertTrusted'>,
-    private readonly conversations: Pick<Conversations, 'queue'>,
+    private readonly conversations: Pick<Conversations, 'queue' | 'quote'>,
     private readonly outbox: Pick<Outbox, 'cancel'>,
     private readonly emit: Emit,
   ) {}
@@ -79,8 +79,9 @@ export class Attachments {
     if (!draft.input.write(bytes)) await Promise.race([once(draft.input, 'drain'), draft.encrypted]);
   }
 
-  async send(messageId: string, caption: string): Promise<LocalMessage> {
+  async send(messageId: string, caption: string, replyTo?: string): Promise<LocalMessage> {
     const draft = this.draft(messageId);
+    const quote = this.conversations.quote(draft.peerUserId, replyTo);
     clearTimeout(draft.idle);
     draft.input.end();
     let uploaded: UploadedAttachment;
@@ -91,7 +92,7 @@ export class Attachments {
     }
     const { name, contentType, image, voice } = draft.file;
     const attachment: AttachmentPointer = { ...uploaded, name, contentType, image, voice };
-    return this.conversations.queue(draft.peerUserId, caption.trim(), attachment, messageId);
+    return this.conversations.queue(draft.peerUserId, caption.trim(), attachment, { id: messageId, quote });
   }
 
   async download(messageId: string): Promise<void> {
@@ -118,6 +119,7 @@ export class Attachments {
    */
   upload(message: LocalMessage, signal: AbortSignal): Promise<void> {
     const pointer = message.attachment as AttachmentPointer;
+    if (message.forwarded) return this.share(message, pointer, signal);
     return this.transfer(message, 'upload', pointer.size, async (progress) => {
       try {
         await this.transfers.upload(pointer.id, progress, signal);
@@ -127,6 +129,31 @@ export class Attachments {
         this.messages.setAttachment(message.id, { ...pointer, id });
         await this.transfers.upload(id, progress, signal);
       }
+    });
+  }
+
+  /**
+   * A forwarded file: the server lets the new recipient fetch the blob it already has. Gone from
+   * the server (past retention), the local copy is uploaded again under a new id.
+   */
+  private async share(message: LocalMessage, pointer: AttachmentPointer, signal: AbortSignal): Promise<void> {
+    try {
+      await this.transfers.share(pointer.id, message.peerUserId);
+      return;
+    } catch (error) {
+      if ((error as CoreError).code !== 'NOT_FOUND' || !message.attachmentReady) throw error;
+    }
+    await this.transfer(message, 'upload', pointer.size, async (progress) => {
+      const id = await this.transfers.announceCopy(pointer.id, message.peerUserId, pointer.size);
+      this.messages.setAttachment(message.id, { ...pointer, id });
+      await this.transfers.upload(id, progress, signal);
+    });
+  }
+
+  /** The local copy of a file no message points at any more goes (a deleted message's). */
+  dropLocalCopy(pointer: AttachmentPointer): void {
+    void this.transfers.remove(pointer.id).catch((error: unknown) => {
+      console.warn(`parley: could not remove a deleted attachment's local copy: ${(error as Error).message}`);
     });
   }
 

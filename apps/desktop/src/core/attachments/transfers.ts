@@ -1,6 +1,6 @@
 import { createHash, type Hash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
@@ -87,6 +87,26 @@ export class AttachmentTransfers {
     const fresh = await this.announce(recipientUserId, size);
     await rename(this.localPath(id), this.localPath(fresh));
     return fresh;
+  }
+
+  /**
+   * Lets `recipientUserId` fetch a blob already on the server (a forwarded file). NOT_FOUND when
+   * the server no longer has it, or I may not fetch it myself.
+   */
+  async share(id: string, recipientUserId: string): Promise<void> {
+    await this.session.call('shareAttachment', { params: { id }, body: { recipientUserId } });
+  }
+
+  /** Announces a copy of a local file under a new id (a forwarded file the server no longer has); returns the id. */
+  async announceCopy(id: string, recipientUserId: string, size: number): Promise<string> {
+    const fresh = await this.announce(recipientUserId, size);
+    await copyFile(this.localPath(id), this.localPath(fresh));
+    return fresh;
+  }
+
+  /** Deletes a local copy (its message was deleted). */
+  async remove(id: string): Promise<void> {
+    await rm(this.localPath(id), { force: true });
   }
 
   /** Encrypts exactly `size` bytes from `source` into the local copy of announced attachment `id`. */

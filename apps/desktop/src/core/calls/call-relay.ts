@@ -6,6 +6,7 @@ import {
   SignalContent,
   type SignalEvent,
   type SignalResult,
+  UNTOUCHED,
 } from '@parley/shared';
 import type { Emit } from '../events.js';
 import type { Conversations } from '../messaging/conversations.js';
@@ -77,6 +78,7 @@ export class CallRelay {
       serverTimestamp: null,
       // A missed call stays unread until the chat is opened.
       readAt: direction === 'in' && call.outcome === 'missed' ? null : now,
+      ...UNTOUCHED,
     };
     this.conversations.record(message);
     return message;

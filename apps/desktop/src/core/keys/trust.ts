@@ -30,7 +30,14 @@ export class Trust {
       digits: await this.signal.safetyNumber(this.me.userId, peerUserId),
       changed,
       pendingDigits: changed ? await this.signal.safetyNumber(this.me.userId, peerUserId, true) : null,
+      verified: this.signal.isVerified(peerUserId),
     };
+  }
+
+  /** "Mark as verified" (or clear it): the user compared the safety number with the peer. */
+  setVerified(peerUserId: string, verified: boolean): Promise<SafetyNumber> {
+    this.signal.setVerified(peerUserId, verified);
+    return this.safetyNumber(peerUserId);
   }
 
   accept(peerUserId: string): void {

@@ -5,7 +5,10 @@ import {
   type HistoryPage,
   LIMITS,
   type LocalMessage,
+  MESSAGE_ACTION_LIMITS,
+  type Quote,
   type SearchHit,
+  UNTOUCHED,
 } from '@parley/shared';
 import { CoreError } from '../errors.js';
 import type { SignalService } from '../signal/signal-service.js';
@@ -38,10 +41,47 @@ export class Conversations {
     return this.store.messages.search(query, Math.min(Math.max(1, limit), 200));
   }
 
-  sendText(peerUserId: string, text: string): LocalMessage {
+  sendText(peerUserId: string, text: string, replyTo?: string): LocalMessage {
     const body = text.trim();
     if (!body) throw new CoreError('VALIDATION_FAILED', 'A message cannot be empty');
-    return this.queue(peerUserId, body, null);
+    return this.queue(peerUserId, body, null, { quote: this.quote(peerUserId, replyTo) });
+  }
+
+  /** What a reply carries of the message it answers (one of the same conversation, still there). */
+  quote(peerUserId: string, replyTo: string | undefined): Quote | null {
+    if (!replyTo) return null;
+    const original = this.store.messages.get(replyTo);
+    if (!original || original.peerUserId !== peerUserId || original.deleted || original.call)
+      throw new CoreError('NOT_FOUND', 'The message replied to is not in this chat');
+    const { name, contentType } = original.attachment ?? {};
+    return {
+      id: original.id,
+      author: original.senderUserId,
+      text: [...original.text].slice(0, MESSAGE_ACTION_LIMITS.quoteChars).join(''),
+      ...(name && contentType ? { attachment: { name, contentType } } : {}),
+    };
+  }
+
+  /**
+   * Sends copies of messages (of one conversation or several) to another chat, oldest first, each
+   * as a new message marked forwarded. A file keeps its pointer: the outbox lets the new recipient
+   * fetch it from the server (uploading the local copy again only if the server no longer has it).
+   */
+  forward(messageIds: string[], toPeerUserId: string): LocalMessage[] {
+    const originals = messageIds.map((id) => {
+      const message = this.store.messages.get(id);
+      if (!message || message.deleted || message.call) throw new CoreError('NOT_FOUND', 'No such message');
+      return message;
+    });
+    originals.sort((a, b) => Date.parse(a.serverTimestamp ?? a.sentAt) - Date.parse(b.serverTimestamp ?? b.sentAt));
+    return this.store.transaction(() =>
+      originals.map((m) =>
+        this.queue(toPeerUserId, m.text, m.attachment, {
+          forwarded: true,
+          attachmentReady: m.attachmentReady,
+        }),
+      ),
+    );
   }
 
   /** Stores an outgoing message with its outbox job (one transaction: once this returns, it will be sent). */
@@ -49,7 +89,12 @@ export class Conversations {
     peerUserId: string,
     text: string,
     attachment: AttachmentPointer | null,
-    id: string = randomUUID(),
+    { id = randomUUID(), quote = null, forwarded = false, attachmentReady = attachment !== null } = {} as {
+      id?: string;
+      quote?: Quote | null;
+      forwarded?: boolean;
+      attachmentReady?: boolean;
+    },
   ): LocalMessage {
     this.signal.assertTrusted(peerUserId, this.me.userId);
     if (text.length > MAX_TEXT) throw new CoreError('VALIDATION_FAILED', 'A message can be at most 8,000 characters');
@@ -61,12 +106,15 @@ export class Conversations {
       direction: 'out',
       text,
       attachment,
-      attachmentReady: attachment !== null,
+      attachmentReady,
       call: null,
       status: 'pending',
       sentAt: now.toISOString(),
       serverTimestamp: null,
       readAt: null,
+      ...UNTOUCHED,
+      quote,
+      forwarded,
     };
     this.store.transaction(() => {
       this.store.messages.insert(message, now.getTime());

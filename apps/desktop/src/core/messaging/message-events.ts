@@ -19,6 +19,20 @@ export class MessageEvents {
     if (conversation) this.emit('message', { ...message, conversation, unreadTotal: this.messages.unreadTotal() });
   }
 
+  /** Messages changed by actions, or removed (deleted for me): as now stored, with their conversation. */
+  changed(peerUserId: string, changedIds: string[], removed: string[]): void {
+    const conversation = this.messages.conversation(peerUserId);
+    if (!conversation) return;
+    const changed = changedIds.flatMap((id) => this.messages.get(id) ?? []);
+    this.emit('messagesChanged', {
+      peerUserId,
+      changed,
+      removed,
+      conversation,
+      unreadTotal: this.messages.unreadTotal(),
+    });
+  }
+
   status(message: Pick<LocalMessage, 'id' | 'peerUserId' | 'status'>): void {
     this.emit('status', { messageId: message.id, peerUserId: message.peerUserId, status: message.status });
   }

@@ -6,11 +6,13 @@ import {
   type OutgoingEnvelope,
   type SendMessageRequest,
   type SendMessageResponse,
+  UNTOUCHED,
 } from '@parley/shared';
 import { CoreError } from '../errors.js';
 import type { ServerSession } from '../net/server-session.js';
 import type { SignalService } from '../signal/signal-service.js';
 import type { LocalStore } from '../store/local-store.js';
+import { type ActionContent, type Actions, Changes, isAction, type ReceivedAction } from './actions.js';
 import type { MessageEvents } from './message-events.js';
 
 /** Attempts to repair a stale device list before a send is retried later. */
@@ -36,17 +38,41 @@ export class Messaging {
     private readonly events: MessageEvents,
     /** A message from (or to) someone this device has not met: learn who they are. */
     private readonly unknownUser: (userId: string) => void,
+    private readonly actions: Pick<Actions, 'receive' | 'released' | 'finish'>,
   ) {}
 
   /** Encrypts and sends a stored outgoing message; repairs the device list when the server says it is stale. */
   async deliver(message: LocalMessage, transport: Transport): Promise<SendMessageResponse> {
     const { text, sentAt, peerUserId: to } = message;
+    const extra = {
+      ...(message.quote ? { quote: message.quote } : {}),
+      ...(message.forwarded ? { forwarded: true } : {}),
+    };
     const content: MessageContent = message.attachment
-      ? { kind: 'attachment', attachment: message.attachment, text, sentAt, to }
-      : { kind: 'text', text, sentAt, to };
+      ? { kind: 'attachment', attachment: message.attachment, text, sentAt, to, ...extra }
+      : { kind: 'text', text, sentAt, to, ...extra };
+    return this.send(message.id, message.peerUserId, content, transport);
+  }
+
+  /** Sends an action of mine: to the peer and my other devices, or (`selfOnly`) to my other devices only. */
+  deliverAction(
+    id: string,
+    content: ActionContent,
+    selfOnly: boolean,
+    transport: Transport,
+  ): Promise<SendMessageResponse> {
+    return this.send(id, selfOnly ? this.me.userId : content.to, content, transport);
+  }
+
+  private send(
+    messageId: string,
+    recipientUserId: string,
+    content: MessageContent,
+    transport: Transport,
+  ): Promise<SendMessageResponse> {
     return this.repairingDevices(async () => {
-      const envelopes = await this.encryptFor(message.peerUserId, encode(content), true);
-      return transport.send({ messageId: message.id, recipientUserId: message.peerUserId, envelopes });
+      const envelopes = await this.encryptFor(recipientUserId, encode(content), true);
+      return transport.send({ messageId, recipientUserId, envelopes });
     });
   }
 
@@ -117,6 +143,7 @@ export class Messaging {
     const received = new Set<string>();
     const strangers = new Set<string>();
     const events: (() => void)[] = [];
+    const changes = new Changes();
     await this.signal.decryptPage(async (decrypt) => {
       const writes: (() => void)[] = [];
       for (const envelope of envelopes) {
@@ -126,9 +153,9 @@ export class Messaging {
         }
         const { messageId, type, content } = envelope;
         if (!type || !content || received.has(messageId) || this.store.messages.has(messageId)) continue;
-        let message: LocalMessage;
+        let opened: LocalMessage | ReceivedAction;
         try {
-          message = await decrypt(envelope.senderUserId, envelope.senderDeviceId, { type, content }, (plaintext) =>
+          opened = await decrypt(envelope.senderUserId, envelope.senderDeviceId, { type, content }, (plaintext) =>
             this.opened(envelope, plaintext),
           );
         } catch (error) {
@@ -139,10 +166,17 @@ export class Messaging {
           continue;
         }
         received.add(messageId);
+        if ('content' in opened) {
+          const action = opened;
+          writes.push(() => this.actions.receive(action, changes));
+          continue;
+        }
+        const message = opened;
         writes.push(() => {
           if (!this.store.messages.insert(message, Date.parse(envelope.serverTimestamp))) return;
           if (!this.store.users.has(message.peerUserId)) strangers.add(message.peerUserId);
           events.push(() => this.events.message(message));
+          this.actions.released(message.id, changes);
         });
       }
       return () => {
@@ -151,12 +185,15 @@ export class Messaging {
     });
     for (const userId of strangers) this.unknownUser(userId);
     for (const emit of events) emit();
+    this.actions.finish(changes);
     return envelopes.map((envelope) => envelope.id);
   }
 
-  /** The message a decrypted envelope holds; throws when its plaintext is not a message. */
-  private opened(envelope: Envelope, plaintext: Uint8Array): LocalMessage {
+  /** The message or action a decrypted envelope holds; throws when its plaintext is neither. */
+  private opened(envelope: Envelope, plaintext: Uint8Array): LocalMessage | ReceivedAction {
     const content = MessageContent.parse(JSON.parse(new TextDecoder().decode(plaintext)));
+    const { messageId: id, senderUserId, serverTimestamp } = envelope;
+    if (isAction(content)) return { id, senderUserId, content, serverTimestamp };
     const fromMe = envelope.senderUserId === this.me.userId;
     return {
       id: envelope.messageId,
@@ -171,6 +208,9 @@ export class Messaging {
       sentAt: content.sentAt,
       serverTimestamp: envelope.serverTimestamp,
       readAt: null,
+      ...UNTOUCHED,
+      quote: content.quote ?? null,
+      forwarded: content.forwarded === true,
     };
   }
 

@@ -2,6 +2,7 @@ import { type LocalMessage, type ReadReceiptsRequest, RetryAfterDetails } from '
 import { CoreError } from '../errors.js';
 import type { LocalStore } from '../store/local-store.js';
 import type { OutboxJob, UnreadableJob } from '../store/outbox.js';
+import { isAction } from './actions.js';
 import type { Messaging, Transport } from './messaging.js';
 
 /** Backoff between attempts: 1 s, 2 s, 4 s … capped at 5 minutes, with ±20% jitter. */
@@ -59,7 +60,7 @@ export class Outbox {
 
   constructor(
     private readonly store: Pick<LocalStore, 'messages' | 'outbox'>,
-    private readonly messaging: Pick<Messaging, 'deliver'>,
+    private readonly messaging: Pick<Messaging, 'deliver' | 'deliverAction'>,
     private readonly transport: OutboxTransport,
     /** An outgoing message moved on (sent, or failed). */
     private readonly onStatus: (message: LocalMessage) => void,
@@ -186,8 +187,14 @@ export class Outbox {
       await this.transport.sendReadReceipts(job.payload);
       return;
     }
+    if (job.kind === 'action') {
+      if (!isAction(job.payload.content) || !job.messageId) return;
+      await this.messaging.deliverAction(job.messageId, job.payload.content, job.payload.selfOnly, this.transport);
+      return;
+    }
     const message = job.messageId ? this.store.messages.get(job.messageId) : undefined;
-    if (!message) return;
+    // Deleted before it went: there is nothing to send (the delete that follows finds nothing there).
+    if (!message || message.deleted) return;
     const ack = await this.messaging.deliver(message, this.transport);
     const sent = this.store.messages.advanceStatus(message.id, 'sent', ack.serverTimestamp);
     if (sent) this.onStatus(sent);

@@ -22,6 +22,7 @@ import {
   SOCKET_PATH,
   type TypingEvent,
   type TypingRequest,
+  type User,
 } from '@parley/shared';
 import { io, type Socket } from 'socket.io-client';
 import { CoreError } from '../errors.js';
@@ -34,6 +35,7 @@ export interface ConnectionHandlers {
   /** Process a page of my queue; resolve with the ids stored safely (they get acked). */
   envelopes(batch: EnvelopeBatch): Promise<string[]>;
   presence(event: PresenceEvent): void;
+  userUpdated(user: User): void;
   typing(event: TypingEvent): void;
   signal(event: SignalEvent): void;
   keysLow(): void;
@@ -51,6 +53,9 @@ export class Connection {
   private readonly socket: Socket;
   private current: ConnectionState = 'connecting';
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private activeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** An app window is open: told in every handshake and whenever it changes (presence means it). */
+  private active = false;
 
   constructor(
     serverUrl: string,
@@ -66,8 +71,8 @@ export class Connection {
       randomizationFactor: 0.5,
       auth: (cb) => {
         session.token().then(
-          (token) => cb({ token }),
-          () => cb({ token: '' }),
+          (token) => cb({ token, active: this.active }),
+          () => cb({ token: '', active: this.active }),
         );
       },
     });
@@ -107,6 +112,7 @@ export class Connection {
       );
     });
     this.listen('presence', (e) => handlers.presence(e));
+    this.listen('userUpdated', (user) => handlers.userUpdated(user));
     this.listen('typing', (e) => handlers.typing(e));
     this.listen('signal', (e) => handlers.signal(e));
     this.listen('keysLow', () => handlers.keysLow());
@@ -126,8 +132,22 @@ export class Connection {
     this.socket.connect();
   }
 
+  /** A window of the app opened or closed; the server hears it now if connected, else at the next handshake. */
+  setActive(active: boolean): void {
+    this.active = active;
+    clearTimeout(this.activeTimer);
+    if (!this.socket.connected) return;
+    this.request('presence', { active }).catch((error: unknown) => {
+      // Too many changes: say the latest once allowed (a change meanwhile says it instead).
+      const seconds = RetryAfterDetails.safeParse((error as CoreError).details).data?.retryAfterSeconds;
+      if ((error as CoreError).code === 'RATE_LIMITED' && seconds && this.active === active)
+        this.activeTimer = setTimeout(() => this.setActive(this.active), seconds * 1_000);
+    });
+  }
+
   close(): void {
     clearTimeout(this.retryTimer);
+    clearTimeout(this.activeTimer);
     this.socket.disconnect();
     this.setState('offline');
   }

@@ -1,4 +1,4 @@
-import type { Contact, PresenceEvent, UserPage } from '@parley/shared';
+import type { Contact, PresenceEvent, User, UserPage } from '@parley/shared';
 import type { CoreError } from '../errors.js';
 import type { Emit } from '../events.js';
 import type { ServerSession } from '../net/server-session.js';
@@ -42,6 +42,12 @@ export class People {
   presence({ userId, online, lastSeenAt }: PresenceEvent): void {
     this.users.setPresence(userId, { online, lastSeenAt });
     this.emit('presence', { userId, online, lastSeenAt });
+  }
+
+  /** Someone changed their profile (the server tells the people who show their name). */
+  updated(user: User): void {
+    this.users.upsert(user);
+    this.emit('user', user);
   }
 
   /** Someone wrote to me (or I to them from another device) whom this device has not met. */

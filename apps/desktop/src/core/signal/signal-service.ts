@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import {
   type CiphertextType,
   type DeviceBundle,
@@ -314,6 +314,28 @@ export class SignalService {
   /** The user keeps the pinned keys: the changed ones stay refused, without asking again. */
   rejectChanges(userId: string): void {
     this.repos.pins.markRejected(userId);
+  }
+
+  /**
+   * Whether I marked this user's safety number verified and their keys are still the ones I
+   * verified: any key change (a device's new key accepted, a device added or gone) undoes it.
+   */
+  isVerified(userId: string): boolean {
+    const verified = this.repos.pins.verifiedDigest(userId);
+    return !!verified && !this.hasUnacceptedChange(userId) && verified.equals(this.keysDigest(userId));
+  }
+
+  /** Marks the user's current keys verified (after comparing safety numbers), or clears it. */
+  setVerified(userId: string, verified: boolean): void {
+    if (verified && this.hasUnacceptedChange(userId))
+      throw new CoreError('IDENTITY_UNTRUSTED', 'Decide on the changed key first', { userId });
+    this.repos.pins.setVerified(userId, verified ? this.keysDigest(userId) : null, new Date().toISOString());
+  }
+
+  private keysDigest(userId: string): Buffer {
+    const hash = createHash('sha256');
+    for (const key of this.repos.pins.listedKeys(userId, false).sort(Buffer.compare)) hash.update(key);
+    return hash.digest();
   }
 
   /**

@@ -2,6 +2,7 @@ import type { Db } from './database.js';
 import { KvRepository } from './kv.js';
 import { MessagesRepository } from './messages.js';
 import { OutboxRepository } from './outbox.js';
+import { PendingActionsRepository } from './pending-actions.js';
 import { PinsRepository } from './pins.js';
 import { SignalKeysRepository } from './signal-keys.js';
 import { UsersRepository } from './users.js';
@@ -20,6 +21,7 @@ export class LocalStore {
   readonly messages: MessagesRepository;
   readonly outbox: OutboxRepository;
   readonly pins: PinsRepository;
+  readonly pendingActions: PendingActionsRepository;
   readonly signalKeys: SignalKeysRepository;
 
   constructor(private readonly db: Db) {
@@ -28,6 +30,7 @@ export class LocalStore {
     this.messages = new MessagesRepository(db);
     this.outbox = new OutboxRepository(db);
     this.pins = new PinsRepository(db);
+    this.pendingActions = new PendingActionsRepository(db);
     this.signalKeys = new SignalKeysRepository(db);
   }
 

@@ -110,4 +110,68 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE identity_changes ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE identity_changes ADD COLUMN refused_messages INTEGER NOT NULL DEFAULT 0;
   `,
+  // 5: "Mark as verified": the digest of the keys a user had when I verified their safety number.
+  `
+  CREATE TABLE verified_users (user_id TEXT PRIMARY KEY, keys_digest BLOB NOT NULL, at TEXT NOT NULL) STRICT;
+  `,
+  // 6: message actions. A reply's quote, forwarded, edits (earlier texts in message_versions; the
+  // index follows the current text), deleted for everyone (a tombstone) or for me (kept as an id
+  // only, so a redelivery or a late action finds it), reactions, and actions that arrived before
+  // their target (held until it comes); the outbox carries actions as jobs of their own.
+  `
+  ALTER TABLE messages ADD COLUMN quote TEXT;
+  ALTER TABLE messages ADD COLUMN forwarded INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE messages ADD COLUMN edited_at TEXT;
+  ALTER TABLE messages ADD COLUMN edit_count INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE messages ADD COLUMN deleted TEXT CHECK (deleted IN ('everyone', 'me'));
+  CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+    INSERT INTO messages_fts (rowid, text) VALUES (new.seq, new.text);
+  END;
+  CREATE INDEX messages_attachment ON messages (json_extract(attachment, '$.id')) WHERE attachment IS NOT NULL;
+
+  -- Every text an edited message has had (the original under the message's own id); the newest is current.
+  CREATE TABLE message_versions (
+    id TEXT PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    at TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX message_versions_message ON message_versions (message_id, at);
+
+  CREATE TABLE reactions (
+    message_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    -- NULL: removed (kept, so that an older reaction arriving late does not come back).
+    emoji TEXT,
+    at TEXT NOT NULL,
+    PRIMARY KEY (message_id, user_id)
+  ) STRICT;
+
+  CREATE TABLE pending_actions (
+    id TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    sender_user_id TEXT NOT NULL,
+    content TEXT NOT NULL,
+    server_ts TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (id, target_id)
+  ) STRICT;
+  CREATE INDEX pending_actions_target ON pending_actions (target_id);
+  CREATE INDEX pending_actions_sender ON pending_actions (sender_user_id, received_at);
+
+  CREATE TABLE outbox_new (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('message', 'read', 'action')),
+    peer_user_id TEXT NOT NULL,
+    message_id TEXT,
+    payload TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error TEXT
+  ) STRICT;
+  INSERT INTO outbox_new SELECT * FROM outbox;
+  DROP TABLE outbox;
+  ALTER TABLE outbox_new RENAME TO outbox;
+  `,
 ];

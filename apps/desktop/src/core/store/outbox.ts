@@ -1,4 +1,4 @@
-import { ReadReceiptsRequest } from '@parley/shared';
+import { MessageContent, ReadReceiptsRequest } from '@parley/shared';
 import { z } from 'zod';
 import type { Db } from './database.js';
 import { prepare } from './statements.js';
@@ -13,6 +13,11 @@ export const JOB_KINDS = {
   message: z.object({ uploaded: z.boolean().optional() }),
   /** Tell a sender that their messages were read. */
   read: ReadReceiptsRequest,
+  /**
+   * Send a message action (`message_id` is the action's own id): to the peer and my other
+   * devices, or with `selfOnly` (delete for me) only to my other devices.
+   */
+  action: z.object({ content: MessageContent, selfOnly: z.boolean() }),
 } satisfies Record<string, { parse(data: unknown): unknown }>;
 
 export type JobKind = keyof typeof JOB_KINDS;

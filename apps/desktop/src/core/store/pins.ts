@@ -29,6 +29,9 @@ const SQL = {
   addKeyChange: `INSERT INTO identity_changes (user_id, device_id, kind, new_identity_key, at, refused_messages)
                    VALUES (?, ?, 'key_changed', ?, ?, ?)`,
   countRefused: 'UPDATE identity_changes SET refused_messages = ? WHERE id = ?',
+  verifiedDigest: 'SELECT keys_digest FROM verified_users WHERE user_id = ?',
+  setVerified: 'INSERT OR REPLACE INTO verified_users (user_id, keys_digest, at) VALUES (?, ?, ?)',
+  clearVerified: 'DELETE FROM verified_users WHERE user_id = ?',
 };
 
 /** A device's pinned identity key. */
@@ -98,6 +101,16 @@ export class PinsRepository {
   listedKeys(userId: string, withPending: boolean): Buffer[] {
     const statement = withPending ? this.sql.listedKeysWithPending : this.sql.listedKeys;
     return (statement.all(userId) as { identity_key: Buffer }[]).map((r) => r.identity_key);
+  }
+
+  /** The digest of a user's keys as they were when I marked them verified; undefined if I have not. */
+  verifiedDigest(userId: string): Buffer | undefined {
+    return (this.sql.verifiedDigest.get(userId) as { keys_digest: Buffer } | undefined)?.keys_digest;
+  }
+
+  setVerified(userId: string, keysDigest: Buffer | null, at: string): void {
+    if (keysDigest) this.sql.setVerified.run(userId, keysDigest, at);
+    else this.sql.clearVerified.run(userId);
   }
 
   hasPendingChange(userId: string): boolean {

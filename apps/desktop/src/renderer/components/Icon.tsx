@@ -68,6 +68,17 @@ const ICONS = {
   play: <path d="M8 5.5v13l10.5-6.5L8 5.5Z" fill="currentColor" />,
   pause: <path d="M8 5.5v13M16 5.5v13" strokeWidth="3" />,
   download: <path d="M12 4v11M7 10.5l5 5 5-5M5 19.5h14" />,
+  more: (
+    <>
+      <circle cx="5.5" cy="12" r="1.2" fill="currentColor" />
+      <circle cx="12" cy="12" r="1.2" fill="currentColor" />
+      <circle cx="18.5" cy="12" r="1.2" fill="currentColor" />
+    </>
+  ),
+  edit: (
+    <path d="M4.5 19.5 5.5 15 15.8 4.7a1.8 1.8 0 0 1 2.5 0l1 1a1.8 1.8 0 0 1 0 2.5L9 18.5l-4.5 1ZM14 6.5l3.5 3.5" />
+  ),
+  reply: <path d="M10 7 5 12l5 5M5 12h9a5 5 0 0 1 5 5v1" />,
   trash: <path d="M5 7h14M10 7V4.5h4V7M7 7l1 12.5h8L17 7" />,
 } as const;
 

@@ -6,6 +6,11 @@ import { BRIDGE_CALL, BRIDGE_EVENT, type BridgeResult, bridgeClient } from '../.
 const BRIDGE_PATH = '/bridge';
 const KEY_FRAGMENT = 'key';
 const KEY_ITEM = 'parley:host-key';
+/**
+ * The window event saying whether the host answers (`detail`: true or false), for the UI to show
+ * a host that has gone (its process stopped): nothing typed then can reach the core.
+ */
+export const HOST_LINK_EVENT = 'parley:host-link';
 
 /**
  * The host's per-run key, which its bridge requires: the host's first redirect puts it in the
@@ -28,6 +33,9 @@ function hostKey(): string {
 export function connectHostBridge(): ClientBridge {
   const socket = io({ path: BRIDGE_PATH, transports: ['websocket'], auth: { key: hostKey() } });
   socket.once('connect', () => performance.mark('parley:bridge-connected'));
+  const link = (up: boolean) => window.dispatchEvent(new CustomEvent(HOST_LINK_EVENT, { detail: up }));
+  socket.on('connect', () => link(true));
+  socket.on('disconnect', () => link(false));
   const unreachable: BridgeResult = {
     ok: false,
     error: { code: 'NETWORK', message: 'The Parley host does not answer' },

@@ -1,4 +1,4 @@
-import type { Contact, IdentityChange, Presence } from '@parley/shared';
+import type { Contact, IdentityChange, Presence, User } from '@parley/shared';
 import { create } from 'zustand';
 import { parley } from '../api.js';
 
@@ -12,13 +12,18 @@ interface ContactsState {
    * outranks a new device. Key changes the core still holds come with `load`.
    */
   identityNotices: Record<string, Notice>;
+  /** Whose safety number I marked verified, as last heard from the core (a key change undoes it there). */
+  verified: Record<string, boolean>;
   load(): Promise<void>;
   add(userId: string): Promise<Contact>;
   remove(userId: string): Promise<void>;
   presenceChanged(userId: string, presence: Presence): void;
+  /** Someone's profile changed (their display name). */
+  userChanged(user: User): void;
   typingChanged(userId: string, typing: boolean): void;
   identityChanged(change: Pick<IdentityChange, 'userId' | 'kind'> & Partial<IdentityChange>): void;
   dismissIdentityNotice(userId: string): void;
+  verifiedChanged(userId: string, verified: boolean): void;
   acceptIdentity(userId: string): Promise<void>;
   rejectIdentity(userId: string): Promise<void>;
   reset(): void;
@@ -26,7 +31,7 @@ interface ContactsState {
 
 type Notice = Pick<IdentityChange, 'kind' | 'refusedMessages'>;
 
-const initial = { contacts: [], loaded: false, typing: {}, identityNotices: {} };
+const initial = { contacts: [], loaded: false, typing: {}, identityNotices: {}, verified: {} };
 
 const without = <T>(record: Record<string, T>, key: string): Record<string, T> => {
   const { [key]: _, ...rest } = record;
@@ -52,6 +57,14 @@ export const useContacts = create<ContactsState>((set, get) => ({
   presenceChanged(userId, presence) {
     set({ contacts: get().contacts.map((c) => (c.userId === userId ? { ...c, presence } : c)) });
   },
+  userChanged(user) {
+    if (!get().contacts.some((c) => c.userId === user.id)) return;
+    set({
+      contacts: get().contacts.map((c) =>
+        c.userId === user.id ? { ...c, username: user.username, displayName: user.displayName } : c,
+      ),
+    });
+  },
   typingChanged(userId, typing) {
     const current = get().typing;
     if (typing === Boolean(current[userId])) return;
@@ -62,6 +75,9 @@ export const useContacts = create<ContactsState>((set, get) => ({
     if (current?.kind === 'key_changed' && kind !== 'key_changed') return;
     const refused = Math.max(refusedMessages, current?.kind === 'key_changed' ? current.refusedMessages : 0);
     set({ identityNotices: { ...get().identityNotices, [userId]: { kind, refusedMessages: refused } } });
+  },
+  verifiedChanged(userId, verified) {
+    if (Boolean(get().verified[userId]) !== verified) set({ verified: { ...get().verified, [userId]: verified } });
   },
   dismissIdentityNotice(userId) {
     set({ identityNotices: without(get().identityNotices, userId) });

@@ -20,7 +20,11 @@ interface ConversationsState {
   /** A message was stored: its conversation, as the core now has it, moves to its place. */
   messageArrived(message: LocalMessage, conversation: ConversationSummary): void;
   statusChanged(messageId: string, status: MessageStatus): void;
+  /** A conversation as the core now has it (its last message edited, deleted…), in its place. */
+  conversationChanged(conversation: ConversationSummary): void;
   readChanged(peerUserId: string, unreadCount: number): void;
+  /** Someone's profile changed: their chat shows their new name. */
+  userChanged(user: User): void;
   reset(): void;
 }
 
@@ -80,6 +84,10 @@ export const useConversations = create<ConversationsState>((set, get) => ({
     // flight that may have been read before this message: fetch it (again).
     if (!conversation.peer.username || refreshing) void get().refresh();
   },
+  conversationChanged(conversation) {
+    if (!get().summaries.some((c) => c.peer.id === conversation.peer.id)) return;
+    set({ summaries: get().summaries.map((c) => (c.peer.id === conversation.peer.id ? conversation : c)) });
+  },
   statusChanged(messageId, status) {
     set({
       summaries: get().summaries.map((c) =>
@@ -91,6 +99,13 @@ export const useConversations = create<ConversationsState>((set, get) => ({
     const summaries = get().summaries;
     if (!summaries.some((c) => c.peer.id === peerUserId && c.unreadCount !== unreadCount)) return;
     set({ summaries: summaries.map((c) => (c.peer.id === peerUserId ? { ...c, unreadCount } : c)) });
+  },
+  userChanged(user) {
+    const peer: Peer = { id: user.id, username: user.username, displayName: user.displayName };
+    set({
+      summaries: get().summaries.map((c) => (c.peer.id === user.id ? { ...c, peer } : c)),
+      people: get().people[user.id] ? { ...get().people, [user.id]: peer } : get().people,
+    });
   },
   reset() {
     epoch++;

@@ -1,4 +1,4 @@
-import type { LocalMessage, MessageStatus } from '@parley/shared';
+import type { ClientEvents, LocalMessage, MessageStatus } from '@parley/shared';
 import { create } from 'zustand';
 import { parley } from '../api.js';
 
@@ -19,12 +19,22 @@ interface MessagesState {
   threads: Record<string, Thread>;
   /** Unsent text per conversation. Kept in memory only: a draft is plaintext and stays off the disk. */
   drafts: Record<string, string>;
-  /** A message to bring into view and highlight (from message search). */
+  /** A message to bring into view and highlight (from message search, or a reply's quote). */
   focus: { peerUserId: string; messageId: string } | null;
+  /** Per chat: the message the composer replies to or edits, if any. */
+  compose: Record<string, Compose | undefined>;
+  /** Messages picked in a chat to delete or forward together. */
+  selection: { peerUserId: string; ids: string[] } | null;
   open(peerUserId: string): void;
   loadOlder(peerUserId: string): Promise<void>;
   received(message: LocalMessage): void;
   statusChanged(messageId: string, peerUserId: string, status: MessageStatus): void;
+  /** Messages changed by actions (edits, deletes, reactions), or removed (deleted for me). */
+  changed(change: Pick<ClientEvents['messagesChanged'], 'peerUserId' | 'changed' | 'removed'>): void;
+  /** Starts replying to or editing a message (an edit puts its text in the composer); null stops. */
+  setCompose(peerUserId: string, compose: Compose | null): void;
+  toggleSelected(peerUserId: string, messageId: string): void;
+  clearSelection(): void;
   /** The attachment's local copy is here now (downloaded): it can be shown and saved. */
   attachmentReady(messageId: string, peerUserId: string): void;
   setDraft(peerUserId: string, text: string): void;
@@ -35,7 +45,12 @@ interface MessagesState {
   reset(): void;
 }
 
-const initial = { threads: {}, drafts: {}, focus: null };
+export interface Compose {
+  mode: 'reply' | 'edit';
+  message: LocalMessage;
+}
+
+const initial = { threads: {}, drafts: {}, focus: null, compose: {}, selection: null };
 const emptyThread: Thread = { messages: [], before: null, loaded: false, loadingOlder: false };
 /** Bumped by reset(): pages that arrive for a previous account are dropped. */
 let epoch = 0;
@@ -118,6 +133,40 @@ export const useMessages = create<MessagesState>((set, get) => {
     statusChanged(messageId, peerUserId, status) {
       updateMessage(peerUserId, messageId, { status });
     },
+    changed({ peerUserId, changed, removed }) {
+      const byId = new Map(changed.map((m) => [m.id, m]));
+      const gone = new Set(removed);
+      updateThread(peerUserId, (thread) => ({
+        ...thread,
+        messages: thread.messages.filter((m) => !gone.has(m.id)).map((m) => byId.get(m.id) ?? m),
+      }));
+      // A reply or edit under way of a message that went (or was deleted) stops.
+      const compose = get().compose[peerUserId];
+      const now = compose && (byId.get(compose.message.id) ?? compose.message);
+      if (compose && now && (gone.has(now.id) || now.deleted)) get().setCompose(peerUserId, null);
+      const selection = get().selection;
+      if (selection?.peerUserId === peerUserId && selection.ids.some((id) => gone.has(id)))
+        set({ selection: { peerUserId, ids: selection.ids.filter((id) => !gone.has(id)) } });
+    },
+    setCompose(peerUserId, compose) {
+      const previous = get().compose[peerUserId];
+      set({ compose: { ...get().compose, [peerUserId]: compose ?? undefined } });
+      if (compose?.mode === 'edit') get().setDraft(peerUserId, compose.message.text);
+      else if (previous?.mode === 'edit') get().setDraft(peerUserId, '');
+    },
+    toggleSelected(peerUserId, messageId) {
+      const current = get().selection;
+      const ids = current?.peerUserId === peerUserId ? current.ids : [];
+      set({
+        selection: {
+          peerUserId,
+          ids: ids.includes(messageId) ? ids.filter((id) => id !== messageId) : [...ids, messageId],
+        },
+      });
+    },
+    clearSelection() {
+      set({ selection: null });
+    },
     attachmentReady(messageId, peerUserId) {
       updateMessage(peerUserId, messageId, { attachmentReady: true });
     },
@@ -125,10 +174,17 @@ export const useMessages = create<MessagesState>((set, get) => {
       set({ drafts: { ...get().drafts, [peerUserId]: text } });
     },
     async send(peerUserId, text) {
+      const compose = get().compose[peerUserId];
       get().setDraft(peerUserId, '');
       try {
+        if (compose?.mode === 'edit') {
+          await parley.editMessage(compose.message.id, text);
+          get().setCompose(peerUserId, null);
+          return;
+        }
         // The core also emits the new message as an event; `received` keeps one copy.
-        get().received(await parley.sendText(peerUserId, text));
+        get().received(await parley.sendText(peerUserId, text, compose?.message.id));
+        if (compose) get().setCompose(peerUserId, null);
       } catch (error) {
         // Not sent: give the text back, unless something new was typed meanwhile.
         if (!get().drafts[peerUserId]) get().setDraft(peerUserId, text);

@@ -14,6 +14,8 @@ interface SessionState {
   phase: SessionPhase;
   session: SessionInfo | null;
   connection: ConnectionState;
+  /** The browser host's process answers (always in Electron); while it does not, nothing reaches the core. */
+  hostReachable: boolean;
   /** Set when this device was signed out from elsewhere or by the server, to say so on the sign-in screen. */
   signedOutNotice: 'revoked' | 'ended' | null;
   /** Why restoring failed, when it was not the keychain. */
@@ -22,8 +24,10 @@ interface SessionState {
   signedIn(session: SessionInfo): void;
   profileUpdated(user: User): void;
   connectionChanged(state: ConnectionState): void;
+  hostLinkChanged(up: boolean): void;
   signOut(): Promise<void>;
   signedOut(reason: SignedOutReason): void;
+  dismissSignedOutNotice(): void;
 }
 
 /** Everything the previous account showed goes, so the next one never sees it; a running call ends. */
@@ -43,6 +47,7 @@ export const useSession = create<SessionState>((set, get) => ({
   phase: 'restoring',
   session: null,
   connection: 'connecting',
+  hostReachable: true,
   signedOutNotice: null,
   restoreError: null,
   restore() {
@@ -78,6 +83,16 @@ export const useSession = create<SessionState>((set, get) => ({
   connectionChanged(connection) {
     set({ connection });
   },
+  hostLinkChanged(up) {
+    if (up === get().hostReachable) return;
+    // Without the host, the core's link to the server is unknown: offline, as far as this window can tell.
+    set(up ? { hostReachable: true } : { hostReachable: false, connection: 'offline' });
+    if (up && get().phase === 'signedIn')
+      void parley
+        .connectionState()
+        .then((connection) => set({ connection }))
+        .catch(() => {});
+  },
   async signOut() {
     await callEngine.leave(); // while the connection can still tell the other side
     try {
@@ -90,5 +105,8 @@ export const useSession = create<SessionState>((set, get) => ({
   signedOut(reason) {
     clearAccountData();
     set({ phase: 'signedOut', session: null, signedOutNotice: reason === 'logout' ? null : reason });
+  },
+  dismissSignedOutNotice() {
+    set({ signedOutNotice: null });
   },
 }));

@@ -57,7 +57,7 @@ interface TransfersState {
    * Sends the staged files in order, the caption with the first one sent. Resolves once each is
    * sent or refused: true when the caption went (or there was none).
    */
-  sendStaged(peerUserId: string, caption: string): Promise<boolean>;
+  sendStaged(peerUserId: string, caption: string, replyTo?: string): Promise<boolean>;
   /** Sends one file straight away (a voice message). */
   sendFile(peerUserId: string, file: File, meta: { voice?: VoiceMetadata }, caption?: string): Promise<boolean>;
   /** Fetches a received attachment (once at a time per message). */
@@ -194,18 +194,20 @@ export const useTransfers = create<TransfersState>((set, get) => {
     handedOver.set(entry.key, run());
   };
 
-  /** Sends files once they are handed over, in order; the caption goes with the first one sent. */
-  const send = (peerUserId: string, entries: OutgoingEntry[], caption: string): Promise<boolean> => {
+  /** Sends files once they are handed over, in order; the caption (and the reply's quote) go with the first one sent. */
+  const send = (peerUserId: string, entries: OutgoingEntry[], caption: string, replyTo?: string): Promise<boolean> => {
     const started = epoch;
     const run = async () => {
       let captionLeft = caption;
+      let replyLeft = replyTo;
       for (const entry of entries) {
         const messageId = await handedOver.get(entry.key);
         handedOver.delete(entry.key);
         if (messageId && !cancelled.has(entry.key) && started === epoch) {
           try {
-            const message = await parley.sendAttachment(messageId, captionLeft);
+            const message = await parley.sendAttachment(messageId, captionLeft, replyLeft);
             captionLeft = '';
+            replyLeft = undefined;
             if (started !== epoch) break;
             // The core also emits the message; `received` keeps one copy.
             useMessages.getState().received(message);
@@ -260,13 +262,13 @@ export const useTransfers = create<TransfersState>((set, get) => {
       if (entry.messageId) void parley.cancelTransfer(entry.messageId).catch(() => {});
       removeEntry(peerUserId, key);
     },
-    sendStaged(peerUserId, caption) {
+    sendStaged(peerUserId, caption, replyTo) {
       const entries = get().staged[peerUserId] ?? [];
       set({
         staged: { ...get().staged, [peerUserId]: [] },
         sending: { ...get().sending, [peerUserId]: [...(get().sending[peerUserId] ?? []), ...entries] },
       });
-      return send(peerUserId, entries, caption);
+      return send(peerUserId, entries, caption, replyTo);
     },
     sendFile(peerUserId, file, meta, caption = '') {
       const entry = newEntry(file, meta.voice);

@@ -16,10 +16,12 @@ export function resetApp(): void {
   cleanup();
   fake.reset();
   localStorage.clear();
+  sessionStorage.clear(); // the chat a window had open, reopened on a reload
   useSession.setState({
     phase: 'restoring',
     session: null,
     connection: 'connecting',
+    hostReachable: true,
     signedOutNotice: null,
     restoreError: null,
   });

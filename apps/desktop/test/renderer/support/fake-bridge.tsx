@@ -1,24 +1,26 @@
 // Over 400 lines: it fakes the whole ClientApi (one in-memory method per API method) for the component tests.
 // (.tsx so the Node-side tests project, which includes test/**/*.ts, leaves these DOM helpers alone.)
-import type {
-  AttachmentPointer,
-  CallRecord,
-  ClientApi,
-  ClientBridge,
-  ClientError,
-  ClientEvents,
-  ConnectionState,
-  Contact,
-  ConversationSummary,
-  Device,
-  HistoryPage,
-  LocalMessage,
-  OutgoingFile,
-  SafetyNumber,
-  SearchHit,
-  SessionInfo,
-  User,
-  UserPage,
+import {
+  type AttachmentPointer,
+  type CallRecord,
+  type ClientApi,
+  type ClientBridge,
+  type ClientError,
+  type ClientEvents,
+  type ConnectionState,
+  type Contact,
+  type ConversationSummary,
+  type Device,
+  type HistoryPage,
+  type LocalMessage,
+  type MessageVersion,
+  type OutgoingFile,
+  type SafetyNumber,
+  type SearchHit,
+  type SessionInfo,
+  UNTOUCHED,
+  type User,
+  type UserPage,
 } from '@parley/shared';
 
 export const ME: User = { id: '00000000-0000-4000-8000-000000000001', username: 'alice', displayName: 'Alice Liddell' };
@@ -38,12 +40,14 @@ export function clientError(code: ClientError['code'], details?: unknown): Clien
 }
 
 type Listener = (payload: unknown) => void;
-/** What a test hands `emit`: a `message` as stored and a `read` without the totals; the fake adds the rest, as the core does. */
+/** What a test hands `emit`: a `message` as stored, a `messagesChanged` and a `read` without the totals; the fake adds the rest, as the core does. */
 type Emitted<E extends keyof ClientEvents> = E extends 'message'
   ? LocalMessage
-  : E extends 'read'
-    ? Omit<ClientEvents['read'], 'unreadTotal'>
-    : ClientEvents[E];
+  : E extends 'messagesChanged'
+    ? Omit<ClientEvents['messagesChanged'], 'conversation' | 'unreadTotal'>
+    : E extends 'read'
+      ? Omit<ClientEvents['read'], 'unreadTotal'>
+      : ClientEvents[E];
 type Overrides = { [K in keyof ClientApi]?: ClientApi[K] };
 
 /**
@@ -63,6 +67,7 @@ export class FakeBridge implements ClientBridge {
   threads = new Map<string, LocalMessage[]>();
   pageSize = 50;
   keyChanged = new Set<string>();
+  verified = new Set<string>();
   connection: ConnectionState = 'online';
   /** Files handed over by startAttachment/appendAttachment, by the message id they will have. */
   outgoingFiles = new Map<string, { peerUserId: string; file: OutgoingFile; chunks: Uint8Array[] }>();
@@ -96,6 +101,11 @@ export class FakeBridge implements ClientBridge {
       this.threads.set(message.peerUserId, thread);
       const conversation = this.summaries().find((c) => c.peer.id === message.peerUserId);
       return { ...message, conversation, unreadTotal: this.unreadTotal() };
+    }
+    if (event === 'messagesChanged') {
+      const { peerUserId } = payload as ClientEvents['messagesChanged'];
+      const conversation = this.summaries().find((c) => c.peer.id === peerUserId);
+      return { ...(payload as object), conversation, unreadTotal: this.unreadTotal() };
     }
     return event === 'read' ? { ...(payload as object), unreadTotal: this.unreadTotal() } : payload;
   }
@@ -147,6 +157,7 @@ export class FakeBridge implements ClientBridge {
       attachment: null,
       attachmentReady: Boolean(extra.attachment) && direction === 'out',
       call: null,
+      ...UNTOUCHED,
       ...extra,
     };
     const thread = this.threads.get(peer.id) ?? [];
@@ -212,6 +223,9 @@ export class FakeBridge implements ClientBridge {
     }
   }
 
+  registrationMode() {
+    return this.call('registrationMode', [], () => 'open' as const);
+  }
   register(input: Parameters<ClientApi['register']>[0]) {
     return this.call('register', [input], () => {
       this.session_ = { ...SESSION, user: { ...ME, username: input.username, displayName: input.displayName } };
@@ -331,8 +345,8 @@ export class FakeBridge implements ClientBridge {
         });
     });
   }
-  sendText(peerUserId: string, text: string) {
-    return this.call('sendText', [peerUserId, text], () => {
+  sendText(peerUserId: string, text: string, replyTo?: string) {
+    return this.call('sendText', replyTo ? [peerUserId, text, replyTo] : [peerUserId, text], () => {
       const message: LocalMessage = {
         id: `sent-${++this.ids}`,
         peerUserId,
@@ -346,6 +360,7 @@ export class FakeBridge implements ClientBridge {
         attachment: null,
         attachmentReady: false,
         call: null,
+        ...UNTOUCHED,
       };
       const thread = this.threads.get(peerUserId) ?? [];
       thread.push(message);
@@ -353,6 +368,48 @@ export class FakeBridge implements ClientBridge {
       this.emit('message', message);
       return message;
     });
+  }
+  /** Message actions: applied to the in-memory thread, told as the core tells them. */
+  private changeMessage(messageId: string, change: (m: LocalMessage) => Partial<LocalMessage>): void {
+    const message = this.findMessage(messageId);
+    if (!message) throw clientError('NOT_FOUND');
+    Object.assign(message, change(message));
+    this.emit('messagesChanged', { peerUserId: message.peerUserId, changed: [{ ...message }], removed: [] });
+  }
+  editMessage(messageId: string, text: string) {
+    return this.call('editMessage', [messageId, text], () =>
+      this.changeMessage(messageId, (m) => ({ text, editCount: m.editCount + 1, editedAt: new Date().toISOString() })),
+    );
+  }
+  editHistory(messageId: string) {
+    return this.call('editHistory', [messageId], () => [] as MessageVersion[]);
+  }
+  react(messageId: string, emoji: string | null) {
+    return this.call('react', [messageId, emoji], () =>
+      this.changeMessage(messageId, (m) => ({
+        reactions: [...m.reactions.filter((r) => r.userId !== ME.id), ...(emoji ? [{ userId: ME.id, emoji }] : [])],
+      })),
+    );
+  }
+  deleteMessages(messageIds: string[], forEveryone: boolean) {
+    return this.call('deleteMessages', [messageIds, forEveryone], () => {
+      for (const id of messageIds) {
+        if (forEveryone) this.changeMessage(id, () => ({ deleted: true, text: '', attachment: null, reactions: [] }));
+        else {
+          const message = this.findMessage(id);
+          if (!message) continue;
+          const thread = this.threads.get(message.peerUserId) ?? [];
+          this.threads.set(
+            message.peerUserId,
+            thread.filter((m) => m.id !== id),
+          );
+          this.emit('messagesChanged', { peerUserId: message.peerUserId, changed: [], removed: [id] });
+        }
+      }
+    });
+  }
+  forwardMessages(messageIds: string[], toPeerUserId: string) {
+    return this.call('forwardMessages', [messageIds, toPeerUserId], () => [] as LocalMessage[]);
   }
   startAttachment(peerUserId: string, file: OutgoingFile) {
     return this.call('startAttachment', [peerUserId, file], () => {
@@ -394,6 +451,7 @@ export class FakeBridge implements ClientBridge {
         },
         attachmentReady: true,
         call: null,
+        ...UNTOUCHED,
       };
       const thread = this.threads.get(entry.peerUserId) ?? [];
       thread.push(message);
@@ -444,18 +502,25 @@ export class FakeBridge implements ClientBridge {
     return this.call('setTyping', [peerUserId, typing], () => undefined);
   }
   safetyNumber(peerUserId: string) {
-    return this.call(
-      'safetyNumber',
-      [peerUserId],
-      (): SafetyNumber => ({
-        userId: peerUserId,
-        digits: '05249 71920 30417 72915 08375 26431 94820 17364 50928 61734 28495 03817',
-        changed: this.keyChanged.has(peerUserId),
-        pendingDigits: this.keyChanged.has(peerUserId)
-          ? '11111 22222 33333 44444 55555 66666 77777 88888 99999 00000 12345 67890'
-          : null,
-      }),
-    );
+    return this.call('safetyNumber', [peerUserId], () => this.safety(peerUserId));
+  }
+  private safety(peerUserId: string): SafetyNumber {
+    return {
+      userId: peerUserId,
+      digits: '05249 71920 30417 72915 08375 26431 94820 17364 50928 61734 28495 03817',
+      changed: this.keyChanged.has(peerUserId),
+      pendingDigits: this.keyChanged.has(peerUserId)
+        ? '11111 22222 33333 44444 55555 66666 77777 88888 99999 00000 12345 67890'
+        : null,
+      verified: this.verified.has(peerUserId) && !this.keyChanged.has(peerUserId),
+    };
+  }
+  setVerified(peerUserId: string, verified: boolean) {
+    return this.call('setVerified', [peerUserId, verified], () => {
+      if (verified) this.verified.add(peerUserId);
+      else this.verified.delete(peerUserId);
+      return this.safety(peerUserId);
+    });
   }
   acceptIdentity(peerUserId: string) {
     return this.call('acceptIdentity', [peerUserId], () => {
@@ -492,6 +557,9 @@ export class FakeBridge implements ClientBridge {
   }
   connectionState() {
     return this.call('connectionState', [], () => this.connection);
+  }
+  setWindowOpen(open: boolean) {
+    return this.call('setWindowOpen', [open], () => {});
   }
 }
 

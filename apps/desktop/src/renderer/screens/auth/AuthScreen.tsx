@@ -1,3 +1,4 @@
+import type { RegistrationMode } from '@parley/shared';
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorCode, errorMessage, fieldIssues, parley, retryAfterSeconds } from '../../api.js';
@@ -36,6 +37,8 @@ function RateLimitNotice({ until, onDone }: { until: number; onDone: () => void 
 /**
  * Sign in, or create an account. Fields are checked with the shared request schemas as the
  * person leaves them; the server's refusals come back in words, on the field when they are about one.
+ * Creating an account asks the server who may: an invite code field appears when it needs one,
+ * and a server that takes no sign-ups says so instead of showing the form.
  */
 export function AuthScreen() {
   const { t } = useTranslation();
@@ -46,7 +49,10 @@ export function AuthScreen() {
     password: '',
     displayName: '',
     deviceName: t('auth.defaultDeviceName', { os: operatingSystem() }),
+    inviteCode: '',
   }));
+  // Unknown until the server answers (or if it cannot): the form is shown and the server decides.
+  const [registration, setRegistration] = useState<RegistrationMode | null>(null);
   const [touched, setTouched] = useState<Partial<Record<AuthField, boolean>>>({});
   const [attempts, setAttempts] = useState(0);
   const [serverProblems, setServerProblems] = useState<AuthProblems>({});
@@ -56,13 +62,29 @@ export function AuthScreen() {
   const form = useRef<HTMLFormElement>(null);
   const titleId = useId();
 
-  const problems = validate(mode, values, t);
+  const needsInvite = mode === 'register' && registration === 'invite';
+  const closed = mode === 'register' && registration === 'closed';
+  const problems = validate(mode, values, t, needsInvite);
   const shown = (field: AuthField) =>
     serverProblems[field] ?? (touched[field] || attempts > 0 ? problems[field] : undefined);
 
+  // The first field has the focus on opening, and again after switching between sign-in and create account.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `mode` is the reason to focus again
   useEffect(() => {
     form.current?.querySelector('input')?.focus();
-  }, []);
+  }, [mode]);
+
+  useEffect(() => {
+    if (mode !== 'register') return;
+    let current = true;
+    parley.registrationMode().then(
+      (answer) => current && setRegistration(answer),
+      () => current && setRegistration(null),
+    );
+    return () => {
+      current = false;
+    };
+  }, [mode]);
 
   // After a refused submit, the first field with a problem gets the focus (and is read out).
   useEffect(() => {
@@ -80,7 +102,7 @@ export function AuthScreen() {
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    if (busy || retryAt) return;
+    if (busy || retryAt || closed) return;
     setFailure(null);
     setServerProblems({});
     if (Object.keys(problems).length > 0) {
@@ -96,6 +118,7 @@ export function AuthScreen() {
               password: values.password,
               displayName: values.displayName,
               deviceName: values.deviceName,
+              ...(needsInvite ? { inviteCode: values.inviteCode } : {}),
             })
           : await parley.login({ username: values.username, password: values.password, deviceName: values.deviceName });
       if (useSettings.getState().notifications) void requestNotificationPermission().catch(() => {});
@@ -105,15 +128,22 @@ export function AuthScreen() {
       const onFields = describeIssues(fieldIssues(error), values, t);
       if (seconds !== null) setRetryAt(Date.now() + seconds * 1000);
       else if (errorCode(error) === 'USERNAME_TAKEN') setServerProblems({ username: errorMessage(error, t) });
+      else if (errorCode(error) === 'INVALID_INVITE') {
+        setRegistration('invite');
+        setServerProblems({ inviteCode: errorMessage(error, t) });
+      } else if (errorCode(error) === 'REGISTRATION_CLOSED') setRegistration('closed');
       else if (Object.keys(onFields).length > 0) setServerProblems(onFields);
       else setFailure(errorMessage(error, t));
-      if (errorCode(error) === 'USERNAME_TAKEN' || Object.keys(onFields).length > 0) setAttempts((n) => n + 1);
+      if (['USERNAME_TAKEN', 'INVALID_INVITE'].includes(errorCode(error) ?? '') || Object.keys(onFields).length > 0) {
+        setAttempts((n) => n + 1);
+      }
       setBusy(false);
     }
   }
 
   const switchMode = () => {
     setMode(mode === 'register' ? 'signIn' : 'register');
+    useSession.getState().dismissSignedOutNotice(); // it was about the sign-in that ended, said once
     setFailure(null);
     setServerProblems({});
     setTouched({});
@@ -132,56 +162,77 @@ export function AuthScreen() {
             {t(`auth.${notice}`)}
           </p>
         ) : null}
-        <Field
-          label={t('auth.username')}
-          hint={mode === 'register' ? t('auth.usernameHint') : undefined}
-          problem={shown('username')}
-          value={values.username}
-          autoComplete="username"
-          autoCapitalize="none"
-          spellCheck={false}
-          onValue={change('username')}
-          onBlur={leave('username')}
-        />
-        <Field
-          label={t('auth.password')}
-          hint={mode === 'register' ? t('auth.passwordHint') : undefined}
-          problem={shown('password')}
-          value={values.password}
-          type="password"
-          autoComplete={mode === 'register' ? 'new-password' : 'current-password'}
-          onValue={change('password')}
-          onBlur={leave('password')}
-        />
-        {mode === 'register' ? (
-          <Field
-            label={t('auth.displayName')}
-            hint={t('auth.displayNameHint')}
-            problem={shown('displayName')}
-            value={values.displayName}
-            autoComplete="name"
-            onValue={change('displayName')}
-            onBlur={leave('displayName')}
-          />
-        ) : null}
-        <Field
-          label={t('auth.deviceName')}
-          hint={t('auth.deviceNameHint')}
-          problem={shown('deviceName')}
-          value={values.deviceName}
-          autoComplete="off"
-          onValue={change('deviceName')}
-          onBlur={leave('deviceName')}
-        />
-        {failure ? (
-          <p role="alert" className="form-error">
-            {failure}
+        {closed ? (
+          <p className="notice" role="status">
+            {t('auth.registrationClosed')}
           </p>
-        ) : null}
-        {retryAt ? <RateLimitNotice until={retryAt} onDone={() => setRetryAt(null)} /> : null}
-        <button type="submit" className="primary wide" disabled={busy || retryAt !== null}>
-          {busy ? t('auth.working') : mode === 'register' ? t('auth.register') : t('auth.signIn')}
-        </button>
+        ) : (
+          <>
+            <Field
+              label={t('auth.username')}
+              hint={mode === 'register' ? t('auth.usernameHint') : undefined}
+              problem={shown('username')}
+              value={values.username}
+              autoComplete="username"
+              autoCapitalize="none"
+              spellCheck={false}
+              onValue={change('username')}
+              onBlur={leave('username')}
+            />
+            <Field
+              label={t('auth.password')}
+              hint={mode === 'register' ? t('auth.passwordHint') : undefined}
+              problem={shown('password')}
+              value={values.password}
+              type="password"
+              autoComplete={mode === 'register' ? 'new-password' : 'current-password'}
+              onValue={change('password')}
+              onBlur={leave('password')}
+            />
+            {mode === 'register' ? (
+              <Field
+                label={t('auth.displayName')}
+                hint={t('auth.displayNameHint')}
+                problem={shown('displayName')}
+                value={values.displayName}
+                autoComplete="name"
+                onValue={change('displayName')}
+                onBlur={leave('displayName')}
+              />
+            ) : null}
+            <Field
+              label={t('auth.deviceName')}
+              hint={t('auth.deviceNameHint')}
+              problem={shown('deviceName')}
+              value={values.deviceName}
+              autoComplete="off"
+              onValue={change('deviceName')}
+              onBlur={leave('deviceName')}
+            />
+            {needsInvite ? (
+              <Field
+                label={t('auth.inviteCode')}
+                hint={t('auth.inviteCodeHint')}
+                problem={shown('inviteCode')}
+                value={values.inviteCode}
+                autoComplete="off"
+                autoCapitalize="none"
+                spellCheck={false}
+                onValue={change('inviteCode')}
+                onBlur={leave('inviteCode')}
+              />
+            ) : null}
+            {failure ? (
+              <p role="alert" className="form-error">
+                {failure}
+              </p>
+            ) : null}
+            {retryAt ? <RateLimitNotice until={retryAt} onDone={() => setRetryAt(null)} /> : null}
+            <button type="submit" className="primary wide" disabled={busy || retryAt !== null}>
+              {busy ? t('auth.working') : mode === 'register' ? t('auth.register') : t('auth.signIn')}
+            </button>
+          </>
+        )}
         <button type="button" className="link" onClick={switchMode}>
           {mode === 'register' ? t('auth.toSignIn') : t('auth.toRegister')}
         </button>

@@ -1,7 +1,7 @@
 import { LIMITS, LoginRequest, RegisterRequest } from '@parley/shared';
 import type { TFunction } from 'i18next';
 
-export type AuthField = 'username' | 'password' | 'displayName' | 'deviceName';
+export type AuthField = 'username' | 'password' | 'displayName' | 'deviceName' | 'inviteCode';
 export type AuthValues = Record<AuthField, string>;
 export type AuthProblems = Partial<Record<AuthField, string>>;
 
@@ -11,6 +11,7 @@ const FIELD_OF_PATH: Record<string, AuthField> = {
   password: 'password',
   displayName: 'displayName',
   'device.name': 'deviceName',
+  inviteCode: 'inviteCode',
 };
 
 const codePoints = (s: string) => [...s.normalize('NFC').trim()].length;
@@ -26,6 +27,8 @@ function describe(field: AuthField, code: string, value: string, t: TFunction): 
     case 'password':
       if (code === 'too_big') return t('auth.problems.tooLong', { max: LIMITS.password.max });
       return t('auth.problems.tooShort', { min: LIMITS.password.min });
+    case 'inviteCode':
+      return t('auth.problems.inviteCode');
     default: {
       const max = field === 'displayName' ? LIMITS.displayName.max : LIMITS.deviceName.max;
       return codePoints(value) > max ? t('auth.problems.tooLong', { max }) : t('auth.problems.controlCharacters');
@@ -36,24 +39,36 @@ function describe(field: AuthField, code: string, value: string, t: TFunction): 
 /** Problems of field issues (from a schema, or from the server's VALIDATION_FAILED), first per field. */
 export function describeIssues(
   issues: readonly { path: string; code: string }[],
-  values: AuthValues,
+  values: Partial<AuthValues>,
   t: TFunction,
 ): AuthProblems {
   const problems: AuthProblems = {};
   for (const issue of issues) {
     const field = FIELD_OF_PATH[issue.path];
-    if (field && !problems[field]) problems[field] = describe(field, issue.code, values[field], t);
+    if (field && !problems[field]) problems[field] = describe(field, issue.code, values[field] ?? '', t);
   }
   return problems;
 }
 
-/** Checks the form with the same schemas the server validates the request with. */
-export function validate(mode: 'signIn' | 'register', values: AuthValues, t: TFunction): AuthProblems {
+/**
+ * Checks the form with the same schemas the server validates the request with; an invite code
+ * only when the server asks for one (`needsInvite`), and then it is required.
+ */
+export function validate(
+  mode: 'signIn' | 'register',
+  values: AuthValues,
+  t: TFunction,
+  needsInvite = false,
+): AuthProblems {
   const { username, password, displayName } = values;
   const device = { name: values.deviceName };
+  const inviteCode = needsInvite ? values.inviteCode : undefined;
+  if (needsInvite && mode === 'register' && values.inviteCode.trim() === '') {
+    return { ...validate(mode, values, t), inviteCode: t('auth.problems.required') };
+  }
   const result =
     mode === 'register'
-      ? RegisterRequest.safeParse({ username, password, displayName, device })
+      ? RegisterRequest.safeParse({ username, password, displayName, device, inviteCode })
       : LoginRequest.safeParse({ username, password, device });
   if (result.success) return {};
   const issues = result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), code: issue.code }));

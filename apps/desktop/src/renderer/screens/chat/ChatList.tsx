@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Avatar } from '../../components/Avatar.js';
 import { useNow } from '../../hooks/useNow.js';
+import { usePresence } from '../../hooks/usePresence.js';
 import { formatListTime } from '../../i18n/format.js';
 import { useContacts } from '../../stores/contacts.js';
 import { useConversations } from '../../stores/conversations.js';
@@ -48,7 +49,7 @@ function ChatButton({ peerId, tabStop, children }: { peerId: string; tabStop: bo
 function ChatItem({ chat, tabStop }: { chat: ConversationSummary; tabStop: boolean }) {
   const { t, i18n } = useTranslation();
   const now = useNow(60_000);
-  const online = useContacts((s) => s.contacts.find((c) => c.userId === chat.peer.id)?.presence?.online);
+  const online = usePresence(chat.peer.id)?.online;
   const typing = useContacts((s) => Boolean(s.typing[chat.peer.id]));
   const last = chat.lastMessage;
   const firstLine = last ? messagePreview(last, t) : '';
@@ -81,16 +82,19 @@ function ChatItem({ chat, tabStop }: { chat: ConversationSummary; tabStop: boole
   );
 }
 
+/** A contact without a chat yet: their username, or the dots while they write to me (the chat's first message on its way). */
 function ContactItem({ contact, tabStop }: { contact: Contact; tabStop: boolean }) {
+  const online = usePresence(contact.userId)?.online;
+  const typing = useContacts((s) => Boolean(s.typing[contact.userId]));
   return (
     <ChatButton peerId={contact.userId} tabStop={tabStop}>
-      <Avatar id={contact.userId} name={contact.displayName} online={contact.presence?.online} />
+      <Avatar id={contact.userId} name={contact.displayName} online={online} />
       <span className="chat-main">
         <span className="chat-line">
           <span className="chat-name">{contact.displayName}</span>
         </span>
         <span className="chat-line">
-          <span className="chat-preview">@{contact.username}</span>
+          <span className="chat-preview">{typing ? <TypingDots /> : `@${contact.username}`}</span>
         </span>
       </span>
     </ChatButton>

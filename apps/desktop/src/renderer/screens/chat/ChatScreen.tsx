@@ -2,11 +2,12 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useContacts } from '../../stores/contacts.js';
 import { useConversations } from '../../stores/conversations.js';
+import { useSession } from '../../stores/session.js';
 import { CallScreen } from '../call/CallScreen.js';
 import { MessageSearchDialog } from '../search/MessageSearchDialog.js';
 import { SettingsDialog } from '../settings/SettingsDialog.js';
 import { ConversationPane } from './ConversationPane.js';
-import { stepConversation } from './navigation.js';
+import { lastOpenChat, rememberOpenChat, stepConversation } from './navigation.js';
 import { Sidebar } from './Sidebar.js';
 
 const isMac = () => /Mac/.test(navigator.platform);
@@ -18,14 +19,22 @@ export function ChatScreen() {
   const unread = useConversations((s) => s.summaries.reduce((sum, c) => sum + c.unreadCount, 0));
   const [panel, setPanel] = useState<'settings' | 'search' | null>(null);
   const search = useRef<HTMLInputElement>(null);
+  const me = useSession((s) => s.session?.user.id);
 
   useEffect(() => {
+    // A reload comes back to the chat that was open.
+    const reopen = me ? lastOpenChat(me) : null;
+    if (reopen && !useConversations.getState().selected) useConversations.getState().open(reopen);
     void useConversations.getState().refresh();
     useContacts
       .getState()
       .load()
       .catch(() => {}); // offline at first start: the list fills in on the next refresh
-  }, []);
+  }, [me]);
+
+  useEffect(() => {
+    if (me) rememberOpenChat(me, selected);
+  }, [me, selected]);
 
   // The window title carries the unread count (the shells put it on the dock / taskbar too).
   useEffect(() => {

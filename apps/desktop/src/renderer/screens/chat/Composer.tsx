@@ -3,8 +3,10 @@ import { useTranslation } from 'react-i18next';
 import { errorCode, errorMessage, parley, untrustedUserId } from '../../api.js';
 import { Icon } from '../../components/Icon.js';
 import { useContacts } from '../../stores/contacts.js';
+import { usePeer } from '../../stores/conversations.js';
 import { useMessages } from '../../stores/messages.js';
 import { useTransfers } from '../../stores/transfers.js';
+import { messagePreview } from './message-preview.js';
 import { FileProblems, StagedFiles } from './StagedFiles.js';
 import { VoiceRecorder } from './VoiceRecorder.js';
 
@@ -51,6 +53,38 @@ function useTypingSignal(peerUserId: string) {
 
 const NO_FILES: never[] = [];
 
+/** Above the box while replying to or editing a message: which one, and a way to stop. */
+function ComposeBanner({ peerUserId, onDone }: { peerUserId: string; onDone: () => void }) {
+  const { t } = useTranslation();
+  const compose = useMessages((s) => s.compose[peerUserId]);
+  const author = usePeer(compose?.message.senderUserId ?? '');
+  if (!compose) return null;
+  const { message } = compose;
+  const name = message.direction === 'out' ? t('conversation.you') : (author?.displayName ?? '…');
+  const editing = compose.mode === 'edit';
+  return (
+    <div className="compose-banner">
+      <Icon name={editing ? 'edit' : 'reply'} size={16} />
+      <div className="compose-banner-text">
+        <strong>{editing ? t('messageActions.editing') : t('messageActions.replyingTo', { name })}</strong>
+        <span>{messagePreview(message, t)}</span>
+      </div>
+      <button
+        type="button"
+        className="icon-button"
+        aria-label={editing ? t('messageActions.cancelEdit') : t('messageActions.cancelReply')}
+        title={editing ? t('messageActions.cancelEdit') : t('messageActions.cancelReply')}
+        onClick={() => {
+          useMessages.getState().setCompose(peerUserId, null);
+          onDone();
+        }}
+      >
+        <Icon name="close" size={16} />
+      </button>
+    </div>
+  );
+}
+
 /**
  * The message box: Enter sends, Shift+Enter starts a new line; the draft is kept per chat. Files
  * come by the paperclip, a drop on the conversation or a paste, wait above the box, and go with
@@ -60,6 +94,7 @@ const NO_FILES: never[] = [];
 export function Composer({ peerUserId }: { peerUserId: string }) {
   const { t } = useTranslation();
   const draft = useMessages((s) => s.drafts[peerUserId] ?? '');
+  const compose = useMessages((s) => s.compose[peerUserId]);
   const staged = useTransfers((s) => s.staged[peerUserId] ?? NO_FILES);
   const [problem, setProblem] = useState<string | null>(null);
   const [recording, setRecording] = useState(false);
@@ -69,14 +104,20 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
   useEffect(() => {
     box.current?.focus();
   }, []);
+  // Choosing Reply or Edit in a message's menu brings the typing here.
+  useEffect(() => {
+    if (compose) box.current?.focus();
+  }, [compose]);
 
   const submit = async () => {
     const text = draft.trim();
-    if (staged.length > 0) {
+    if (staged.length > 0 && compose?.mode !== 'edit') {
       typing.stop();
       setProblem(null);
       useMessages.getState().setDraft(peerUserId, '');
-      const captionSent = await useTransfers.getState().sendStaged(peerUserId, text);
+      const replyTo = compose?.mode === 'reply' ? compose.message.id : undefined;
+      if (replyTo) useMessages.getState().setCompose(peerUserId, null);
+      const captionSent = await useTransfers.getState().sendStaged(peerUserId, text, replyTo);
       // No file went: the text is given back, unless something new was typed meanwhile.
       if (!captionSent && text && !useMessages.getState().drafts[peerUserId])
         useMessages.getState().setDraft(peerUserId, text);
@@ -101,6 +142,9 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       void submit();
+    } else if (event.key === 'Escape' && compose) {
+      event.preventDefault();
+      useMessages.getState().setCompose(peerUserId, null);
     }
   };
 
@@ -113,8 +157,8 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
 
   const left = MAX_LENGTH - draft.length;
   const canSend = staged.length > 0 || draft.trim() !== '';
-  // Like Telegram: the microphone while there is nothing to send, the arrow once there is.
-  const showMicrophone = draft === '' && staged.length === 0;
+  // Like Telegram: the microphone while there is nothing to send (blank text is nothing), the arrow once there is.
+  const showMicrophone = !canSend;
   return (
     <form
       className="composer"
@@ -128,6 +172,7 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
           {problem}
         </p>
       ) : null}
+      <ComposeBanner peerUserId={peerUserId} onDone={() => box.current?.focus()} />
       <FileProblems peerUserId={peerUserId} />
       <StagedFiles peerUserId={peerUserId} />
       {recording ? (
@@ -188,7 +233,11 @@ export function Composer({ peerUserId }: { peerUserId: string }) {
               <Icon name="mic" size={20} />
             </button>
           ) : (
-            <button type="submit" className="send-button" aria-label={t('composer.send')} disabled={!canSend}>
+            <button
+              type="submit"
+              className="send-button"
+              aria-label={compose?.mode === 'edit' ? t('messageActions.saveEdit') : t('composer.send')}
+            >
               <Icon name="send" size={20} />
             </button>
           )}

@@ -5,6 +5,7 @@ import { Avatar } from '../../components/Avatar.js';
 import { ConfirmDialog } from '../../components/Dialog.js';
 import { Icon } from '../../components/Icon.js';
 import { useNow } from '../../hooks/useNow.js';
+import { usePresence } from '../../hooks/usePresence.js';
 import { useWindowActive } from '../../hooks/useWindowActive.js';
 import { formatLastSeen } from '../../i18n/format.js';
 import { callEngine, useCalls } from '../../stores/calls.js';
@@ -22,7 +23,7 @@ function PresenceLine({ peerUserId, username }: { peerUserId: string; username: 
   const { t, i18n } = useTranslation();
   const now = useNow(30_000);
   const typing = useContacts((s) => Boolean(s.typing[peerUserId]));
-  const presence = useContacts((s) => s.contacts.find((c) => c.userId === peerUserId)?.presence);
+  const presence = usePresence(peerUserId);
   const text = typing
     ? t('conversation.typing')
     : presence?.online
@@ -37,6 +38,26 @@ function PresenceLine({ peerUserId, username }: { peerUserId: string; username: 
       {text}
     </span>
   );
+}
+
+/**
+ * Whether I verified this contact's safety number, asked of the core when the chat opens and
+ * again after any identity notice about them (a key change, a new device: either undoes it).
+ */
+function useVerified(peerUserId: string): boolean {
+  const notice = useContacts((s) => s.identityNotices[peerUserId]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new `notice` is the reason to ask again
+  useEffect(() => {
+    let current = true;
+    parley.safetyNumber(peerUserId).then(
+      (number) => current && useContacts.getState().verifiedChanged(peerUserId, number.verified),
+      () => {}, // offline before we ever met: nothing verified yet anyway
+    );
+    return () => {
+      current = false;
+    };
+  }, [peerUserId, notice]);
+  return useContacts((s) => Boolean(s.verified[peerUserId]));
 }
 
 /**
@@ -100,11 +121,12 @@ export function ConversationPane({ peerUserId }: { peerUserId: string }) {
   const { t } = useTranslation();
   const peer = usePeer(peerUserId);
   const isContact = useContacts((s) => s.contacts.some((c) => c.userId === peerUserId));
-  const online = useContacts((s) => s.contacts.find((c) => c.userId === peerUserId)?.presence?.online);
+  const online = usePresence(peerUserId)?.online;
   const inCall = useCalls((s) => s.call !== null && s.call.phase !== 'ended');
   const [dialog, setDialog] = useState<'safety' | 'remove' | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const name = peer?.displayName ?? '…';
+  const verified = useVerified(peerUserId);
   useMarkRead(peerUserId);
   const drop = useFileDrop(peerUserId);
 
@@ -135,7 +157,15 @@ export function ConversationPane({ peerUserId }: { peerUserId: string }) {
       <header className="conversation-header">
         <Avatar id={peerUserId} name={name} online={online} />
         <div className="conversation-title">
-          <h2 id="conversation-title">{name}</h2>
+          <div className="conversation-name">
+            <h2 id="conversation-title">{name}</h2>
+            {verified ? (
+              <span className="verified-badge">
+                <Icon name="shield" size={14} />
+                {t('conversation.verified')}
+              </span>
+            ) : null}
+          </div>
           <PresenceLine peerUserId={peerUserId} username={peer?.username} />
         </div>
         <div className="conversation-actions">

@@ -1,17 +1,37 @@
 import type { LocalMessage } from '@parley/shared';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { TFunction } from 'i18next';
-import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import {
+  type KeyboardEvent,
+  type MouseEvent,
+  memo,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../../api.js';
 import { Icon } from '../../components/Icon.js';
+import { Menu } from '../../components/Menu.js';
 import { StatusTicks } from '../../components/StatusTicks.js';
 import { useNow } from '../../hooks/useNow.js';
 import { formatDay, formatTime } from '../../i18n/format.js';
 import { useMessages } from '../../stores/messages.js';
+import { useSession } from '../../stores/session.js';
 import { callSummary } from '../call/call-summary.js';
 import { AttachmentView, imageBox } from './AttachmentView.js';
-import { attachmentKind } from './message-preview.js';
+import {
+  DeleteDialog,
+  EditHistoryDialog,
+  ForwardDialog,
+  menuGroups,
+  QuoteView,
+  ReactionsBar,
+  SelectionBar,
+} from './MessageActions.js';
+import { attachmentKind, messagePreview } from './message-preview.js';
 
 /**
  * One row per message, keyed by its id. A day's first message carries the day separator above
@@ -71,17 +91,46 @@ function estimateRow(row: Row | undefined): number {
   return height + (row?.day ? 40 : 0);
 }
 
+/** Opens a message's menu: at the pointer, or (keyboard, the hover button) under the element. */
+type OpenMenu = (message: LocalMessage, at: { x: number; y: number }) => void;
+
+const below = (element: Element) => {
+  const box = element.getBoundingClientRect();
+  return { x: box.left, y: box.bottom };
+};
+
+/** Arrow keys move between the messages of the history; the menu key or Shift+F10 opens a message's menu. */
+function onMessageKey(event: KeyboardEvent<HTMLDivElement>, message: LocalMessage, openMenu: OpenMenu) {
+  if (event.target !== event.currentTarget) return;
+  if (event.key === 'ContextMenu' || (event.key === 'F10' && event.shiftKey)) {
+    event.preventDefault();
+    openMenu(message, below(event.currentTarget));
+  } else if (event.key === 'ArrowUp' || event.key === 'ArrowDown') {
+    const all = [...(event.currentTarget.closest('[role="log"]')?.querySelectorAll<HTMLElement>('.message') ?? [])];
+    const next = all[all.indexOf(event.currentTarget) + (event.key === 'ArrowUp' ? -1 : 1)];
+    if (next) {
+      event.preventDefault();
+      next.focus();
+    }
+  }
+}
+
 /** One message: its attachment, and its text (rendered as text by React, never as HTML). */
 const MessageRow = memo(function MessageRow({
   message,
   continued,
   highlighted,
   peerName,
+  openMenu,
+  selected,
 }: {
   message: LocalMessage;
   continued: boolean;
   highlighted: boolean;
   peerName: string;
+  openMenu: OpenMenu;
+  /** Whether it is picked, while messages are being selected (undefined otherwise). */
+  selected: boolean | undefined;
 }) {
   const { t, i18n } = useTranslation();
   const [problem, setProblem] = useState<string | null>(null);
@@ -103,20 +152,63 @@ const MessageRow = memo(function MessageRow({
     );
   }
   const attachment = message.attachment;
+  const author = out ? t('conversation.you') : peerName;
+  const onContextMenu = (event: MouseEvent) => {
+    event.preventDefault();
+    openMenu(message, { x: event.clientX, y: event.clientY });
+  };
   return (
     <>
+      {/* biome-ignore lint/a11y/useSemanticElements: a message of the log, focusable for its menu and the arrow keys */}
       <div
-        className={`bubble ${message.direction}${continued ? ' continued' : ''}${highlighted ? ' highlighted' : ''}${attachment ? ` with-attachment ${attachmentKind(attachment)}` : ''}`}
+        className={`message${selected ? ' selected' : ''}`}
+        role="article"
+        aria-label={t('messageActions.message', {
+          name: author,
+          text: message.deleted ? t('messageActions.deleted') : messagePreview(message, t),
+        })}
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a message is reached by keyboard to act on it
+        tabIndex={0}
+        onContextMenu={onContextMenu}
+        onKeyDown={(event) => onMessageKey(event, message, openMenu)}
       >
-        {attachment ? <AttachmentView message={message} /> : null}
-        <p className="bubble-body">
-          <span className="visually-hidden">{out ? t('conversation.you') : peerName}: </span>
-          {message.text ? <span className="bubble-text">{message.text}</span> : null}
-          <span className="bubble-meta">
-            <time dateTime={momentOf(message)}>{formatTime(momentOf(message), i18n.language)}</time>
-            {out ? <StatusTicks status={message.status} /> : null}
-          </span>
-        </p>
+        {selected === undefined ? null : (
+          <input
+            type="checkbox"
+            className="select-message"
+            aria-label={t('messageActions.selectMessage')}
+            checked={selected}
+            onChange={() => useMessages.getState().toggleSelected(message.peerUserId, message.id)}
+          />
+        )}
+        <div
+          className={`bubble ${message.direction}${continued ? ' continued' : ''}${highlighted ? ' highlighted' : ''}${attachment ? ` with-attachment ${attachmentKind(attachment)}` : ''}${message.deleted ? ' deleted' : ''}`}
+        >
+          {message.forwarded ? <p className="forwarded">{t('messageActions.forwarded')}</p> : null}
+          {message.quote ? <QuoteView quote={message.quote} peerUserId={message.peerUserId} /> : null}
+          {attachment ? <AttachmentView message={message} /> : null}
+          <p className="bubble-body">
+            <span className="visually-hidden">{author}: </span>
+            {message.deleted ? <span className="bubble-tombstone">{t('messageActions.deleted')}</span> : null}
+            {message.text ? <span className="bubble-text">{message.text}</span> : null}
+            <span className="bubble-meta">
+              {message.editCount > 0 ? <span className="edited">{t('messageActions.edited')}</span> : null}
+              <time dateTime={momentOf(message)}>{formatTime(momentOf(message), i18n.language)}</time>
+              {out ? <StatusTicks status={message.status} /> : null}
+            </span>
+          </p>
+          <button
+            type="button"
+            className="message-more"
+            aria-label={t('messageActions.more')}
+            title={t('messageActions.more')}
+            tabIndex={-1}
+            onClick={(event) => openMenu(message, below(event.currentTarget))}
+          >
+            <Icon name="more" size={16} />
+          </button>
+        </div>
+        <ReactionsBar message={message} />
       </div>
       {/* A file's failure and its Retry show on the attachment. */}
       {out && message.status === 'failed' && !attachment ? (
@@ -144,8 +236,21 @@ export function MessageList({ peerUserId, peerName }: { peerUserId: string; peer
   const scroller = useRef<HTMLDivElement>(null);
   const [highlighted, setHighlighted] = useState<string | null>(null);
   const [atEnd, setAtEnd] = useState(true);
+  /** The same, as of the last scroll, for the resize observer (a shrinking view fires no scroll). */
+  const wasAtEnd = useRef(true);
   const opened = useRef(false);
   const lastKey = useRef<string | undefined>(undefined);
+  const me = useSession((s) => s.session?.user.id);
+  const selection = useMessages((s) => (s.selection?.peerUserId === peerUserId ? s.selection.ids : null));
+  const [menu, setMenu] = useState<{ message: LocalMessage; at: { x: number; y: number } } | null>(null);
+  const [dialog, setDialog] = useState<{ kind: 'delete' | 'forward' | 'history'; messages: LocalMessage[] } | null>(
+    null,
+  );
+  const openMenu = useRef<OpenMenu>((message, at) => setMenu({ message, at })).current;
+  const closeDialog = (done: boolean) => {
+    if (done && dialog && dialog.kind !== 'history') useMessages.getState().clearSelection();
+    setDialog(null);
+  };
 
   const messages = thread?.messages ?? NO_MESSAGES;
   // biome-ignore lint/correctness/useExhaustiveDependencies: `today` is the reason to relabel the days
@@ -173,14 +278,28 @@ export function MessageList({ peerUserId, peerName }: { peerUserId: string; peer
     if (!focus) virtualizer.scrollToEnd();
   }, [thread?.loaded, rows.length, focus, virtualizer]);
 
-  // My own new message is always brought into view, wherever I was reading.
+  // My own new message, and the entry of a call I was just in, are always brought into view,
+  // wherever I was reading.
   useLayoutEffect(() => {
     const last = rows.at(-1);
     const previous = lastKey.current;
     lastKey.current = last?.key;
     if (!opened.current || !last || last.key === previous) return;
-    if (last.message.direction === 'out' && last.message.status === 'pending') virtualizer.scrollToEnd();
+    if ((last.message.direction === 'out' && last.message.status === 'pending') || last.message.call)
+      virtualizer.scrollToEnd();
   }, [rows, virtualizer]);
+
+  // The view shrinks under the reader (files staged above the composer, a longer draft): one
+  // reading at the newest message stays there rather than having it covered.
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const observer = new ResizeObserver(() => {
+      if (opened.current && wasAtEnd.current) virtualizer.scrollToEnd();
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [virtualizer]);
 
   // A search result: load older pages until the message is here, then centre and highlight it.
   useEffect(() => {
@@ -210,7 +329,8 @@ export function MessageList({ peerUserId, peerName }: { peerUserId: string; peer
   const onScroll = () => {
     const el = scroller.current;
     if (!el) return;
-    setAtEnd(el.scrollHeight - el.scrollTop - el.clientHeight <= AT_END_PX);
+    wasAtEnd.current = el.scrollHeight - el.scrollTop - el.clientHeight <= AT_END_PX;
+    setAtEnd(wasAtEnd.current);
     if (opened.current && el.scrollTop < LOAD_OLDER_WITHIN_PX && thread?.before && !thread.loadingOlder)
       void useMessages
         .getState()
@@ -220,6 +340,25 @@ export function MessageList({ peerUserId, peerName }: { peerUserId: string; peer
 
   return (
     <div className="history-frame">
+      <SelectionBar
+        peerUserId={peerUserId}
+        onAct={(kind, ids) => setDialog({ kind, messages: messages.filter((m) => ids.includes(m.id)) })}
+      />
+      {menu ? (
+        <Menu
+          label={t('messageActions.menu')}
+          at={menu.at}
+          groups={menuGroups(menu.message, t, me, (kind) => setDialog({ kind, messages: [menu.message] }))}
+          onClose={() => setMenu(null)}
+        />
+      ) : null}
+      {dialog?.kind === 'delete' ? <DeleteDialog messages={dialog.messages} onClose={closeDialog} /> : null}
+      {dialog?.kind === 'forward' ? (
+        <ForwardDialog messageIds={dialog.messages.map((m) => m.id)} onClose={closeDialog} />
+      ) : null}
+      {dialog?.kind === 'history' && dialog.messages[0] ? (
+        <EditHistoryDialog message={dialog.messages[0]} onClose={() => setDialog(null)} />
+      ) : null}
       {thread?.loadingOlder ? (
         <p className="history-loading" role="status">
           {t('conversation.loadingOlder')}
@@ -257,6 +396,8 @@ export function MessageList({ peerUserId, peerName }: { peerUserId: string; peer
                   continued={row.continued}
                   highlighted={highlighted === row.key}
                   peerName={peerName}
+                  openMenu={openMenu}
+                  selected={selection ? selection.includes(row.key) : undefined}
                 />
               </li>
             );

@@ -5,17 +5,20 @@ import { useSession } from '../../stores/session.js';
 import { ChatList } from './ChatList.js';
 import { Directory } from './Directory.js';
 
-/** Offline / connecting, said once and quietly; nothing at all while online. */
+/** The host gone, offline, connecting: said once and quietly; nothing at all while online. */
 function ConnectionIndicator() {
   const { t } = useTranslation();
   const connection = useSession((s) => s.connection);
+  const hostReachable = useSession((s) => s.hostReachable);
   return (
-    <p className={`connection connection-${connection}`} role="status">
-      {connection === 'offline'
-        ? t('connection.offline')
-        : connection === 'connecting'
-          ? t('connection.connecting')
-          : ''}
+    <p className={`connection connection-${hostReachable ? connection : 'offline'}`} role="status">
+      {!hostReachable
+        ? t('connection.hostGone')
+        : connection === 'offline'
+          ? t('connection.offline')
+          : connection === 'connecting'
+            ? t('connection.connecting')
+            : ''}
     </p>
   );
 }

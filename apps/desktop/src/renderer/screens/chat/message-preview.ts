@@ -30,6 +30,7 @@ export function attachmentSummary(attachment: AttachmentPointer, t: TFunction): 
  */
 export function messagePreview(message: LocalMessage, t: TFunction, { firstLine = true } = {}): string {
   if (message.call) return callSummary(message, t);
+  if (message.deleted) return t('messageActions.deleted');
   const text = firstLine ? (message.text.split('\n')[0] ?? '') : message.text;
   if (!message.attachment) return text;
   const summary = attachmentSummary(message.attachment, t);

@@ -43,3 +43,24 @@ export function moveFocusInList(event: KeyboardEvent<HTMLElement>, selector = '[
   event.preventDefault();
   items[next]?.focus();
 }
+
+/** The chat open in this window, kept for a reload (the tab's sessionStorage: gone with the window). */
+const OPEN_CHAT_ITEM = 'parley:open-chat';
+
+export function rememberOpenChat(userId: string, peerUserId: string | null): void {
+  if (peerUserId) sessionStorage.setItem(OPEN_CHAT_ITEM, JSON.stringify({ userId, peerUserId }));
+  else sessionStorage.removeItem(OPEN_CHAT_ITEM);
+}
+
+/** The chat this window had open before it was reloaded, if the same account is signed in. */
+export function lastOpenChat(userId: string): string | null {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(OPEN_CHAT_ITEM) ?? 'null') as {
+      userId?: unknown;
+      peerUserId?: unknown;
+    } | null;
+    return saved?.userId === userId && typeof saved.peerUserId === 'string' ? saved.peerUserId : null;
+  } catch {
+    return null;
+  }
+}
