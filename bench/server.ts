@@ -33,26 +33,45 @@ export async function waitFor(url: string): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-export interface BenchServer {
+export interface BenchDatabase {
   url: string;
-  databaseUrl: string;
-  process: ChildProcess;
-  stop(): Promise<void>;
+  name: string;
+  drop(): Promise<void>;
 }
 
-/** Starts `apps/server/dist/main.js` on a new database (dropped again by `stop`). */
-export async function startBenchServer(env: Record<string, string> = {}): Promise<BenchServer> {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
+/** A new, empty database on the PostgreSQL at `adminUrl` (dropped again by `drop`). */
+export async function createBenchDatabase(adminUrl = ADMIN_URL): Promise<BenchDatabase> {
+  const admin = new pg.Client({ connectionString: adminUrl });
   try {
     await admin.connect();
   } catch (error) {
     throw new Error(
-      `The benchmarks need PostgreSQL at ${ADMIN_URL} (set BENCH_DATABASE_URL): ${(error as Error).message}`,
+      `The benchmarks need PostgreSQL at ${adminUrl} (set BENCH_DATABASE_URL): ${(error as Error).message}`,
     );
   }
   const name = `parley_bench_${randomBytes(4).toString('hex')}`;
   await admin.query(`CREATE DATABASE ${name}`);
-  const databaseUrl = ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+  return {
+    url: adminUrl.replace(/\/[^/]*$/, `/${name}`),
+    name,
+    drop: async () => {
+      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+export interface ServerProcess {
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `apps/server/dist/main.js` on a database that exists (it migrates it). */
+export async function startServerProcess(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-server-'));
   const port = await freePort();
   // BENCH_PROFILE_DIR=dir: the server writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
@@ -70,7 +89,6 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
   await waitFor(`${url}/health`);
   return {
     url,
-    databaseUrl,
     process: child,
     stop: async () => {
       if (child.exitCode === null) {
@@ -78,9 +96,25 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
         child.kill('SIGTERM');
         await exited;
       }
-      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-      await admin.end();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface BenchServer extends ServerProcess {
+  databaseUrl: string;
+}
+
+/** Starts `apps/server/dist/main.js` on a new database (dropped again by `stop`). */
+export async function startBenchServer(env: Record<string, string> = {}): Promise<BenchServer> {
+  const database = await createBenchDatabase();
+  const server = await startServerProcess(database.url, env);
+  return {
+    ...server,
+    databaseUrl: database.url,
+    stop: async () => {
+      await server.stop();
+      await database.drop();
     },
   };
 }

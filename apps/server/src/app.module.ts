@@ -88,7 +88,7 @@ export class AppModule implements NestModule {
             },
           },
         }),
-        TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)),
+        TypeOrmModule.forRoot(dataSourceOptions(databaseUrl, config.DATABASE_POOL_SIZE)),
       ],
       controllers: [
         AuthController,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Envelope, type EnvelopeBatch, LIMITS } from '@parley/shared';
 import { describe, expect, it, vi } from 'vitest';
 import { DeliveryLoop, type DeliveryQueue, type DeviceLink } from '../src/messages/delivery-loop.js';
+import type { Queued } from '../src/messages/messages.repository.js';
 
 // The loop's paging against an in-memory queue and link; the real socket and database are covered
 // end to end (messaging.test.ts, memory.test.ts).
@@ -21,14 +22,18 @@ const envelope = (): Envelope => ({
 
 /** A device's queue: pages oldest first, acks delete. */
 class MemoryQueue implements DeliveryQueue {
-  queued: Envelope[] = [];
+  queued: Queued[] = [];
   reads = 0;
+  private seq = 0;
 
-  add(count: number): void {
-    for (let i = 0; i < count; i++) this.queued.push(envelope());
+  /** Queues `count` envelopes; answers them, as a wake that knows them would carry them. */
+  add(count: number): Queued[] {
+    const added = Array.from({ length: count }, () => ({ seq: ++this.seq, envelope: envelope() }));
+    this.queued.push(...added);
+    return added;
   }
 
-  async queuePage(deviceId: string): Promise<Envelope[]> {
+  async queuePage(deviceId: string): Promise<Queued[]> {
     expect(deviceId).toBe(caller.deviceId);
     this.reads++;
     return this.queued.slice(0, LIMITS.drainPage);
@@ -36,7 +41,7 @@ class MemoryQueue implements DeliveryQueue {
 
   async ack(_: unknown, ids: string[]): Promise<void> {
     const acked = new Set(ids);
-    this.queued = this.queued.filter((e) => !acked.has(e.id));
+    this.queued = this.queued.filter((q) => !acked.has(q.envelope.id));
   }
 }
 
@@ -144,6 +149,59 @@ describe('delivery loop', () => {
     // A wake resumes where the device left off.
     loop.wake();
     expect((await link.ackNext()).envelopes).toHaveLength(LIMITS.drainPage / 2 + 1);
+    await loop.settled();
+    expect(queue.queued).toEqual([]);
+  });
+
+  it('sends what a wake brings without reading when it is idle and has delivered everything', async () => {
+    const { queue, link, loop } = setUp(1);
+    loop.wake();
+    await link.ackNext();
+    await loop.settled();
+    expect(queue.reads).toBe(1);
+
+    const added = queue.add(2);
+    loop.wake(added);
+    expect((await link.ackNext()).envelopes).toEqual(added.map((q) => q.envelope));
+    await loop.settled();
+    expect(queue.reads).toBe(1);
+    expect(queue.queued).toEqual([]);
+  });
+
+  it('reads instead when a read may already have delivered what a wake brings, so nothing arrives twice', async () => {
+    const { queue, link, loop } = setUp(0);
+    loop.wake();
+    await loop.settled();
+    // Stored and read before the wake that carries it was handled: the read delivered it.
+    const added = queue.add(1);
+    loop.wake();
+    await link.ackNext();
+    await loop.settled();
+    loop.wake(added);
+    await loop.settled();
+    expect(link.delivered).toBe(1);
+    expect(queue.reads).toBe(3);
+  });
+
+  it('reads instead of sending what a wake brings when it is busy or behind', async () => {
+    const { queue, link, loop } = setUp(2);
+    loop.wake();
+    await vi.waitFor(() => expect(link.pending).toHaveLength(1));
+    // Busy: the wake only asks for another read after the run.
+    loop.wake(queue.add(1));
+    await link.ackNext();
+    expect((await link.ackNext()).envelopes).toHaveLength(1);
+    await loop.settled();
+    expect(queue.reads).toBe(2);
+
+    // Behind (the last page was not acked): what is queued goes first, in order.
+    const first = queue.add(1);
+    loop.wake(first);
+    await link.ackNext(0);
+    await loop.settled();
+    const second = queue.add(1);
+    loop.wake(second);
+    expect((await link.ackNext()).envelopes).toEqual([...first, ...second].map((q) => q.envelope));
     await loop.settled();
     expect(queue.queued).toEqual([]);
   });

@@ -163,7 +163,9 @@ async function main(): Promise<number> {
   const config = loadConfigOrExit();
   const log = createLogger({ LOG_LEVEL: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL });
   const embedded = config.DATABASE_URL ? undefined : await openEmbeddedPostgres(config.DATA_DIR, log);
-  const db = new DataSource(dataSourceOptions(config.DATABASE_URL ?? (embedded?.url as string)));
+  const db = new DataSource(
+    dataSourceOptions(config.DATABASE_URL ?? (embedded?.url as string), config.DATABASE_POOL_SIZE),
+  );
   try {
     await db.initialize(); // runs pending migrations, as the server does at start
     const output = await run(new Admin(db, configuredBlobStore(config, log)), command, args, parsed.values);

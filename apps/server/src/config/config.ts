@@ -75,6 +75,13 @@ const EnvSchema = z.object({
     .url({ protocol: /^postgres(ql)?$/ })
     .optional()
     .describe('PostgreSQL URL; without it an embedded PostgreSQL runs under DATA_DIR'),
+  DATABASE_POOL_SIZE: z.coerce
+    .number()
+    .int()
+    .min(2)
+    .max(1_000)
+    .default(10)
+    .describe('PostgreSQL connections one instance keeps at most (sends batch their statements, so few are busy)'),
   DATA_DIR: z.string().min(1).default('.data'),
   REDIS_URL: z
     .url({ protocol: /^rediss?$/ })

@@ -6,7 +6,7 @@ import { MIGRATIONS } from './migrations/index.js';
 export const DATABASE_URL = Symbol('DATABASE_URL');
 
 /** The one TypeORM configuration: schema changes only through migrations, run at start. */
-export function dataSourceOptions(url: string): DataSourceOptions {
+export function dataSourceOptions(url: string, poolSize: number): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -16,6 +16,6 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: false,
-    extra: { max: 20, connectionTimeoutMillis: 5_000 },
+    extra: { max: poolSize, connectionTimeoutMillis: 5_000 },
   };
 }

@@ -16,8 +16,8 @@ export class Deliveries implements OnApplicationShutdown {
     realtime: Realtime,
     @Inject(LOGGER) private readonly log: Logger,
   ) {
-    realtime.onQueued((deviceIds) => {
-      for (const id of deviceIds) this.loops.get(id)?.wake();
+    realtime.onQueued((queued) => {
+      for (const [id, envelopes] of queued) this.loops.get(id)?.wake(envelopes);
     });
   }
 

@@ -6,9 +6,9 @@ import {
   type SendMessageRequest,
   type SendMessageResponse,
 } from '@parley/shared';
-import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import { CONFIG, type Config } from '../config/config.js';
+import { Batcher } from '../database/batcher.js';
 import { checkDestinations } from '../devices/destinations.js';
 import { DevicesRepository } from '../devices/devices.repository.js';
 import { AppError, serverBusy } from '../http/app-error.js';
@@ -17,11 +17,23 @@ import type { Caller } from '../http/route.js';
 import { LOGGER } from '../logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { Realtime } from '../realtime/realtime.js';
-import { type DestinationDevice, MessagesRepository, type SendWrite } from './messages.repository.js';
+import {
+  type DestinationDevice,
+  MessagesRepository,
+  type Queued,
+  type QueuedEnvelope,
+  type SendState,
+  type SendWrite,
+} from './messages.repository.js';
 
 interface AckWrite {
   caller: Caller;
   ids: string[];
+}
+
+interface SendRead {
+  caller: Caller;
+  input: SendMessageRequest;
 }
 
 /** How often, and how many rows at a time, `sends` past retention are deleted. */
@@ -29,10 +41,11 @@ const SENDS_SWEEP_EVERY_MS = 3_600_000;
 const SENDS_SWEEP_BATCH = 5_000;
 
 /**
- * Writes that arrive together are batched into one statement, so one commit (the expensive part
- * of a write) serves them all; each caller still waits for its own write to be committed.
+ * The hot path's reads and writes are batched: each kind runs at most four statements at once, and
+ * what arrives meanwhile goes together in the next, so one round trip and, for a write, one commit
+ * serve them all (each caller still waits for its own).
  */
-const BATCHED = { cache: false, maxBatchSize: 500, batchScheduleFn: (run: () => void) => setImmediate(run) };
+const BATCHED = { concurrency: 4, maxBatch: 500 };
 
 /** A batch write that, if the statement fails, writes each item alone: one bad item fails only itself. */
 function aloneOnFailure<K, V>(write: (items: readonly K[]) => Promise<V[]>) {
@@ -63,13 +76,20 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
   /** Sends being checked and stored now (bounded by SENDS_MAX_IN_FLIGHT). */
   private sendsInFlight = 0;
 
-  /** Sends checked in one event-loop turn, stored in one statement. */
-  private readonly sendWrites = new DataLoader<SendWrite, Date | null>(
+  /** The checks of sends, read together. */
+  private readonly sendReads = new Batcher<SendRead, SendState>((reads) => this.repository.sendStates(reads), BATCHED);
+  /** Checked sends, stored together. */
+  private readonly sendWrites = new Batcher<SendWrite, Date | null>(
     aloneOnFailure((writes) => this.writeSends(writes)),
     BATCHED,
   );
-  /** Acks received in one event-loop turn, written in one statement. */
-  private readonly ackWrites = new DataLoader<AckWrite, true>(
+  /** Queue pages (of any devices), read together. */
+  private readonly pageReads = new Batcher<string, Queued[]>(async (deviceIds) => {
+    const pages = await this.repository.queuePages(deviceIds, LIMITS.drainPage);
+    return deviceIds.map((id) => pages.get(id) ?? []);
+  }, BATCHED);
+  /** Acks (of any devices), written together. */
+  private readonly ackWrites = new Batcher<AckWrite, true>(
     aloneOnFailure((acks) => this.writeAcks(acks)),
     BATCHED,
   );
@@ -138,13 +158,13 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Two round trips on the hot path: one query reads everything the checks need (a previous
-   * send with this id, the recipient, the destination devices and their queue lengths), one
-   * statement stores the send and all its envelopes atomically (with the sends that arrived with it).
+   * Two statements on the hot path, each shared with the sends that arrive meanwhile: one
+   * reads everything the checks need (a previous send with this id, the recipient, the destination
+   * devices and their queue lengths), one stores the sends and all their envelopes atomically.
    */
   private async admitted(caller: Caller, input: SendMessageRequest): Promise<SendMessageResponse> {
     await this.limits.consume('sendPerDevice', caller.deviceId);
-    const state = await this.repository.sendState(caller, input);
+    const state = await this.sendReads.load({ caller, input });
     if (state.previous)
       return { messageId: input.messageId, serverTimestamp: state.previous.toISOString(), duplicate: true };
     if (!state.recipient_exists) throw new AppError('USER_NOT_FOUND', 'No such recipient');
@@ -172,9 +192,34 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
     // The same id twice in one batch: the first is stored, the others answer as its duplicates.
     const first = new Map<string, SendWrite>();
     for (const w of writes) if (!first.has(keyOf(w))) first.set(keyOf(w), w);
-    const rows = await this.repository.insertSends([...first.values()]);
+    const stored = [...first.values()];
+    const envelopes = stored.flatMap((w) =>
+      w.input.envelopes.map((e) => ({ w, e, bytes: Buffer.from(e.content, 'base64') })),
+    );
+    const rows = await this.repository.insertSends(
+      stored,
+      envelopes.map((x) => x.bytes),
+    );
     const acceptedAt = new Map(rows.map((r) => [key(r.accepted_device, r.accepted_message), r.accepted_at]));
-    this.realtime.queued(rows.flatMap((r) => r.destination_device_id ?? []));
+    // The envelopes just stored, as a read of their queues would give them: idle deliveries take them as they are.
+    const sent = new Map(envelopes.map((x) => [`${keyOf(x.w)}:${x.e.deviceId}`, x]));
+    this.realtime.queued(
+      rows.flatMap((r): QueuedEnvelope[] => {
+        const x = sent.get(`${key(r.accepted_device, r.accepted_message)}:${r.destination_device_id}`);
+        if (!x || !r.envelope_id || !r.envelope_seq || !r.destination_device_id) return [];
+        const envelope: Envelope = {
+          id: r.envelope_id,
+          kind: 'message',
+          messageId: r.accepted_message,
+          senderUserId: x.w.caller.userId,
+          senderDeviceId: r.accepted_device,
+          type: x.e.type,
+          content: x.e.content, // the bytes stored (a decoder reads both encodings alike)
+          serverTimestamp: r.accepted_at.toISOString(),
+        };
+        return [{ destinationDeviceId: r.destination_device_id, seq: Number(r.envelope_seq), envelope }];
+      }),
+    );
     return writes.map((w) => (first.get(keyOf(w)) === w ? (acceptedAt.get(keyOf(w)) ?? null) : null));
   }
 
@@ -199,23 +244,23 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** The oldest page of a device's queue. */
-  queuePage(deviceId: string): Promise<Envelope[]> {
-    return this.repository.queuePage(deviceId, LIMITS.drainPage);
+  /** The oldest page of a device's queue (read with the pages other devices ask for meanwhile). */
+  queuePage(deviceId: string): Promise<Queued[]> {
+    return this.pageReads.load(deviceId);
   }
 
   /**
    * Deletes envelopes the device has stored (only its own) and, for messages from someone else,
-   * queues a `delivered` receipt for every device of the sender. Acks that arrive together (in
-   * one turn of the event loop) are written in one statement: a commit is the expensive part.
+   * queues a `delivered` receipt for every device of the sender. Acks that arrive together are
+   * written in one statement: a commit is the expensive part.
    */
   async ack(caller: Caller, ids: string[]): Promise<void> {
     if (ids.length > 0) await this.ackWrites.load({ caller, ids });
   }
 
   private async writeAcks(acks: readonly AckWrite[]): Promise<true[]> {
-    const { receiptsFor, ages } = await this.repository.deleteAcked(acks);
-    this.realtime.queued(receiptsFor);
+    const { queued, ages } = await this.repository.deleteAcked(acks);
+    this.realtime.queued(queued);
     this.metrics.delivered(ages);
     return acks.map(() => true);
   }
@@ -228,8 +273,8 @@ export class MessagesService implements OnModuleInit, OnModuleDestroy {
    */
   async markRead(caller: Caller, input: ReadReceiptsRequest): Promise<number> {
     await this.limits.consume('receiptsPerDevice', caller.deviceId);
-    const { newlyRead, receiptsFor } = await this.repository.markRead(caller, input.receipts);
-    this.realtime.queued(receiptsFor);
+    const { newlyRead, queued } = await this.repository.markRead(caller, input.receipts);
+    this.realtime.queued(queued);
     return newlyRead;
   }
 }

@@ -1,10 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SERVER_EVENTS, type ServerEvent, type ServerPayload, type SessionEndedBy } from '@parley/shared';
 import type { Server } from 'socket.io';
+import type { Queued, QueuedEnvelope } from '../messages/messages.repository.js';
 import { REDIS, type RedisClient } from './redis.js';
 
 export const userRoom = (userId: string) => `user:${userId}`;
 export const deviceRoom = (deviceId: string) => `device:${deviceId}`;
+
+/** Wakes the deliveries of these devices, with what was just queued for them when it is known. */
+export type WakeLocal = (queued: ReadonlyMap<string, readonly Queued[] | undefined>) => void;
 
 /** Socket.IO event sent between server instances (through the adapter) to wake queue delivery. */
 const WAKE = 'parley:wake';
@@ -18,7 +22,7 @@ const WAKE = 'parley:wake';
 export class Realtime {
   private server?: Server;
   /** Runs the queue delivery of devices connected to this instance (the messaging module's). */
-  private wakeLocal: (deviceIds: readonly string[]) => void = () => {};
+  private wakeLocal: WakeLocal = () => {};
   /** Other instances exist only with a shared adapter; the in-memory one cannot relay to them. */
   private readonly clustered: boolean;
 
@@ -28,20 +32,29 @@ export class Realtime {
 
   attach(server: Server): void {
     this.server = server;
-    server.on(WAKE, (deviceIds: string[]) => this.wakeLocal(deviceIds));
+    server.on(WAKE, (deviceIds: string[]) => this.wakeLocal(new Map(deviceIds.map((id) => [id, undefined]))));
   }
 
   /** Who delivers the queues of this instance's connected devices when `queued` names them. */
-  onQueued(wakeLocal: (deviceIds: readonly string[]) => void): void {
+  onQueued(wakeLocal: WakeLocal): void {
     this.wakeLocal = wakeLocal;
   }
 
-  /** New envelopes are waiting for these devices: wake their delivery wherever they are connected. */
-  queued(deviceIds: readonly string[]): void {
-    const ids = [...new Set(deviceIds)];
-    if (ids.length === 0) return;
-    this.wakeLocal(ids);
-    if (this.clustered) this.server?.serverSideEmit(WAKE, ids);
+  /**
+   * Envelopes just queued: wake their devices' delivery wherever they are connected. Here, the
+   * envelopes go with the wake (a delivery that is idle sends them without reading its queue);
+   * other instances are told the device ids, and read.
+   */
+  queued(envelopes: readonly QueuedEnvelope[]): void {
+    if (envelopes.length === 0) return;
+    const byDevice = new Map<string, Queued[]>();
+    for (const { destinationDeviceId, ...queued } of envelopes) {
+      const page = byDevice.get(destinationDeviceId);
+      if (page) page.push(queued);
+      else byDevice.set(destinationDeviceId, [queued]);
+    }
+    this.wakeLocal(byDevice);
+    if (this.clustered) this.server?.serverSideEmit(WAKE, [...byDevice.keys()]);
   }
 
   toUsers<E extends ServerEvent>(userIds: readonly string[], event: E, payload: ServerPayload<E>): void {
