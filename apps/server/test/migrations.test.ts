@@ -158,7 +158,7 @@ describe('migrations, release by release, with data', () => {
     for (let n = 1; n <= MIGRATIONS.length; n++) {
       const migration = MIGRATIONS[n - 1] as (typeof MIGRATIONS)[number];
       const source = new DataSource({
-        ...dataSourceOptions(db.url),
+        ...dataSourceOptions(db.url, 2),
         migrations: MIGRATIONS.slice(0, n),
         migrationsRun: false,
       });

@@ -240,7 +240,6 @@ export class MessagesRepository {
     }
     return { queued, ages };
   }
-  }
 
   /**
    * Marks read the messages the caller received and has not read yet, and queues their `read`
