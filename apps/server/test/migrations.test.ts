@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { searchFold } from '@parley/shared';
 import { createTestDatabase, type TestDatabase } from '@parley/test-support/database';
 import { call, login } from '@parley/test-support/http';
 import { RELAXED_LIMITS, startServer } from '@parley/test-support/server';
@@ -117,10 +118,23 @@ const SEEDS: Record<string, Step> = {
   RevokedToken1764330000000: async () => {},
   Operations1796230269084: async (db) => {
     await db.query('INSERT INTO invites (code_hash, max_uses) VALUES ($1, 2)', [bytes('hash')]);
+    // A name the next release folds for search (its key was lower-cased only).
+    await db.query("UPDATE users SET display_name = 'Бёб Café', display_name_key = 'бёб café' WHERE id = $1", [id.bob]);
+  },
+  SearchFold1796230550935: async () => {},
+  AttachmentShares1796230742448: async (db) => {
+    await db.query('INSERT INTO attachment_shares (attachment_id, user_id) VALUES ($1, $2)', [id.attachment, id.alice]);
   },
 };
 
 const CHECKS: Record<string, Step> = {
+  SearchFold1796230550935: async (db) => {
+    const rows = await db.query<{ display_name: string; display_name_key: string }>(
+      'SELECT display_name, display_name_key FROM users ORDER BY username',
+    );
+    expect(rows.map((r) => r.display_name_key)).toEqual(rows.map((r) => searchFold(r.display_name)));
+    expect(rows.map((r) => r.display_name_key)).toContain(searchFold('Беб Cafe'));
+  },
   Quotas1764310000000: async (db) => {
     const left = await db.query<{ destination_device_id: string }>('SELECT destination_device_id FROM envelopes');
     expect(left.map((r) => r.destination_device_id)).toEqual([id.bobLaptop]);
