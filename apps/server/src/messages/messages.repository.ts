@@ -209,7 +209,9 @@ export class MessagesRepository {
     acks: readonly { caller: Caller; ids: readonly string[] }[],
   ): Promise<{ queued: QueuedEnvelope[]; ages: number[] }> {
     const rows = acks.flatMap(({ caller, ids }) => ids.map((id) => [id, caller.deviceId, caller.userId] as const));
-    const result = await preparedQuery<(EnvelopeRow & { age: null }) | (Record<keyof EnvelopeRow, null> & { age: number })>(
+    const result = await preparedQuery<
+      (EnvelopeRow & { age: null }) | (Record<keyof EnvelopeRow, null> & { age: number })
+    >(
       this.db,
       'delete-acked',
       `WITH given AS (
